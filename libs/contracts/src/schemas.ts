@@ -1,0 +1,207 @@
+import { z } from 'zod';
+
+/**
+ * Payload schemas of every NATS message and KV value. Both ends validate with these: the sender
+ * before it sends, the receiver before it acts.
+ */
+
+const idPart = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9{}._:-]+$/, 'letters, digits and {}._:- only');
+const label = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((v) => ![...v].some((c) => c < ' ' || c === '\u007f'), 'no control characters');
+
+export const CameraModeSchema = z.enum(['shared', 'per-user']);
+export const PlatformSchema = z.enum(['win32', 'linux', 'darwin']);
+
+export const IdentitySchema = z
+  .object({
+    hostId: idPart,
+    hostName: label,
+    mode: CameraModeSchema,
+    userId: idPart.optional(),
+    userName: label.optional(),
+  })
+  .strict()
+  .refine((v) => v.mode === 'shared' || v.userId !== undefined, {
+    message: 'required when mode is per-user',
+    path: ['userId'],
+  });
+export type Identity = z.infer<typeof IdentitySchema>;
+
+export const AgentInfoSchema = z
+  .object({
+    version: z.string().min(1).max(64),
+    platform: PlatformSchema,
+  })
+  .strict();
+
+export const StreamSettingsSchema = z
+  .object({
+    width: z.int().min(64).max(7680),
+    height: z.int().min(64).max(4320),
+    fps: z.int().min(1).max(60),
+    bitrateKbps: z.int().min(64).max(100_000),
+    gop: z.int().min(1).max(600),
+  })
+  .strict();
+export type StreamSettings = z.infer<typeof StreamSettingsSchema>;
+
+export const EncoderSettingsSchema = z
+  .object({ main: StreamSettingsSchema, sub: StreamSettingsSchema })
+  .strict();
+export type EncoderSettings = z.infer<typeof EncoderSettingsSchema>;
+
+export const DEFAULT_ENCODER_SETTINGS: EncoderSettings = {
+  main: { width: 1920, height: 1080, fps: 15, bitrateKbps: 4000, gop: 30 },
+  sub: { width: 640, height: 360, fps: 15, bitrateKbps: 512, gop: 30 },
+};
+
+const port = z.int().min(1).max(65535);
+const cameraId = z.uuid();
+const isoTime = z.iso.datetime();
+
+export const CameraRecordSchema = z
+  .object({
+    schema: z.literal(1),
+    id: cameraId,
+    identityKey: z.string().min(1).max(300),
+    mode: CameraModeSchema,
+    hostId: idPart,
+    hostName: label,
+    userId: idPart.optional(),
+    userName: label.optional(),
+    name: label,
+    nameSetByAdmin: z.boolean(),
+    onvifPort: port,
+    portSetByAdmin: z.boolean(),
+    /** Which onvif node serves this camera; one node today, several later without a migration. */
+    node: z.string().min(1).max(64),
+    paths: z.object({ main: z.string().min(1), sub: z.string().min(1) }).strict(),
+    mac: z.string().regex(/^02(:[0-9a-f]{2}){5}$/),
+    serial: z.string().min(1).max(64),
+    /** RTSP publish credentials of the agent; redacted in every reply but the agent's own registration. */
+    publish: z.object({ user: z.string().min(1), password: z.string() }).strict(),
+    settings: EncoderSettingsSchema,
+    discoveryMode: z.enum(['Discoverable', 'NonDiscoverable']),
+    online: z.boolean(),
+    agent: AgentInfoSchema.optional(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .strict();
+export type CameraRecord = z.infer<typeof CameraRecordSchema>;
+
+/** KV `ports`, key `onvif.<port>`: who holds the port, or why nobody may. */
+export const PortClaimSchema = z.union([
+  z.object({ cameraId, at: isoTime }).strict(),
+  z.object({ blocked: z.literal(true), reason: z.string().max(500), at: isoTime, until: isoTime }).strict(),
+]);
+export type PortClaim = z.infer<typeof PortClaimSchema>;
+
+export const ErrorBodySchema = z.object({ code: z.string().min(1), message: z.string() }).strict();
+
+/** Every reply is `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`. */
+export function replyOf<T extends z.ZodRawShape>(shape: T) {
+  return z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), ...shape }).strict(),
+    z.object({ ok: z.literal(false), error: ErrorBodySchema }).strict(),
+  ]);
+}
+
+export const RegisterRequestSchema = z
+  .object({ identity: IdentitySchema, agent: AgentInfoSchema.optional() })
+  .strict();
+export type RegisterRequest = z.infer<typeof RegisterRequestSchema>;
+
+export const CameraReplySchema = replyOf({ camera: CameraRecordSchema });
+export type CameraReply = z.infer<typeof CameraReplySchema>;
+
+export const GetRequestSchema = z.object({ id: cameraId }).strict();
+export const RemoveRequestSchema = GetRequestSchema;
+export const RemoveReplySchema = replyOf({ id: cameraId });
+
+export const ListRequestSchema = z
+  .object({
+    limit: z.int().min(1).max(1000).default(100),
+    /** Opaque: the `nextCursor` of the previous page. */
+    cursor: z.string().max(100).optional(),
+  })
+  .strict();
+export type ListRequest = z.infer<typeof ListRequestSchema>;
+export const ListReplySchema = replyOf({
+  cameras: z.array(CameraRecordSchema),
+  total: z.int().min(0),
+  nextCursor: z.string().optional(),
+});
+
+export const CameraPatchSchema = z
+  .object({
+    name: label.optional(),
+    onvifPort: port.optional(),
+    settings: EncoderSettingsSchema.optional(),
+    discoveryMode: z.enum(['Discoverable', 'NonDiscoverable']).optional(),
+  })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, { message: 'the patch changes nothing' });
+export type CameraPatch = z.infer<typeof CameraPatchSchema>;
+export const UpdateRequestSchema = z.object({ id: cameraId, patch: CameraPatchSchema }).strict();
+
+/** onvif → registry: a camera's port could not be bound on a node. */
+export const PortUnusableSchema = z
+  .object({ id: cameraId, port, reason: z.string().min(1).max(500), node: z.string().max(64).optional() })
+  .strict();
+export type PortUnusable = z.infer<typeof PortUnusableSchema>;
+
+/** Events published by the registry on `registry.event`. */
+export const RegistryEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('camera.port-moved'), id: cameraId, from: port, to: port, reason: z.string() }),
+  z.object({ type: z.literal('camera.online'), id: cameraId }),
+  z.object({ type: z.literal('camera.offline'), id: cameraId }),
+  z.object({ type: z.literal('camera.removed'), id: cameraId }),
+]);
+export type RegistryEvent = z.infer<typeof RegistryEventSchema>;
+
+export const HeartbeatSchema = z
+  .object({
+    state: z.enum(['starting', 'streaming', 'stalled', 'restarting', 'stopped', 'error']),
+    fps: z.number().min(0).max(1000),
+    bitrateKbps: z.number().min(0).max(1_000_000),
+    encoder: z.string().max(64),
+    uptimeS: z.number().min(0),
+    errors: z.int().min(0).optional(),
+    at: isoTime,
+  })
+  .strict();
+export type Heartbeat = z.infer<typeof HeartbeatSchema>;
+
+export const CameraEventSchema = z
+  .object({
+    type: z.enum([
+      'desktop.activity',
+      'session.locked',
+      'session.unlocked',
+      'capture.started',
+      'capture.stopped',
+    ]),
+    at: isoTime,
+    detail: z.string().max(1000).optional(),
+  })
+  .strict();
+export type CameraEvent = z.infer<typeof CameraEventSchema>;
+
+export const SettingsRequestSchema = z.object({ settings: EncoderSettingsSchema }).strict();
+export const SettingsReplySchema = replyOf({ settings: EncoderSettingsSchema });
+
+export const SnapshotRequestSchema = z.object({ stream: z.enum(['main', 'sub']).default('main') }).strict();
+/** The JPEG travels base64-encoded so that the reply stays JSON like every other. */
+export const SnapshotReplySchema = replyOf({
+  contentType: z.literal('image/jpeg'),
+  jpegBase64: z.string().min(1),
+  at: isoTime,
+});

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need, only when the tool is missing (make test calls it).
+set -euo pipefail
+need=()
+command -v nats-server >/dev/null || need+=(nats-server)
+command -v ffmpeg >/dev/null || need+=(ffmpeg)
+command -v ffprobe >/dev/null || need+=(ffmpeg)
+command -v Xvfb >/dev/null || need+=(xvfb)
+command -v xdpyinfo >/dev/null || need+=(x11-utils)
+command -v ip >/dev/null || need+=(iproute2)
+command -v java >/dev/null || need+=(default-jdk-headless)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { env, loadConfig } from '@desk-onvif/service-kit';
+
+/** Every variable is `REGISTRY_<NAME>`; see the README's configuration table. */
+export const registryConfigShape = {
+  NATS_URL: env.url(['nats', 'tls']).default('nats://127.0.0.1:4222'),
+  NATS_USER: z.string().optional(),
+  NATS_PASSWORD: z.string().optional(),
+  NATS_TOKEN: z.string().optional(),
+  /** ONVIF ports handed out, inclusive; DeskCamera's 8090-8110 by default. */
+  PORT_RANGE: env.portRange().default({ start: 8090, end: 8110 }),
+  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  HTTP_PORT: env.int(0, 65535).default(9101),
+  /** A camera with no heartbeat for this long goes offline. */
+  HEARTBEAT_TIMEOUT_MS: env.int(1000, 3_600_000).default(15_000),
+  /** How long a port reported unbindable stays out of use. */
+  PORT_BLOCK_MS: env.int(1000, 30 * 86_400_000).default(3_600_000),
+  /** JetStream replicas of the KV buckets: 1 on one server, 3 in a cluster. */
+  KV_REPLICAS: env.int(1, 5).default(1),
+  /** The onvif node new cameras are assigned to. */
+  DEFAULT_NODE: z.string().min(1).max(64).default('default'),
+  LOG_LEVEL: env.logLevel().default('info'),
+};
+
+export type RegistryConfig = ReturnType<typeof loadRegistryConfig>;
+
+export function loadRegistryConfig(source: NodeJS.ProcessEnv = process.env) {
+  return loadConfig('REGISTRY_', registryConfigShape, source);
+}
+
+export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
