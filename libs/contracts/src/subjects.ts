@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import {
   CameraEventSchema,
   CameraReplySchema,
+  CredentialsBootstrapReplySchema,
+  CredentialsBootstrapSchema,
   GetRequestSchema,
   HeartbeatSchema,
   ListReplySchema,
@@ -52,6 +54,15 @@ export const Registry = {
   remove: request('registry.remove', RemoveRequestSchema, RemoveReplySchema),
   portUnusable: request('registry.port-unusable', PortUnusableSchema, CameraReplySchema),
   event: { subject: 'registry.event', event: RegistryEventSchema, maxBytes: MAX_REQUEST_BYTES },
+} as const;
+
+/** Requests served by the onvif service (one queue group). */
+export const Onvif = {
+  bootstrapCredentials: request(
+    'onvif.credentials.bootstrap',
+    CredentialsBootstrapSchema,
+    CredentialsBootstrapReplySchema,
+  ),
 } as const;
 
 const CAMERA_WILDCARD = '*';
