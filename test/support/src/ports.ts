@@ -16,7 +16,7 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 /** Polls `probe` until it resolves true, or fails after `timeoutMs` with the last error. */
 export async function waitFor(
   what: string,
-  probe: () => Promise<boolean>,
+  probe: () => boolean | Promise<boolean>,
   timeoutMs = 15_000,
   everyMs = 50,
 ): Promise<void> {
