@@ -38,8 +38,11 @@ unit:
 medium: build
 	$(JEST) --selectProjects medium
 
+# Benchmarks write bench/results/<name>.json (medians of repeated runs).
+BENCH := $(JEST) --selectProjects bench --runInBand --verbose=false
+
 bench-registry: deps build
-	node --experimental-vm-modules --import ./bench/register-ts.js bench/registry.bench.ts
+	$(BENCH) bench/registry.bench.ts
 
 clean:
 	rm -rf libs/*/dist services/*/dist node_modules/.cache

@@ -22,7 +22,8 @@ const common = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
 
-/** unit: `*.spec.ts` beside the code. medium: `*.test.ts` under a test/ folder, real processes. */
+/** unit: `*.spec.ts` beside the code. medium: `*.test.ts` under a test/ folder, real processes.
+ * `make test` selects unit and medium; bench is for `make bench-…` only. */
 export default {
   projects: [
     {
@@ -35,6 +36,8 @@ export default {
       displayName: 'medium',
       testMatch: ['<rootDir>/{libs,services}/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
     },
+    // Benchmarks run only through `make bench-…`; each writes bench/results/<name>.json.
+    { ...common, displayName: 'bench', testMatch: ['<rootDir>/bench/**/*.bench.ts'] },
   ],
   testTimeout: 120000,
 };

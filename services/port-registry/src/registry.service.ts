@@ -118,6 +118,10 @@ export class RegistryService {
   private async tryClaim(port: number, cameraId: string): Promise<boolean> {
     const claim: PortClaim = { cameraId, at: this.clock.now().toISOString() };
     if (await this.store.createClaim(port, claim)) return true;
+    // Held by another camera as far as the view knows: skip the read (a claim never changes hands
+    // but through this method, so the view can be behind only by claims made just now).
+    const known = this.view.claims.get(port);
+    if (known && 'cameraId' in known && known.cameraId !== cameraId) return false;
     const current = await this.store.getClaim(port);
     if (!current) return (await this.store.createClaim(port, claim)) !== undefined;
     if ('cameraId' in current.value) return current.value.cameraId === cameraId;
