@@ -4,9 +4,13 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test deps system-deps node-deps build typecheck lint unit medium bench-registry clean
+.PHONY: test dev deps system-deps node-deps build typecheck lint unit medium bench-registry clean
 
 test: deps lint build typecheck unit medium
+
+# The whole system as native processes; Ctrl-C stops it.
+dev: deps build
+	@scripts/dev.sh
 
 deps: system-deps node-deps
 
