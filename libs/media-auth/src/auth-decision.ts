@@ -1,0 +1,81 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { CameraRecord } from '@desk-onvif/contracts';
+import { cameraOfPath, type MediaAuthRequest } from './auth-request.js';
+
+/**
+ * What the hook answers MediaMTX. Any 2xx allows the action. 401 asks an RTSP client for
+ * credentials (it sent none yet); 403 refuses them. `reason` is for logs and metrics, never
+ * carries a secret.
+ */
+export interface MediaAuthDecision {
+  status: 200 | 401 | 403;
+  reason:
+    | 'publisher'
+    | 'viewer'
+    | 'internal-network'
+    | 'credentials-required'
+    | 'unknown-path'
+    | 'unknown-camera'
+    | 'wrong-credentials'
+    | 'not-internal'
+    | 'action-not-allowed';
+}
+
+/** What the decision needs from the world; the onvif service provides it. */
+export interface MediaAuthDirectory {
+  camera(id: string): CameraRecord | undefined;
+  /** True when `user` is an ONVIF user of the camera and `password` is theirs. */
+  verifyViewer(cameraId: string, user: string, password: string): Promise<boolean> | boolean;
+  /** True when the address belongs to the internal network (api, metrics, pprof). */
+  isInternal(ip: string): boolean;
+}
+
+/**
+ * DESIGN.md, "Auth hook for MediaMTX": publish only with the camera's publish secret to its own
+ * paths; read only with an ONVIF user of that camera; api/metrics/pprof only from the internal
+ * network. Playback (recordings) is not offered.
+ */
+export async function decideMediaAuth(
+  req: MediaAuthRequest,
+  dir: MediaAuthDirectory,
+): Promise<MediaAuthDecision> {
+  switch (req.action) {
+    case 'api':
+    case 'metrics':
+    case 'pprof':
+      return dir.isInternal(req.ip) ? allow('internal-network') : deny(403, 'not-internal');
+    case 'playback':
+      return deny(403, 'action-not-allowed');
+    case 'publish':
+    case 'read': {
+      const target = cameraOfPath(req.path);
+      if (!target) return deny(403, 'unknown-path');
+      if (req.user === '' && req.password === '') return deny(401, 'credentials-required');
+      const camera = dir.camera(target.cameraId);
+      if (!camera) return deny(403, 'unknown-camera');
+      if (req.action === 'publish') {
+        const ok =
+          sameSecret(req.user, camera.publish.user) && sameSecret(req.password, camera.publish.password);
+        return ok ? allow('publisher') : deny(403, 'wrong-credentials');
+      }
+      return (await dir.verifyViewer(camera.id, req.user, req.password))
+        ? allow('viewer')
+        : deny(403, 'wrong-credentials');
+    }
+  }
+}
+
+function allow(reason: MediaAuthDecision['reason']): MediaAuthDecision {
+  return { status: 200, reason };
+}
+
+function deny(status: 401 | 403, reason: MediaAuthDecision['reason']): MediaAuthDecision {
+  return { status, reason };
+}
+
+/** Constant-time comparison; an empty expected secret never matches. */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return b.length > 0 && a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,3 @@
+export * from './auth-request.js';
+export * from './auth-decision.js';
+export * from './networks.js';
