@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test deps system-deps node-deps build typecheck lint unit medium bench-registry clean
+.PHONY: test deps system-deps node-deps build typecheck lint unit medium bench-registry clean up
 
 test: deps lint build typecheck unit medium
 
@@ -40,6 +40,11 @@ medium: build
 
 bench-registry: deps build
 	node --experimental-vm-modules --import ./bench/register-ts.js bench/registry.bench.ts
+
+# Docker Compose on a lab server: writes .env with random secrets when it is missing, starts the
+# stack, prints where the cameras will appear.
+up:
+	@scripts/up.sh
 
 clean:
 	rm -rf libs/*/dist services/*/dist node_modules/.cache
