@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { RtspRelay } from '@desk-onvif/rtsp-relay';
 import { freePort, waitFor } from './ports.js';
@@ -175,7 +174,13 @@ async function startContainer(opts: MediaServerOptions): Promise<MediaServer> {
       },
     ])
     .withExposedPorts(8554, 9997)
-    .withWaitStrategy(Wait.forListeningPorts())
+    // The image is FROM scratch: no shell for a port probe inside it, so wait for MediaMTX's log.
+    .withWaitStrategy(
+      Wait.forAll([
+        Wait.forLogMessage(/\[RTSP\] listener opened/),
+        Wait.forLogMessage(/\[API\] listener opened/),
+      ]),
+    )
     .start();
   const host = container.getHost();
   const rtspPort = container.getMappedPort(8554);
