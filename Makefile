@@ -29,6 +29,8 @@ typecheck:
 lint:
 	npx eslint .
 	npx prettier --check .
+	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh docker/*.sh; \
+	else echo "shellcheck is not installed: shell scripts not linted"; fi
 
 # Small tests: pure code, no processes.
 unit:
@@ -47,4 +49,4 @@ up:
 	@scripts/up.sh
 
 clean:
-	rm -rf libs/*/dist services/*/dist node_modules/.cache
+	rm -rf libs/*/dist services/*/dist test/*/dist node_modules/.cache

@@ -146,6 +146,11 @@ describe('media server: read', () => {
     expect(hook.callsFor('read', paths.main).at(-1)).toMatchObject({ ...viewer, protocol: 'rtsp' });
   });
 
+  it('serves a reader that asks for UDP first over TCP after all', async () => {
+    const probed = await probeStreams(media.rtspUrl(paths.main, viewer), 'auto');
+    expect(probed).toMatchObject({ ok: true, streams: [{ codec_name: 'h264' }] });
+  });
+
   it('delivers decoded frames of the published picture', async () => {
     const colour = await meanColourOf(media.rtspUrl(paths.main, viewer), 3);
     expect(colour.pixels).toBe(3 * 320 * 240);

@@ -67,13 +67,17 @@ export interface ProbedStream {
   height?: number;
 }
 
-/** ffprobe of an RTSP URL over TCP: the streams, or the error ffprobe printed. */
+/**
+ * ffprobe of an RTSP URL: the streams, or the error ffprobe printed. Over TCP by default; `auto`
+ * lets ffprobe try UDP first and fall back, as an NVR's ffmpeg does.
+ */
 export async function probeStreams(
   url: string,
+  transport: 'tcp' | 'auto' = 'tcp',
 ): Promise<{ ok: true; streams: ProbedStream[] } | { ok: false; error: string }> {
   const r = await run(FFPROBE, [
-    ...['-v', 'error', '-rtsp_transport', 'tcp', '-show_entries', 'stream=codec_name,width,height'],
-    ...['-of', 'json', url],
+    ...['-v', 'error', ...(transport === 'tcp' ? ['-rtsp_transport', 'tcp'] : [])],
+    ...['-show_entries', 'stream=codec_name,width,height', '-of', 'json', url],
   ]);
   if (r.code !== 0) return { ok: false, error: r.stderr || `ffprobe exited ${r.code}` };
   return { ok: true, streams: (JSON.parse(r.stdout.toString()) as { streams: ProbedStream[] }).streams };
