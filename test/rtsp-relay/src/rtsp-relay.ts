@@ -17,6 +17,8 @@ export interface RtspRelayOptions {
   /** The configured path entries, as the keys of mediamtx.yml's `paths` (`~regex` or a name). */
   pathNames: string[];
   authFailurePauseMs?: number;
+  /** MediaMTX's readTimeout: 10 s by default. */
+  readTimeoutMs?: number;
   log?: (event: string, fields: Record<string, unknown>) => void;
 }
 
@@ -45,6 +47,7 @@ export class RtspRelay {
       paths,
       auth,
       authFailurePauseMs: pauseMs,
+      readTimeoutMs: opts.readTimeoutMs ?? 10_000,
       log: opts.log ?? (() => undefined),
     };
     const rtsp = createServer();

@@ -20,6 +20,8 @@ export interface RelayContext {
   auth: Authenticator;
   /** MediaMTX waits 2 s before refusing wrong credentials, against brute force. */
   authFailurePauseMs: number;
+  /** MediaMTX's readTimeout (10 s): a publisher silent this long is dropped, freeing its path. */
+  readTimeoutMs: number;
   log(event: string, fields: Record<string, unknown>): void;
 }
 
@@ -58,6 +60,8 @@ export class RtspConnection {
   private readonly sessionSecret = randomBytes(8).toString('hex');
   private pub: Publishing | undefined;
   private read: Reading | undefined;
+  /** Set once the byte stream made no sense: nothing after it can be framed. */
+  private broken = false;
 
   constructor(
     private readonly socket: Socket,
@@ -73,12 +77,14 @@ export class RtspConnection {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.broken) return;
     let messages;
     try {
       messages = this.reader.push(chunk);
     } catch (err) {
       const why = err instanceof RtspParseError ? err.message : String(err);
       this.ctx.log('bad request', { conn: this.id, why });
+      this.broken = true;
       this.socket.end(formatResponse(400, { Server: 'gortsplib' }));
       return;
     }
@@ -220,6 +226,10 @@ export class RtspConnection {
     };
     pub.handle = handle;
     this.ctx.paths.publish(pub.path, handle);
+    this.socket.setTimeout(this.ctx.readTimeoutMs, () => {
+      this.ctx.log('publisher timed out', { conn: this.id, path: pub.path });
+      this.socket.destroy();
+    });
     this.ctx.log('publishing', { conn: this.id, path: pub.path, medias: pub.medias.length });
     return { status: 200, headers: { Session: this.sessionHeader() } };
   }

@@ -27,6 +27,7 @@ beforeAll(async () => {
   relay = await RtspRelay.start({
     pathNames: ['~^desk/[0-9a-f-]{36}/(main|sub)$'],
     authFailurePauseMs: 10,
+    readTimeoutMs: 500,
     auth: {
       allows: (req) => {
         calls.push(req);
@@ -106,6 +107,31 @@ describe('RTSP relay double: requests', () => {
       query: '',
       userAgent: 'Lavf59.27.100',
     });
+  });
+});
+
+describe('RTSP relay double: a publisher that goes silent', () => {
+  it('is dropped after readTimeout and its path leaves the list, as in MediaMTX', async () => {
+    const c = await client();
+    expect((await c.send(announce(1))).status).toBe(200);
+    const setup = await c.send(
+      `SETUP ${url()}/streamid=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record\r\n\r\n`,
+    );
+    expect(setup.headers.get('transport')).toBe('RTP/AVP/TCP;unicast;interleaved=0-1');
+    const session = setup.headers.get('session')!.split(';')[0]!;
+    const record = await c.send(`RECORD ${url()} RTSP/1.0\r\nCSeq: 3\r\nSession: ${session}\r\n\r\n`);
+    expect(record.status).toBe(200);
+    const listed = async () =>
+      (
+        (await (
+          await fetch(`http://127.0.0.1:${relay.apiPort}/v3/paths/list`, {
+            headers: { authorization: `Basic ${Buffer.from('admin:x').toString('base64')}` },
+          })
+        ).json()) as { items: { name: string }[] }
+      ).items.map((i) => i.name);
+    expect(await listed()).toEqual([PATH]);
+    await c.closed;
+    expect(await listed()).toEqual([]);
   });
 });
 
