@@ -61,11 +61,15 @@ export async function chooseMediaServer(): Promise<{ kind: MediaServerKind; why:
   }
 }
 
+/** The project's mediamtx.yml, parsed. */
+function projectConfig(): Record<string, unknown> {
+  return parse(readFileSync(join(REPO_ROOT, 'mediamtx.yml'), 'utf8')) as Record<string, unknown>;
+}
+
 /** The project's mediamtx.yml for a test instance: given ports, the test's hook, TCP only. */
 function testConfig(authHookUrl: string, ports: { rtsp: string; api: string; metrics: string }): string {
-  const conf = parse(readFileSync(join(REPO_ROOT, 'mediamtx.yml'), 'utf8')) as Record<string, unknown>;
   return stringify({
-    ...conf,
+    ...projectConfig(),
     logStructured: false,
     authHTTPAddress: authHookUrl,
     rtspAddress: ports.rtsp,
@@ -74,11 +78,6 @@ function testConfig(authHookUrl: string, ports: { rtsp: string; api: string; met
     // Tests read over TCP; UDP would need two more free ports per instance.
     rtspTransports: ['tcp'],
   });
-}
-
-function pathNames(): string[] {
-  const conf = parse(readFileSync(join(REPO_ROOT, 'mediamtx.yml'), 'utf8')) as { paths?: object };
-  return Object.keys(conf.paths ?? {});
 }
 
 function urlFor(host: string, port: number) {
@@ -112,7 +111,7 @@ async function startRelay(opts: MediaServerOptions): Promise<MediaServer> {
   const lines: string[] = [];
   const relay = await RtspRelay.start({
     authHookUrl: opts.authHookUrl,
-    pathNames: pathNames(),
+    pathNames: Object.keys((projectConfig().paths as object | null) ?? {}),
     log: (event, fields) => lines.push(`${event} ${JSON.stringify(fields)}`),
   });
   return {
