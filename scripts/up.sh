@@ -7,9 +7,12 @@ cd "$(dirname "$0")/.."
 
 env_file=.env
 
-# 32 random bytes as hex, from the kernel's CSPRNG.
-secret() {
+# 32 random bytes from the kernel's CSPRNG, as hex (a token) or base64 (a key).
+secret_hex() {
   od -An -tx1 -N32 /dev/urandom | tr -d ' \n'
+}
+secret_base64() {
+  head -c 32 /dev/urandom | base64 | tr -d '\n'
 }
 
 # The address NVRs and agents will use: the source address of the default route (no packet is
@@ -55,9 +58,9 @@ RTSP_PORT=8554
 ONVIF_PORT_RANGE=8090-8110
 
 # Every NATS client (services and capture agents) needs this token.
-NATS_TOKEN=$(secret)
-# Encrypts the cameras' ONVIF users at rest in NATS KV.
-ONVIF_USERS_KEY=$(secret)
+NATS_TOKEN=$(secret_hex)
+# Encrypts the cameras' ONVIF passwords at rest in NATS KV (AES-256-GCM: 32 bytes, base64).
+ONVIF_USERS_KEY=$(secret_base64)
 EOF
   )
   echo "wrote $env_file with new random secrets and PUBLIC_HOST=${host} (check it: edit and run again if wrong)"

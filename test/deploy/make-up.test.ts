@@ -10,6 +10,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { parse } from 'yaml';
+import { loadConfig } from '@desk-onvif/service-kit';
 import { REPO_ROOT, run } from '@desk-onvif/test-support';
 
 /**
@@ -51,7 +54,8 @@ it('writes a private .env with fresh random secrets, starts compose, prints wher
   expect(statSync(envFile).mode & 0o777).toBe(0o600);
   const env = envOf(readFileSync(envFile, 'utf8'));
   expect(env.NATS_TOKEN).toMatch(/^[0-9a-f]{64}$/);
-  expect(env.ONVIF_USERS_KEY).toMatch(/^[0-9a-f]{64}$/);
+  expect(Buffer.from(env.ONVIF_USERS_KEY!, 'base64').length).toBe(32);
+  expect(env.ONVIF_USERS_KEY).toMatch(/^[A-Za-z0-9+/]{43}=$/);
   expect(env.NATS_TOKEN).not.toBe(env.ONVIF_USERS_KEY);
   expect(env.PUBLIC_HOST).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
   expect(readFileSync(join(dir, 'docker-calls'), 'utf8')).toBe('compose --env-file .env up -d --build\n');
@@ -85,4 +89,45 @@ it('makes different secrets each time', async () => {
   rmSync(join(dir, '.env'));
   await up();
   expect(envOf(readFileSync(join(dir, '.env'), 'utf8')).NATS_TOKEN).not.toBe(first.NATS_TOKEN);
+});
+
+/** Compose's interpolation of `${VAR}`, `${VAR:-default}`, `${VAR:?error}`, innermost first. */
+function interpolate(value: string, vars: Record<string, string>): string {
+  let out = value;
+  for (let prev = ''; prev !== out;) {
+    prev = out;
+    out = out.replace(/\$\{(\w+)(?::([-?])([^${}]*))?\}/g, (_m, name: string, op?: string, arg?: string) => {
+      const v = vars[name];
+      if (v !== undefined && v !== '') return v;
+      if (op === '?') throw new Error(`compose would stop: ${name} is unset (${arg})`);
+      return op === '-' ? (arg ?? '') : '';
+    });
+  }
+  return out;
+}
+
+it('writes a .env that gives every Node service a configuration it accepts', async () => {
+  expect((await up()).code).toBe(0);
+  const vars = envOf(readFileSync(join(dir, '.env'), 'utf8'));
+  const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { command?: string[]; environment?: Record<string, string> }>;
+  };
+  const checked: string[] = [];
+  for (const svc of Object.values(compose.services)) {
+    const name = svc.command?.[0];
+    const configFile = join(REPO_ROOT, 'services', name ?? '-', 'src', 'config.ts');
+    if (!name || !existsSync(configFile)) continue;
+    const mod = (await import(`../../services/${name}/src/config.js`)) as Record<string, unknown>;
+    const shape = Object.entries(mod).find(([k]) => k.endsWith('ConfigShape'))?.[1] as Parameters<
+      typeof loadConfig
+    >[1];
+    const env = Object.fromEntries(
+      Object.entries(svc.environment ?? {}).map(([k, v]) => [k, interpolate(v, vars)]),
+    );
+    const prefix = `${Object.keys(env)[0]!.split('_')[0]!}_`;
+    expect(() => loadConfig(prefix, shape, env)).not.toThrow();
+    checked.push(name);
+  }
+  // The registry is here now; onvif and discovery join this check as their services land.
+  expect(checked).toContain('port-registry');
 });
