@@ -4,3 +4,4 @@ export * from './rtsp-relay.js';
 export * from './rtsp.message.js';
 export * from './sdp.js';
 export * from './track.info.js';
+export * from './rtsp.auth.js';

@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { askedForCredentials, plainIp, type AuthAction, type Authenticator } from './auth.hook.js';
+import type { AuthAction } from './auth.hook.js';
 import type { PathPublisher, PathReader, PathRegistry } from './relay.paths.js';
 import {
   RtspParseError,
   RtspReader,
-  basicCredentials,
   formatInterleaved,
   formatResponse,
   parseTransport,
@@ -13,13 +12,11 @@ import {
   type InterleavedFrame,
   type RtspRequest,
 } from './rtsp.message.js';
+import { authorizeRtsp, type RtspAuthContext, type RtspReply as Reply } from './rtsp.auth.js';
 import { SdpError, mediaIndexOf, parseSdp, readerSdp, type SdpMedia } from './sdp.js';
 
-export interface RelayContext {
+export interface RelayContext extends RtspAuthContext {
   paths: PathRegistry;
-  auth: Authenticator;
-  /** MediaMTX waits 2 s before refusing wrong credentials, against brute force. */
-  authFailurePauseMs: number;
   /** MediaMTX's readTimeout (10 s): a publisher silent this long is dropped, freeing its path. */
   readTimeoutMs: number;
   log(event: string, fields: Record<string, unknown>): void;
@@ -44,9 +41,9 @@ interface Reading {
   /** Media index → its RTP interleaved channel (RTCP is the next one). */
   tracks: Map<number, number>;
   handle?: PathReader;
+  /** After PAUSE (RFC 2326 §10.6) nothing is sent until the next PLAY. */
+  paused: boolean;
 }
-
-type Reply = { status: number; headers?: Record<string, string | undefined>; body?: string; close?: boolean };
 
 /**
  * One RTSP client connection (RFC 2326): a publisher (ANNOUNCE, SETUP, RECORD) or a reader
@@ -126,6 +123,8 @@ export class RtspConnection {
       case 'PLAY':
         return this.onPlay(req);
       case 'PAUSE':
+        if (this.read) this.read.paused = true;
+        return { status: 200, headers: { Session: this.sessionHeader() } };
       case 'GET_PARAMETER':
       case 'SET_PARAMETER':
         return { status: 200, headers: { Session: this.sessionHeader() } };
@@ -204,7 +203,7 @@ export class RtspConnection {
       if (denied) return denied;
       const publisher = this.ctx.paths.publisherOf(pq.path);
       if (!publisher) return { status: 404 };
-      this.read = { path: pq.path, medias: publisher.medias, tracks: new Map() };
+      this.read = { path: pq.path, medias: publisher.medias, tracks: new Map(), paused: false };
     }
     const media = Number(m[2]);
     if (media >= this.read.medias.length) return { status: 404 };
@@ -248,12 +247,13 @@ export class RtspConnection {
       read.handle = handle;
       this.ctx.log('reading', { conn: this.id, path: read.path });
     }
+    read.paused = false;
     return { status: 200, headers: { Session: this.sessionHeader(), Range: 'npt=0.000-' } };
   }
 
   private sendTo(read: Reading, media: number, rtcp: boolean, payload: Buffer): number {
     const channel = read.tracks.get(media);
-    if (channel === undefined || this.socket.destroyed) return 0;
+    if (channel === undefined || read.paused || this.socket.destroyed) return 0;
     // MediaMTX drops packets for a reader that cannot keep up (writeQueueSize) rather than
     // buffering without bound; so does the double.
     if (this.socket.writableLength > MAX_QUEUED_BYTES) return 0;
@@ -268,36 +268,16 @@ export class RtspConnection {
     if (target) this.ctx.paths.forward(pub.path, pub.handle, target.media, target.rtcp, frame.payload);
   }
 
-  /**
-   * Undefined when the hook allows; else the 401 MediaMTX answers. `id` is the connection's id on
-   * DESCRIBE and the session's on ANNOUNCE and SETUP, as MediaMTX sends them.
-   */
-  private async authorize(
-    req: RtspRequest,
-    action: AuthAction,
-    path: string,
-    query: string,
-    id: string,
-  ): Promise<Reply | undefined> {
-    const creds = basicCredentials(req.headers.get('authorization'));
-    const request = {
-      ...creds,
-      token: '',
-      ip: plainIp(this.socket.remoteAddress),
+  /** The hook's answer for this request; `id` as MediaMTX sends it (see authorizeRtsp). */
+  private authorize(req: RtspRequest, action: AuthAction, path: string, query: string, id: string) {
+    return authorizeRtsp(this.ctx, req, {
       action,
       path,
-      protocol: 'rtsp',
-      id,
       query,
-      userAgent: req.headers.get('user-agent') ?? '',
-    };
-    if (await this.ctx.auth.allows(request)) return undefined;
-    const challenge = { 'WWW-Authenticate': 'Basic realm="IPCAM"' };
-    // No credentials yet: challenge and keep the connection, so the client retries with them.
-    if (askedForCredentials(request)) return { status: 401, headers: challenge };
-    this.ctx.log('authentication failed', { conn: this.id, action, path, user: creds.user });
-    await new Promise((r) => setTimeout(r, this.ctx.authFailurePauseMs));
-    return { status: 401, headers: challenge, close: true };
+      id,
+      conn: this.id,
+      peer: this.socket.remoteAddress,
+    });
   }
 
   private freeChannels(used: Set<number>): [number, number] {

@@ -12,6 +12,8 @@ export interface RawResponse {
  */
 export class RawRtsp {
   private buf = '';
+  /** Interleaved frames received (RFC 2326 §10.12), in order. */
+  readonly frames: { channel: number; payload: Buffer }[] = [];
   private waiting: (() => void) | undefined;
   readonly closed: Promise<void>;
 
@@ -19,6 +21,7 @@ export class RawRtsp {
     socket.setEncoding('latin1');
     socket.on('data', (d: string) => {
       this.buf += d;
+      this.takeFrames();
       this.waiting?.();
     });
     this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
@@ -52,7 +55,26 @@ export class RawRtsp {
     }
   }
 
+  /** Moves leading `$` frames from the buffer to `frames`. */
+  private takeFrames(): void {
+    while (this.buf.startsWith('$') && this.buf.length >= 4) {
+      const len = (this.buf.charCodeAt(2) << 8) | this.buf.charCodeAt(3);
+      if (this.buf.length < 4 + len) return;
+      this.frames.push({
+        channel: this.buf.charCodeAt(1),
+        payload: Buffer.from(this.buf.slice(4, 4 + len), 'latin1'),
+      });
+      this.buf = this.buf.slice(4 + len);
+    }
+  }
+
+  /** Sends bytes as they are (an interleaved frame, say). */
+  write(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
   private take(): RawResponse | undefined {
+    this.takeFrames();
     const end = this.buf.indexOf('\r\n\r\n');
     if (end < 0) return undefined;
     const [statusLine = '', ...lines] = this.buf.slice(0, end).split('\r\n');

@@ -1,5 +1,6 @@
 import { RtspRelay, type AuthRequest } from '@desk-onvif/rtsp-relay';
-import { freePort } from '@desk-onvif/test-support';
+import { formatInterleaved } from '@desk-onvif/rtsp-relay';
+import { freePort, waitFor } from '@desk-onvif/test-support';
 import { FFMPEG_ANNOUNCE_SDP } from './ffmpeg.fixtures.js';
 import { RawRtsp } from './raw.rtsp.js';
 
@@ -132,6 +133,62 @@ describe('RTSP relay double: a publisher that goes silent', () => {
     expect(await listed()).toEqual([PATH]);
     await c.closed;
     expect(await listed()).toEqual([]);
+  });
+});
+
+describe('RTSP relay double: relaying', () => {
+  const rtp = (seq: number) => Buffer.from([0x80, 0x60, 0, seq, 0, 0, 0, 0, 0, 0, 0, 1, seq]);
+
+  it('relays RTP and RTCP to the channels the reader set up, and holds them while paused', async () => {
+    const pub = await client();
+    await pub.send(announce(1));
+    const setup = await pub.send(
+      `SETUP ${url()}/streamid=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record\r\n\r\n`,
+    );
+    await pub.send(`RECORD ${url()} RTSP/1.0\r\nCSeq: 3\r\nSession: ${setup.headers.get('session')}\r\n\r\n`);
+
+    const reader = await client();
+    const auth = 'Authorization: Basic YWdlbnQ6cw==\r\n';
+    const described = await reader.send(`DESCRIBE ${url()} RTSP/1.0\r\nCSeq: 1\r\n${auth}\r\n`);
+    expect(described.headers.get('content-base')).toBe(`${url()}/`);
+    const control = /a=control:(\S+)/.exec(described.body)![1]!;
+    expect(control).toBe(`${url()}/trackID=0`);
+    const rs = await reader.send(
+      `SETUP ${control} RTSP/1.0\r\nCSeq: 2\r\n${auth}Transport: RTP/AVP/TCP;unicast;interleaved=6-7\r\n\r\n`,
+    );
+    const session = rs.headers.get('session')!.split(';')[0]!;
+    expect(
+      (await reader.send(`PLAY ${url()} RTSP/1.0\r\nCSeq: 3\r\nSession: ${session}\r\n\r\n`)).status,
+    ).toBe(200);
+
+    pub.write(formatInterleaved(0, rtp(1)));
+    pub.write(formatInterleaved(1, Buffer.from([0x80, 200, 0, 6])));
+    await waitFor('two frames', () => Promise.resolve(reader.frames.length === 2));
+    expect(reader.frames).toEqual([
+      { channel: 6, payload: rtp(1) },
+      { channel: 7, payload: Buffer.from([0x80, 200, 0, 6]) },
+    ]);
+
+    expect(
+      (await reader.send(`PAUSE ${url()} RTSP/1.0\r\nCSeq: 4\r\nSession: ${session}\r\n\r\n`)).status,
+    ).toBe(200);
+    pub.write(formatInterleaved(0, rtp(2)));
+    // Once the relay has taken the packet in (13 + 4 + 13 bytes), resume: the reader never gets it.
+    await waitFor('the paused packet relayed', async () => {
+      const res = await fetch(`http://127.0.0.1:${relay.apiPort}/v3/paths/get/${encodeURIComponent(PATH)}`, {
+        headers: { authorization: `Basic ${Buffer.from('admin:x').toString('base64')}` },
+      });
+      return ((await res.json()) as { inboundBytes?: number }).inboundBytes === 30;
+    });
+    expect(
+      (await reader.send(`PLAY ${url()} RTSP/1.0\r\nCSeq: 5\r\nSession: ${session}\r\n\r\n`)).status,
+    ).toBe(200);
+    pub.write(formatInterleaved(0, rtp(3)));
+    await waitFor('a third frame', () => Promise.resolve(reader.frames.length === 3));
+    expect(reader.frames[2]).toEqual({ channel: 6, payload: rtp(3) });
+
+    pub.close();
+    await reader.closed; // the publisher left: its readers are closed, as MediaMTX does
   });
 });
 
