@@ -51,8 +51,9 @@ export class RtspRelay {
       log: opts.log ?? (() => undefined),
     };
     const rtsp = createServer();
+    const handleApi = apiHandler(paths, auth, pauseMs);
     const api = createHttpServer((req, res) => {
-      apiHandler(paths, auth, pauseMs)(req, res).catch(() => res.destroy());
+      handleApi(req, res).catch(() => res.destroy());
     });
     const relay = new RtspRelay(rtsp, api, paths, host);
     rtsp.on('connection', (socket) => {
