@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev deps system-deps node-deps build typecheck lint unit medium bench-registry clean
+.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry clean
 
 test: deps lint build typecheck unit medium
 
@@ -36,6 +36,8 @@ typecheck:
 lint:
 	npx eslint .
 	npx prettier --check .
+	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh docker/*.sh; \
+	else echo "shellcheck is not installed: shell scripts not linted"; fi
 
 # Small tests: pure code, no processes.
 unit:
@@ -51,5 +53,10 @@ BENCH := $(JEST) --selectProjects bench --runInBand --verbose=false
 bench-registry: deps build
 	$(BENCH) bench/registry.bench.ts
 
+# Docker Compose on a lab server: writes .env with random secrets when it is missing, starts the
+# stack, prints where the cameras will appear.
+up:
+	@scripts/up.sh
+
 clean:
-	rm -rf libs/*/dist services/*/dist node_modules/.cache
+	rm -rf libs/*/dist services/*/dist test/*/dist node_modules/.cache

@@ -16,6 +16,7 @@ const common = {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
     '^@desk-onvif/test-support$': '<rootDir>/test/support/src/index.ts',
+    '^@desk-onvif/rtsp-relay$': '<rootDir>/test/rtsp-relay/src/index.ts',
     '^@desk-onvif/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

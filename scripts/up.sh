@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# make up: the whole system with Docker Compose on this lab server. On the first run it writes
+# .env with new random secrets and this host's address (edit it, then run again, to change them);
+# then `docker compose up -d`, then where the cameras will appear. Secrets are never printed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+env_file=.env
+
+# 32 random bytes from the kernel's CSPRNG, as hex (a token) or base64 (a key).
+secret_hex() {
+  od -An -tx1 -N32 /dev/urandom | tr -d ' \n'
+}
+secret_base64() {
+  head -c 32 /dev/urandom | base64 | tr -d '\n'
+}
+
+# The address NVRs and agents will use: the source address of the default route (no packet is
+# sent), else the first address `hostname -I` lists.
+detect_host() {
+  local addr=''
+  if command -v ip >/dev/null 2>&1; then
+    addr="$(ip -4 route get 192.0.2.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p' | head -n 1)"
+  fi
+  if [ -z "$addr" ]; then
+    addr="$(hostname -I 2>/dev/null | awk '{print $1}')"
+  fi
+  printf '%s' "${addr:-127.0.0.1}"
+}
+
+# The value of KEY in .env (the last one wins, as Compose reads it), without sourcing the file.
+env_value() {
+  local key="$1" default="${2:-}" value
+  value="$(sed -n "s/^${key}=//p" "$env_file" | tail -n 1)"
+  value="${value%\"}"
+  value="${value#\"}"
+  printf '%s' "${value:-$default}"
+}
+
+if ! command -v docker >/dev/null 2>&1; then
+  echo "make up needs Docker with the compose plugin; see README.md for running natively (make dev)" >&2
+  exit 1
+fi
+
+if [ ! -f "$env_file" ]; then
+  host="$(detect_host)"
+  (
+    umask 077
+    cat >"$env_file" <<EOF
+# desk-onvif deployment settings, written by 'make up' on $(date -u +%Y-%m-%dT%H:%M:%SZ).
+# Keep this file private: it holds the secrets. Edit, then run 'make up' again.
+
+# The address NVRs use to reach this server (ONVIF and RTSP URLs point here).
+PUBLIC_HOST=${host}
+# RTSP port NVRs read from (554 where the host allows it).
+RTSP_PORT=8554
+# ONVIF ports handed out to cameras, one each (DeskCamera's default range).
+ONVIF_PORT_RANGE=8090-8110
+
+# Every NATS client (services and capture agents) needs this token.
+NATS_TOKEN=$(secret_hex)
+# Encrypts the cameras' ONVIF passwords at rest in NATS KV (AES-256-GCM: 32 bytes, base64).
+ONVIF_USERS_KEY=$(secret_base64)
+EOF
+  )
+  echo "wrote $env_file with new random secrets and PUBLIC_HOST=${host} (check it: edit and run again if wrong)"
+fi
+
+docker compose --env-file "$env_file" up -d --build
+
+host="$(env_value PUBLIC_HOST 127.0.0.1)"
+rtsp_port="$(env_value RTSP_PORT 8554)"
+range="$(env_value ONVIF_PORT_RANGE 8090-8110)"
+
+cat <<EOF
+
+desk-onvif is starting (docker compose ps shows its health).
+
+Cameras will appear:
+  - to NVRs by WS-Discovery on UDP 3702 (same network segment), or added by hand at
+      http://${host}:<port>/onvif/device_service    with <port> in ${range}, one per camera
+  - streams at
+      rtsp://${host}:${rtsp_port}/desk/<camera id>/main   and   .../sub
+  - each camera's address, RTSP URL and credentials: run 'capture-agent status' on its PC.
+
+Capture agents connect to NATS at nats://${host}:4222 with the token NATS_TOKEN from ${env_file}.
+Open on this server's firewall: UDP 3702, TCP ${range}, TCP ${rtsp_port}, UDP 8000-8001, TCP 4222.
+Prometheus: http://127.0.0.1:9090 (on this server).
+EOF

@@ -1,0 +1,148 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { MEDIAMTX_IMAGE, REPO_ROOT } from '@desk-onvif/test-support';
+import { registryConfigShape } from '../../services/port-registry/src/config.js';
+
+/**
+ * docker-compose.yml is valid Compose (checked against the Compose Specification's JSON Schema,
+ * no Docker engine needed) and agrees with mediamtx.yml, prometheus.yml and the services' config.
+ */
+const SCHEMA = join(REPO_ROOT, '..', 'shared', 'reference', 'compose-spec', 'compose-spec.json');
+const haveSchema = existsSync(SCHEMA);
+if (!haveSchema) console.warn(`skipping the Compose schema check: ${SCHEMA} is absent`);
+
+const read = (file: string) => readFileSync(join(REPO_ROOT, file), 'utf8');
+type Service = {
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  network_mode?: string;
+  restart?: string;
+  healthcheck?: { test: string[] };
+  volumes?: string[];
+};
+const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+const prometheus = parse(read('prometheus.yml')) as {
+  scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+};
+const mediamtx = parse(read('mediamtx.yml')) as Record<string, string>;
+
+function composeValidator() {
+  const schema = JSON.parse(readFileSync(SCHEMA, 'utf8')) as Record<string, unknown>;
+  delete schema.$schema;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  for (const format of ['duration', 'expose', 'ports', 'subnet_ip_address']) ajv.addFormat(format, true);
+  const validate = ajv.compile(schema);
+  return (doc: unknown) =>
+    validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
+
+(haveSchema ? describe : describe.skip)('docker-compose.yml against the Compose Specification', () => {
+  it('is valid', () => {
+    // Parsed with YAML merge keys (`<<: *node-service`) resolved, as Compose loads it.
+    expect(composeValidator()(compose)).toEqual([]);
+  });
+
+  it('catches a broken file (the check itself can fail)', () => {
+    const broken = structuredClone<{ services: Record<string, Record<string, unknown>> }>(compose);
+    broken.services.mediamtx!.healthcheck = { test: ['CMD-SHELL', { 'printf CSeq': 1 }] };
+    broken.services.nats!.restart_policy = 'always';
+    expect(composeValidator()(broken).length).toBeGreaterThan(0);
+  });
+});
+
+const httpPorts: Record<string, [string, string]> = {
+  'port-registry': ['REGISTRY_', 'REGISTRY_HTTP_PORT'],
+  onvif: ['ONVIF_', 'ONVIF_HTTP_PORT'],
+  discovery: ['DISCOVERY_', 'DISCOVERY_HTTP_PORT'],
+};
+
+function scrapeTarget(job: string): string | undefined {
+  return prometheus.scrape_configs.find((c) => c.job_name === job)?.static_configs[0]?.targets[0];
+}
+
+describe('the deployment', () => {
+  it('has every part, each restarting on failure and with a healthcheck', () => {
+    expect(Object.keys(services).sort()).toEqual(
+      ['discovery', 'mediamtx', 'nats', 'onvif', 'port-registry', 'prometheus'].sort(),
+    );
+    for (const [name, svc] of Object.entries(services)) {
+      expect({ name, restart: svc.restart }).toEqual({ name, restart: 'unless-stopped' });
+      expect({ name, health: Array.isArray(svc.healthcheck?.test) }).toEqual({ name, health: true });
+    }
+  });
+
+  it('pins every image to a version', () => {
+    for (const svc of Object.values(services))
+      if (svc.image && !svc.image.startsWith('desk-onvif:'))
+        expect(svc.image).toMatch(/^[\w./-]+:v?\d+\.\d+\.\d+[\w.-]*$/);
+    // Tests run the same MediaMTX version as the deployment.
+    const version = (image: string) => /:(\d+\.\d+\.\d+)/.exec(image)?.[1];
+    expect(version(services.mediamtx!.image!)).toBe(version(MEDIAMTX_IMAGE));
+  });
+
+  it('keeps NATS JetStream on a volume and MediaMTX on the project config', () => {
+    expect(services.nats!.volumes).toContain('nats-data:/data');
+    expect(read('docker/nats.conf')).toMatch(/jetstream\s*\{\s*store_dir:\s*\/data/);
+    expect(services.mediamtx!.volumes).toContain('./mediamtx.yml:/mediamtx.yml:ro');
+  });
+
+  it('puts onvif and discovery on the host network (multicast, per-camera ports)', () => {
+    expect(services.onvif!.network_mode).toBe('host');
+    expect(services.discovery!.network_mode).toBe('host');
+  });
+
+  it('runs each Node service from the one image, chosen by command', () => {
+    for (const name of Object.keys(httpPorts)) {
+      expect(services[name]!.image).toBe(services['port-registry']!.image);
+      expect(services[name]!.command).toEqual([name]);
+    }
+  });
+
+  it('gives each service only its own variables, and the registry only ones it knows', () => {
+    for (const [name, [prefix]] of Object.entries(httpPorts))
+      for (const key of Object.keys(services[name]!.environment ?? {}))
+        expect({ name, key, ok: key.startsWith(prefix) }).toEqual({ name, key, ok: true });
+    for (const key of Object.keys(services['port-registry']!.environment ?? {}))
+      expect(Object.keys(registryConfigShape)).toContain(key.slice('REGISTRY_'.length));
+  });
+
+  it('writes no secret into the file: each comes from .env and is required', () => {
+    for (const svc of Object.values(services))
+      for (const [key, value] of Object.entries(svc.environment ?? {}))
+        if (/TOKEN|KEY|PASSWORD|SECRET/.test(key))
+          expect({ key, value }).toMatchObject({ value: /^\$\{\w+:\?/ });
+  });
+
+  it('agrees on ports: health checks, Prometheus targets, the auth hook', () => {
+    for (const [name, [, portVar]] of Object.entries(httpPorts)) {
+      const port = services[name]!.environment![portVar]!;
+      expect({ name, health: services[name]!.healthcheck!.test.at(-1) }).toEqual({ name, health: port });
+      expect({ name, target: scrapeTarget(name)?.split(':')[1] }).toEqual({ name, target: port });
+    }
+    expect(scrapeTarget('mediamtx')).toBe(`mediamtx:${mediamtx.metricsAddress!.split(':').pop()}`);
+    const hook = new URL(services.mediamtx!.environment!.MTX_AUTHHTTPADDRESS!);
+    expect(hook.port).toBe(services.onvif!.environment!.ONVIF_HTTP_PORT);
+    expect(hook.pathname).toBe(new URL(mediamtx.authHTTPAddress!).pathname);
+  });
+});
+
+describe('the image', () => {
+  const dockerfile = read('Dockerfile');
+  const ignore = read('.dockerignore').split('\n');
+
+  it('is built in stages from the lock file and tsc -b', () => {
+    expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/^RUN npm install --ignore-scripts/m);
+    expect(dockerfile).toMatch(/tsc -b/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
+
+  it('never takes in the test tools (the RTSP relay double)', () => {
+    expect(ignore).toContain('test/**');
+    expect(ignore.filter((l) => l.startsWith('!'))).toEqual(['!test/*/package.json']);
+  });
+});

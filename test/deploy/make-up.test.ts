@@ -1,0 +1,133 @@
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { parse } from 'yaml';
+import { loadConfig } from '@desk-onvif/service-kit';
+import { REPO_ROOT, run } from '@desk-onvif/test-support';
+
+/**
+ * `make up` (scripts/up.sh) run for real in a scratch copy, with a stand-in `docker` on PATH that
+ * records how it was called: no Docker engine answers on the build machines.
+ */
+let dir: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'desk-onvif-up-'));
+  mkdirSync(join(dir, 'scripts'));
+  mkdirSync(join(dir, 'bin'));
+  copyFileSync(join(REPO_ROOT, 'scripts', 'up.sh'), join(dir, 'scripts', 'up.sh'));
+  chmodSync(join(dir, 'scripts', 'up.sh'), 0o755);
+  const docker = join(dir, 'bin', 'docker');
+  writeFileSync(docker, `#!/bin/sh\necho "$@" >> "${join(dir, 'docker-calls')}"\n`);
+  chmodSync(docker, 0o755);
+});
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function up(path = `${join(dir, 'bin')}:/usr/bin:/bin`) {
+  return run('/usr/bin/env', [`PATH=${path}`, 'bash', join(dir, 'scripts', 'up.sh')]);
+}
+
+function envOf(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+it('writes a private .env with fresh random secrets, starts compose, prints where cameras appear', async () => {
+  const res = await up();
+  expect(res.code).toBe(0);
+  const envFile = join(dir, '.env');
+  expect(statSync(envFile).mode & 0o777).toBe(0o600);
+  const env = envOf(readFileSync(envFile, 'utf8'));
+  expect(env.NATS_TOKEN).toMatch(/^[0-9a-f]{64}$/);
+  expect(Buffer.from(env.ONVIF_USERS_KEY!, 'base64').length).toBe(32);
+  expect(env.ONVIF_USERS_KEY).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+  expect(env.NATS_TOKEN).not.toBe(env.ONVIF_USERS_KEY);
+  expect(env.PUBLIC_HOST).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+  expect(readFileSync(join(dir, 'docker-calls'), 'utf8')).toBe('compose --env-file .env up -d --build\n');
+  const out = res.stdout.toString();
+  expect(out).toContain(`http://${env.PUBLIC_HOST}:<port>/onvif/device_service`);
+  expect(out).toContain(`rtsp://${env.PUBLIC_HOST}:8554/desk/<camera id>/main`);
+  expect(out).toContain('8090-8110');
+  expect(out + res.stderr).not.toContain(env.NATS_TOKEN);
+  expect(out + res.stderr).not.toContain(env.ONVIF_USERS_KEY);
+});
+
+it('keeps an existing .env as it is, and prints from it', async () => {
+  writeFileSync(join(dir, '.env'), 'PUBLIC_HOST=10.9.8.7\nRTSP_PORT=554\nNATS_TOKEN=mine\n');
+  const res = await up();
+  expect(res.code).toBe(0);
+  expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(
+    'PUBLIC_HOST=10.9.8.7\nRTSP_PORT=554\nNATS_TOKEN=mine\n',
+  );
+  expect(res.stdout.toString()).toContain('rtsp://10.9.8.7:554/desk/');
+});
+
+it('says what is missing when there is no docker', async () => {
+  const res = await up('/usr/bin:/bin');
+  expect(res.code).toBe(1);
+  expect(res.stderr).toMatch(/needs Docker/);
+});
+
+it('makes different secrets each time', async () => {
+  await up();
+  const first = envOf(readFileSync(join(dir, '.env'), 'utf8'));
+  rmSync(join(dir, '.env'));
+  await up();
+  expect(envOf(readFileSync(join(dir, '.env'), 'utf8')).NATS_TOKEN).not.toBe(first.NATS_TOKEN);
+});
+
+/** Compose's interpolation of `${VAR}`, `${VAR:-default}`, `${VAR:?error}`, innermost first. */
+function interpolate(value: string, vars: Record<string, string>): string {
+  let out = value;
+  for (let prev = ''; prev !== out;) {
+    prev = out;
+    out = out.replace(/\$\{(\w+)(?::([-?])([^${}]*))?\}/g, (_m, name: string, op?: string, arg?: string) => {
+      const v = vars[name];
+      if (v !== undefined && v !== '') return v;
+      if (op === '?') throw new Error(`compose would stop: ${name} is unset (${arg})`);
+      return op === '-' ? (arg ?? '') : '';
+    });
+  }
+  return out;
+}
+
+it('writes a .env that gives every Node service a configuration it accepts', async () => {
+  expect((await up()).code).toBe(0);
+  const vars = envOf(readFileSync(join(dir, '.env'), 'utf8'));
+  const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { command?: string[]; environment?: Record<string, string> }>;
+  };
+  const checked: string[] = [];
+  for (const svc of Object.values(compose.services)) {
+    const name = svc.command?.[0];
+    const configFile = join(REPO_ROOT, 'services', name ?? '-', 'src', 'config.ts');
+    if (!name || !existsSync(configFile)) continue;
+    const mod = (await import(`../../services/${name}/src/config.js`)) as Record<string, unknown>;
+    const shape = Object.entries(mod).find(([k]) => k.endsWith('ConfigShape'))?.[1] as Parameters<
+      typeof loadConfig
+    >[1];
+    const env = Object.fromEntries(
+      Object.entries(svc.environment ?? {}).map(([k, v]) => [k, interpolate(v, vars)]),
+    );
+    const prefix = `${Object.keys(env)[0]!.split('_')[0]!}_`;
+    expect(() => loadConfig(prefix, shape, env)).not.toThrow();
+    checked.push(name);
+  }
+  // The registry is here now; onvif and discovery join this check as their services land.
+  expect(checked).toContain('port-registry');
+});
