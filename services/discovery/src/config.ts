@@ -52,6 +52,8 @@ export const discoveryConfigShape = {
   MAX_TRACKED_SOURCES: env.int(16, 1_000_000).default(4096),
   /** Replies waiting for their random delay; a Probe that would overflow it is not answered. */
   MAX_PENDING_REPLIES: env.int(1, 1_000_000).default(20_000),
+  /** The socket's receive buffer (capped by net.core.rmem_max): absorbs bursts of probes. */
+  RECV_BUFFER_BYTES: env.int(65_536, 64 * 1024 * 1024).default(1024 * 1024),
   /** Datagrams above this size are dropped unread. */
   MAX_DATAGRAM_BYTES: env.int(512, 65_507).default(16_384),
   /** The random delay before each unicast reply is at most this (WS-Discovery APP_MAX_DELAY). */

@@ -50,6 +50,7 @@ export class DiscoveryModule {
     const socket = new DiscoverySocket(
       config.PORT,
       listening.map((l) => l.address),
+      config.RECV_BUFFER_BYTES,
     );
     const sequence = new MessageSequence(Date.now());
     return {

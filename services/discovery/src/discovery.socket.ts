@@ -17,6 +17,7 @@ export class DiscoverySocket implements UnicastSender, MulticastSender {
   constructor(
     private readonly port: number,
     private readonly interfaceAddresses: string[],
+    private readonly recvBufferBytes: number,
   ) {}
 
   async open(
@@ -34,6 +35,7 @@ export class DiscoverySocket implements UnicastSender, MulticastSender {
     // Errors after binding (e.g. ICMP unreachable on a send) must not kill the process.
     socket.on('error', () => undefined);
     for (const address of this.interfaceAddresses) socket.addMembership(MULTICAST_GROUP, address);
+    socket.setRecvBufferSize(this.recvBufferBytes);
     socket.setMulticastTTL(1);
     socket.setMulticastLoopback(true);
     this.socket = socket;
