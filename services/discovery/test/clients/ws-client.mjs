@@ -55,6 +55,11 @@ function describe(xml, from) {
   });
 }
 
+/** Stdout to a pipe is asynchronous: exit only once everything is written. */
+function finish(text) {
+  process.stdout.write(text, () => process.exit(0));
+}
+
 function openSocket(bind) {
   const socket = dgram.createSocket({ type: 'udp4' });
   return new Promise((resolve) =>
@@ -74,23 +79,27 @@ async function onvifProbe(timeout) {
         types: m.types.split(' '),
       };
     });
-    process.stdout.write(JSON.stringify(cams));
-    process.exit(0);
+    finish(JSON.stringify(cams));
   });
 }
 
 async function send(timeout, bind, datagrams) {
   const socket = await openSocket(bind);
-  const pending = [];
+  // Room for a burst of matches (1,000 cameras answer within APP_MAX_DELAY).
+  socket.setRecvBufferSize(4 * 1024 * 1024);
+  const received = [];
   const started = Date.now();
-  socket.on('message', (msg, rinfo) => {
-    const at = Date.now() - started;
-    pending.push(describe(msg.toString(), `${rinfo.address}:${rinfo.port}`).then((d) => ({ ...d, at })));
-  });
+  // Only timestamped here; parsed after the wait, so that parsing never delays the clock.
+  socket.on('message', (msg, rinfo) =>
+    received.push({ msg, from: `${rinfo.address}:${rinfo.port}`, at: Date.now() - started }),
+  );
   for (const d of datagrams) socket.send(Buffer.from(d, 'base64'), PORT, GROUP);
   setTimeout(async () => {
-    process.stdout.write(JSON.stringify({ replies: await Promise.all(pending) }));
-    process.exit(0);
+    socket.close();
+    const replies = await Promise.all(
+      received.map(async (r) => ({ ...(await describe(r.msg.toString(), r.from)), at: r.at })),
+    );
+    finish(JSON.stringify({ replies }));
   }, Number(timeout));
 }
 
@@ -135,8 +144,7 @@ async function fuzz(bind, lingerMs) {
   process.stdin.on('end', () => {
     // Replies come after a random delay: wait that long before the final count.
     setTimeout(() => {
-      process.stdout.write(`${JSON.stringify({ sent, replies, done: true })}\n`);
-      process.exit(0);
+      finish(`${JSON.stringify({ sent, replies, done: true })}\n`);
     }, Number(lingerMs));
   });
 }
