@@ -41,30 +41,41 @@ export class DiscoveryLab {
   static async start(purpose: string, opts: LabOptions = {}): Promise<DiscoveryLab | undefined> {
     const ns = await NetNamespace.tryCreate(purpose);
     if (!ns) return undefined;
-    const nats = await NatsServer.start({ host: ns.hostAddress });
-    const registry = await ServiceProcess.start(
-      'port-registry',
-      {
-        REGISTRY_NATS_URL: nats.url,
-        REGISTRY_HTTP_HOST: '127.0.0.1',
-        REGISTRY_PORT_RANGE: opts.portRange ?? '20000-20999',
-        REGISTRY_HEARTBEAT_TIMEOUT_MS: String(opts.heartbeatTimeoutMs ?? 3_600_000),
-      },
-      'REGISTRY_HTTP_PORT',
-    );
-    const discovery = await ServiceProcess.start(
-      'discovery',
-      {
-        DISCOVERY_NATS_URL: nats.url,
-        DISCOVERY_INTERFACES: '127.0.0.1',
-        DISCOVERY_LOG_LEVEL: 'warn',
-        ...opts.discoveryEnv,
-      },
-      'DISCOVERY_HTTP_PORT',
-      { netns: ns },
-    );
-    const nc = await connect({ servers: nats.url });
-    return new DiscoveryLab(ns, nats, registry, discovery, nc);
+    const started: Array<{ stop(): Promise<void> }> = [];
+    try {
+      const nats = await NatsServer.start({ host: ns.hostAddress });
+      started.push({ stop: () => nats.dispose() });
+      const registry = await ServiceProcess.start(
+        'port-registry',
+        {
+          REGISTRY_NATS_URL: nats.url,
+          REGISTRY_HTTP_HOST: '127.0.0.1',
+          REGISTRY_PORT_RANGE: opts.portRange ?? '20000-20999',
+          REGISTRY_HEARTBEAT_TIMEOUT_MS: String(opts.heartbeatTimeoutMs ?? 3_600_000),
+        },
+        'REGISTRY_HTTP_PORT',
+      );
+      started.push(registry);
+      const discovery = await ServiceProcess.start(
+        'discovery',
+        {
+          DISCOVERY_NATS_URL: nats.url,
+          DISCOVERY_INTERFACES: '127.0.0.1',
+          DISCOVERY_LOG_LEVEL: 'warn',
+          ...opts.discoveryEnv,
+        },
+        'DISCOVERY_HTTP_PORT',
+        { netns: ns },
+      );
+      started.push(discovery);
+      const nc = await connect({ servers: nats.url });
+      return new DiscoveryLab(ns, nats, registry, discovery, nc);
+    } catch (err) {
+      // Nothing left behind: processes stopped, the namespace deleted.
+      for (const s of started.reverse()) await s.stop().catch(() => undefined);
+      await ns.dispose();
+      throw err;
+    }
   }
 
   async register(hostName: string): Promise<CameraRecord> {

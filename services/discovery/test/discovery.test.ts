@@ -8,7 +8,7 @@ import { DiscoveryLab, sendAndCollect, type Reply } from './discovery.lab.js';
  * namespace, and WS-Discovery clients (the npm `onvif` library, raw real-world probes) inside it.
  */
 const lab = await DiscoveryLab.start('the discovery service tests', {
-  heartbeatTimeoutMs: 2000,
+  heartbeatTimeoutMs: 4000,
   discoveryEnv: { DISCOVERY_RATE_LIMIT_BURST: '1000' },
 });
 const suite = lab ? describe : describe.skip;
@@ -46,7 +46,7 @@ suite('discovery service', () => {
   beforeAll(async () => {
     cameras = [await l.register('Front desk'), await l.register('lab-pc-2'), await l.register('reception')];
     cameras.forEach((c) => alive.add(c.id));
-    stopHeartbeats = l.keepAlive(() => [...alive]);
+    stopHeartbeats = l.keepAlive(() => [...alive], 250);
     await l.waitMetric('desk_onvif_discovery_cameras_announced', {}, (v) => v === 3);
   });
 
