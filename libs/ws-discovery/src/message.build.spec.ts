@@ -1,26 +1,8 @@
+import { SAMPLE_TARGET as target } from '../test/fixtures.js';
+import { buildBye, buildHello, buildProbeMatches, buildResolveMatches } from './message.build.js';
 import { parseDatagram } from './message.parse.js';
-import {
-  buildBye,
-  buildHello,
-  buildProbeMatches,
-  buildResolveMatches,
-  type TargetService,
-} from './message.build.js';
-import { NS, ONVIF_DEVICE_TYPES } from './namespaces.js';
-import { onvifScopes } from './onvif.scopes.js';
+import { NS } from './namespaces.js';
 
-const target: TargetService = {
-  address: 'urn:uuid:6f1e2d3c-4b5a-5968-8778-695a4b3c2d1e',
-  types: ONVIF_DEVICE_TYPES,
-  scopes: onvifScopes({
-    name: 'Ann & Bob <lab>',
-    hardware: 'desk-onvif',
-    location: 'pc 17',
-    mac: '02:aa:bb:cc:dd:ee',
-  }),
-  xaddrs: ['http://192.0.2.10:8090/onvif/device_service'],
-  metadataVersion: 1_700_000_000,
-};
 const appSequence = { instanceId: 1_700_000_001, messageNumber: 7 };
 const bytes = (s: string) => new TextEncoder().encode(s);
 

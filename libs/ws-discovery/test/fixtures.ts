@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MatchBy, NS, type DiscoveryMessage, type MalformedReason } from '../src/index.js';
+import {
+  MatchBy,
+  NS,
+  ONVIF_DEVICE_TYPES,
+  onvifScopes,
+  type DiscoveryMessage,
+  type MalformedReason,
+  type TargetService,
+} from '../src/index.js';
 
 /**
  * Datagrams as real clients and devices send them, named after their sender, with what the codec
@@ -152,3 +160,17 @@ export const DATAGRAM_CASES: DatagramCase[] = [
     decoded: { malformed: 'dtd' },
   },
 ];
+
+/** A camera as the builders see it, with text that needs escaping and the largest MetadataVersion. */
+export const SAMPLE_TARGET: TargetService = {
+  address: 'urn:uuid:6f1e2d3c-4b5a-5968-8778-695a4b3c2d1e',
+  types: ONVIF_DEVICE_TYPES,
+  scopes: onvifScopes({
+    name: 'Ann & Bob <lab>',
+    hardware: 'desk-onvif',
+    location: 'pc 17',
+    mac: '02:aa:bb:cc:dd:ee',
+  }),
+  xaddrs: ['http://192.0.2.10:8090/onvif/device_service'],
+  metadataVersion: 4_294_967_295,
+};

@@ -10,27 +10,14 @@ import {
   buildHello,
   buildProbeMatches,
   buildResolveMatches,
-  onvifScopes,
-  type TargetService,
 } from '../src/index.js';
+import { SAMPLE_TARGET as target } from './fixtures.js';
 
 /** Every message the codec builds, checked against the official schemas in one validator run. */
 const validator = resolve(REPO_ROOT, '../shared/tools/validate-onvif-xml');
 const run = existsSync(validator) ? describe : describe.skip;
 if (!existsSync(validator)) console.warn(`skipping schema validation: ${validator} is missing`);
 
-const target: TargetService = {
-  address: 'urn:uuid:6f1e2d3c-4b5a-5968-8778-695a4b3c2d1e',
-  types: ONVIF_DEVICE_TYPES,
-  scopes: onvifScopes({
-    name: 'Ann & Bob <lab>',
-    hardware: 'desk-onvif',
-    location: 'pc-17',
-    mac: '02:aa:bb:cc:dd:ee',
-  }),
-  xaddrs: ['http://192.0.2.10:8090/onvif/device_service'],
-  metadataVersion: 4_294_967_295,
-};
 const appSequence = { instanceId: 1_700_000_001, messageNumber: 1 };
 
 const messages: Record<string, string> = {
