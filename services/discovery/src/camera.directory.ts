@@ -23,8 +23,11 @@ export class CameraDirectory {
 
   constructor(private readonly hardware: string) {}
 
-  /** Applies the current value of one KV key (undefined: deleted, or not a valid record). */
-  apply(key: string, record: CameraRecord | undefined): DirectoryChange {
+  /**
+   * Applies the current value of one KV key (undefined: deleted, or not a valid record) at its KV
+   * revision, which grows with every write of the bucket and so serves as MetadataVersion.
+   */
+  apply(key: string, record: CameraRecord | undefined, revision: number): DirectoryChange {
     const id = key.toLowerCase();
     const before = this.cameras.get(id);
     if (!record || !record.online || record.discoveryMode !== 'Discoverable') {
@@ -32,7 +35,7 @@ export class CameraDirectory {
       this.cameras.delete(id);
       return { type: 'bye', camera: before };
     }
-    const camera = this.describe(record);
+    const camera = this.describe(record, revision);
     this.cameras.set(id, camera);
     if (
       before &&
@@ -57,7 +60,7 @@ export class CameraDirectory {
     return this.cameras.size;
   }
 
-  private describe(record: CameraRecord): AnnouncedCamera {
+  private describe(record: CameraRecord, revision: number): AnnouncedCamera {
     return {
       id: record.id,
       address: `urn:uuid:${record.id}`,
@@ -68,8 +71,7 @@ export class CameraDirectory {
         location: record.hostName,
         mac: record.mac,
       }),
-      // Seconds of the last change: it grows whenever the record (and so the metadata) changes.
-      metadataVersion: Math.min(0xffffffff, Math.floor(Date.parse(record.updatedAt) / 1000)),
+      metadataVersion: Math.min(0xffffffff, revision),
     };
   }
 }

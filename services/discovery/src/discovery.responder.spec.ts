@@ -31,8 +31,8 @@ function setup(settings: Partial<ResponderSettings> = {}, capacity = 100) {
     clearTimeout: () => undefined,
   };
   const directory = new CameraDirectory('desk-onvif');
-  directory.apply(A, cameraRecord({ id: A, name: 'Front desk', onvifPort: 8090 }));
-  directory.apply(B, cameraRecord({ id: B, name: 'Lab', onvifPort: 8091 }));
+  directory.apply(A, cameraRecord({ id: A, name: 'Front desk', onvifPort: 8090 }), 1);
+  directory.apply(B, cameraRecord({ id: B, name: 'Lab', onvifPort: 8091 }), 1);
   const listening: ListenAddress[] = [{ name: 'eth0', address: '192.168.1.20', cidr: '192.168.1.20/24' }];
   const allowed = new BlockList();
   allowed.addSubnet('192.168.1.0', 24);

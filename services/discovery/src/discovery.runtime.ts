@@ -56,7 +56,7 @@ export class DiscoveryRuntime implements OnModuleInit, OnApplicationShutdown {
         this.logger.warn({ msg: 'invalid camera record ignored', cameraId: entry.key });
       }
     }
-    const change = this.directory.apply(entry.key, record);
+    const change = this.directory.apply(entry.key, record, entry.revision);
     if (!change) return;
     this.logger.log({
       msg: change.type === 'hello' ? 'announcing camera' : 'camera leaving',

@@ -156,6 +156,7 @@ export interface Reply {
   xaddrs?: string[];
   scopes?: string[];
   types?: string[];
+  metadataVersion?: number;
   at?: number;
   error?: string;
 }

@@ -195,6 +195,24 @@ suite('discovery service', () => {
       await waitSeen('Bye of gone-pc', (r) => r.action === BYE && r.urn === `urn:uuid:${gone.id}`);
     });
 
+    it('says Hello again, with a higher MetadataVersion, when a camera is renamed', async () => {
+      const camera = cameras[1] as CameraRecord;
+      const urn = `urn:uuid:${camera.id}`;
+      const versionOf = async () =>
+        (JSON.parse(await l.client(['onvif-probe', '800'])) as Reply[]).find((f) => f.urn === urn)
+          ?.metadataVersion ?? 0;
+      const before = await versionOf();
+      await call(l.nc, Registry.update, { id: camera.id, patch: { name: 'Lab bench' } });
+      await waitSeen(
+        'Hello with the new name',
+        (r) =>
+          r.action === HELLO &&
+          r.urn === urn &&
+          (r.scopes ?? []).includes('onvif://www.onvif.org/name/Lab%20bench'),
+      );
+      expect(await versionOf()).toBeGreaterThan(before);
+    });
+
     it('never announces nor matches a NonDiscoverable camera, and says Hello when it is Discoverable again', async () => {
       const hidden = cameras[2] as CameraRecord;
       await call(l.nc, Registry.update, { id: hidden.id, patch: { discoveryMode: 'NonDiscoverable' } });

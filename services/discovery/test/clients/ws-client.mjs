@@ -77,6 +77,7 @@ async function onvifProbe(timeout) {
         xaddrs: m.XAddrs.split(' '),
         scopes: m.scopes.split(' '),
         types: m.types.split(' '),
+        metadataVersion: m.metadataVersion,
       };
     });
     finish(JSON.stringify(cams));
