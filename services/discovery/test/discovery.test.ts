@@ -33,6 +33,20 @@ function resolve(endpoint: string): { id: string; xml: string } {
     `<s:Body><d:Resolve><a:EndpointReference><a:Address>${endpoint}</a:Address></a:EndpointReference></d:Resolve></s:Body></s:Envelope>`;
   return { id, xml };
 }
+/** The registry and our client reconnect on their own after a restart: retry until they have. */
+async function waitForRegistration(l: DiscoveryLab, hostName: string): Promise<CameraRecord> {
+  let camera: CameraRecord | undefined;
+  await waitFor(
+    `registration of ${hostName}`,
+    async () => {
+      camera = await l.register(hostName);
+      return true;
+    },
+    30_000,
+    250,
+  );
+  return camera as CameraRecord;
+}
 const byRequest = (replies: Reply[], id: string) => replies.filter((r) => r.relatesTo === id);
 const urns = (replies: Reply[]) => replies.map((r) => r.urn).sort();
 const xaddrOf = (c: CameraRecord) => `http://127.0.0.1:${c.onvifPort}/onvif/device_service`;
@@ -211,6 +225,25 @@ suite('discovery service', () => {
           (r.scopes ?? []).includes('onvif://www.onvif.org/name/Lab%20bench'),
       );
       expect(await versionOf()).toBeGreaterThan(before);
+    });
+
+    it('keeps watching the cameras through a nats-server restart', async () => {
+      await l.nats.restart();
+      const after = await waitForRegistration(l, 'after-restart');
+      alive.add(after.id);
+      await waitSeen(
+        'Hello of a camera registered after the restart',
+        (r) => r.action === HELLO && r.urn === `urn:uuid:${after.id}`,
+      );
+      const found = JSON.parse(await l.client(['onvif-probe', '1000'])) as Reply[];
+      expect(urns(found)).toContain(`urn:uuid:${after.id}`);
+      expect(found.length).toBeGreaterThanOrEqual(3);
+      await call(l.nc, Registry.remove, { id: after.id });
+      alive.delete(after.id);
+      await waitSeen(
+        'Bye of the camera registered after the restart',
+        (r) => r.action === BYE && r.urn === `urn:uuid:${after.id}`,
+      );
     });
 
     it('never announces nor matches a NonDiscoverable camera, and says Hello when it is Discoverable again', async () => {
