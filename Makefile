@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry clean
+.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery clean
 
 test: deps lint build typecheck unit medium
 
@@ -57,6 +57,10 @@ bench-registry: deps build
 # stack, prints where the cameras will appear.
 up:
 	@scripts/up.sh
+
+# 1,000 cameras in a real registry, the discovery service in a network namespace (needs root).
+bench-discovery: deps build
+	node --import ./bench/register-ts.js bench/discovery.bench.ts
 
 clean:
 	rm -rf libs/*/dist services/*/dist test/*/dist node_modules/.cache

@@ -17,17 +17,21 @@ export class NatsServer {
     readonly port: number,
     readonly storeDir: string,
     private readonly bin: string,
+    readonly host: string,
   ) {}
 
   get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
+    return `nats://${this.host}:${this.port}`;
   }
 
-  static async start(opts: { bin?: string } = {}): Promise<NatsServer> {
+  /** `host`: the address to listen on, loopback unless e.g. a NetNamespace's hostAddress. */
+  static async start(opts: { bin?: string; host?: string } = {}): Promise<NatsServer> {
+    const host = opts.host ?? '127.0.0.1';
     const server = new NatsServer(
-      await freePort(),
+      await freePort(host),
       mkdtempSync(join(tmpdir(), 'desk-onvif-nats-')),
       opts.bin ?? process.env.NATS_SERVER_BIN ?? 'nats-server',
+      host,
     );
     await server.launch();
     return server;
@@ -36,7 +40,7 @@ export class NatsServer {
   private async launch(): Promise<void> {
     this.proc = spawnTracked(this.bin, [
       '-a',
-      '127.0.0.1',
+      this.host,
       '-p',
       String(this.port),
       '-js',

@@ -27,9 +27,10 @@ export function spawnTracked(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
   cwd?: string,
+  opts: { stdin?: 'ignore' | 'pipe' } = {},
 ): Spawned {
   hookExit();
-  const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { env, cwd, stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
   const keep = (b: Buffer) => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { NetNamespace } from './netns.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnTracked, type Spawned } from './processes.js';
 
@@ -16,6 +17,7 @@ export class ServiceProcess {
     readonly name: string,
     readonly httpPort: number,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly netns: NetNamespace | undefined,
   ) {}
 
   static entry(name: string): string {
@@ -24,24 +26,31 @@ export class ServiceProcess {
     return entry;
   }
 
-  /** `env` holds the service's own variables; `httpPortVar` names the one for its HTTP port. */
+  /**
+   * `env` holds the service's own variables; `httpPortVar` names the one for its HTTP port. With
+   * `netns` it runs inside that namespace (its HTTP host variable must allow the veth address, as
+   * the default 0.0.0.0 does) and is reached on the namespace's address.
+   */
   static async start(
     name: string,
     env: Record<string, string>,
     httpPortVar: string,
+    opts: { netns?: NetNamespace } = {},
   ): Promise<ServiceProcess> {
+    // A fresh namespace has no other listeners: a port free on the host is free in there too.
     const port = await freePort();
-    const svc = new ServiceProcess(name, port, {
-      PATH: process.env.PATH,
-      ...env,
-      [httpPortVar]: String(port),
-    });
+    const svc = new ServiceProcess(
+      name,
+      port,
+      { PATH: process.env.PATH, ...env, [httpPortVar]: String(port) },
+      opts.netns,
+    );
     await svc.launch();
     return svc;
   }
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.httpPort}`;
+    return `http://${this.netns?.address ?? '127.0.0.1'}:${this.httpPort}`;
   }
 
   output(): string {
@@ -49,7 +58,9 @@ export class ServiceProcess {
   }
 
   private async launch(): Promise<void> {
-    const proc = spawnTracked(process.execPath, [ServiceProcess.entry(this.name)], this.env);
+    const argv: [string, string[]] = [process.execPath, [ServiceProcess.entry(this.name)]];
+    const [command, args] = this.netns ? this.netns.wrap(...argv) : argv;
+    const proc = spawnTracked(command, args, this.env);
     this.proc = proc;
     let exited = false;
     void proc.exited.then(() => (exited = true));

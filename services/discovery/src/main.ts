@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { networkInterfaces } from 'node:os';
+import { ConfigError, bootOrExit, startService } from '@desk-onvif/service-kit';
+import { loadDiscoveryConfig } from './config.js';
+import { DiscoveryModule } from './discovery.module.js';
+import { InterfaceConfigError, selectInterfaces, type ListenAddress } from './network.interfaces.js';
+
+await bootOrExit(async () => {
+  const config = loadDiscoveryConfig();
+  let listening: ListenAddress[];
+  try {
+    listening = selectInterfaces(networkInterfaces(), config.INTERFACES);
+  } catch (err) {
+    if (err instanceof InterfaceConfigError) throw new ConfigError([err.message]);
+    throw err;
+  }
+  await startService({
+    module: DiscoveryModule.forRoot(config, listening),
+    nats: {
+      url: config.NATS_URL,
+      user: config.NATS_USER,
+      password: config.NATS_PASSWORD,
+      token: config.NATS_TOKEN,
+      name: 'discovery-rpc',
+    },
+    http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
+    logLevel: config.LOG_LEVEL,
+  });
+});
