@@ -80,6 +80,8 @@ export const configFields = {
   backoffMaxMs: int(10, 3_600_000).default(30_000),
   snapshotEverySeconds: int(1, 60).default(2),
   registerRetryMs: int(100, 600_000).default(5000),
+  /** How often to ask the onvif service again for the camera's first ONVIF credentials. */
+  onvifRetryMs: int(100, 3_600_000).default(30_000),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 };
 
