@@ -22,7 +22,8 @@ export function firewallRules(i: FirewallInputs): string {
     ['udp', '3702', 'NVRs', 'WS-Discovery', 'multicast 239.255.255.250'],
   ];
   const table = rows.map(
-    ([proto, port, from, what]) => `  ${proto.padEnd(4)}${port.padEnd(11)}${from.padEnd(14)}${what}`,
+    ([proto, port, from, name, what]) =>
+      `  ${proto.padEnd(6)}${port.padEnd(11)}${from.padEnd(14)}${name}: ${what}`,
   );
   const ufw = rows.map(([proto, port]) => `  ufw allow ${port.replace('-', ':')}/${proto}`);
   const netsh = rows.map(
