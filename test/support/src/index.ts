@@ -2,3 +2,6 @@ export * from './ports.js';
 export * from './processes.js';
 export * from './nats-server.js';
 export * from './service.js';
+export * from './xvfb.js';
+export * from './media.js';
+export * from './rtsp-receiver.js';
