@@ -50,7 +50,9 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     ]);
     nc = await connect({ servers: nats.url });
     nc.subscribe(cameraSubjects(camera.id).heartbeat.subject, {
-      callback: (_err, msg) => heartbeats.push(decodeEvent(cameraSubjects(camera.id).heartbeat, msg.data)),
+      callback: (_err, msg) => {
+        heartbeats.push(decodeEvent(cameraSubjects(camera.id).heartbeat, msg.data));
+      },
     });
     agent = await AgentProcess.start({
       AGENT_NATS_URL: nats.url,
