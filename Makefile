@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test deps system-deps node-deps build typecheck lint unit medium bench-registry clean
+.PHONY: test deps system-deps node-deps build typecheck lint unit medium bench-registry bench-agent clean
 
 test: deps lint build typecheck unit medium
 
@@ -40,6 +40,10 @@ medium: build
 
 bench-registry: deps build
 	node --experimental-vm-modules --import ./bench/register-ts.js bench/registry.bench.ts
+
+# The capture agent on an Xvfb desktop (1920x1080, 30 fps) for 30 s → bench/results/agent.json.
+bench-agent: deps build
+	$(JEST) --config bench/jest.config.js bench/agent.bench.ts
 
 clean:
 	rm -rf libs/*/dist services/*/dist node_modules/.cache
