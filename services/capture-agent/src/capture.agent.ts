@@ -56,6 +56,7 @@ export class CaptureAgent {
   private readonly startedAt = Date.now();
   private registered = false;
   private connected = false;
+  private wasStreaming = false;
 
   constructor(private readonly d: AgentDeps) {
     this.key = identityKey(d.identity);
@@ -74,7 +75,10 @@ export class CaptureAgent {
         redact: (line) => redactArgs(line.split(' ')).join(' '),
       },
       {
-        state: (s) => d.metrics.setState(s),
+        state: (s) => {
+          d.metrics.setState(s);
+          this.captureEvent(s);
+        },
         restart: (reason) => {
           this.restarts += 1;
           d.metrics.restart(reason);
@@ -221,6 +225,26 @@ export class CaptureAgent {
     // Reply now; the restart (SIGTERM, then the new ffmpeg) goes on in the background.
     void this.supervisor.restart('settings');
     return Promise.resolve(settings);
+  }
+
+  /** `camera.<id>.event`: capture.started when frames flow, capture.stopped when they stop. */
+  private captureEvent(state: string): void {
+    const streaming = state === 'streaming';
+    if (streaming === this.wasStreaming) return;
+    this.wasStreaming = streaming;
+    const nc = this.session.connection;
+    const s = this.state;
+    if (!nc || !s || !this.connected) return;
+    const contract = cameraSubjects(s.camera.id).event;
+    const type = streaming ? 'capture.started' : 'capture.stopped';
+    try {
+      nc.publish(
+        contract.subject,
+        encodeEvent(contract, { type, at: new Date().toISOString(), detail: state }),
+      );
+    } catch (err) {
+      this.d.logger.warn('event not sent', { type, err: errorMessage(err) });
+    }
   }
 
   private sendHeartbeat(): void {

@@ -30,6 +30,7 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
   let nc: NatsConnection;
   const state = tempStateDir();
   const heartbeats: Heartbeat[] = [];
+  const events: string[] = [];
 
   beforeAll(async () => {
     nats = await NatsServer.start();
@@ -52,6 +53,11 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     nc.subscribe(cameraSubjects(camera.id).heartbeat.subject, {
       callback: (_err, msg) => {
         heartbeats.push(decodeEvent(cameraSubjects(camera.id).heartbeat, msg.data));
+      },
+    });
+    nc.subscribe(cameraSubjects(camera.id).event.subject, {
+      callback: (_err, msg) => {
+        events.push(decodeEvent(cameraSubjects(camera.id).event, msg.data).type);
       },
     });
     agent = await AgentProcess.start({
@@ -87,13 +93,14 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     expect(colourNear(meanColour(s.frames.at(-1)!), parseColour(COLOUR))).toBe(true);
   });
 
-  it('sends heartbeats saying it streams', async () => {
+  it('sends heartbeats saying it streams, and a capture.started event', async () => {
     const streaming = (h: Heartbeat) => h.state === 'streaming' && h.fps > 0;
     await waitFor('a streaming heartbeat', () => Promise.resolve(heartbeats.some(streaming)));
     const hb = heartbeats.find(streaming)!;
     expect(hb.encoder).toBe('libx264');
     expect(hb.fps).toBeGreaterThan(0);
     expect(hb.bitrateKbps).toBeGreaterThan(0);
+    expect(events).toContain('capture.started');
   });
 
   it('answers a snapshot request with a JPEG of the desktop', async () => {
@@ -124,6 +131,7 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     expect([m.width, m.height, s.width, s.height]).toEqual([480, 360, 240, 180]);
     expect(colourNear(meanColour(m.frames.at(-1)!), parseColour(COLOUR))).toBe(true);
     expect(pidBefore && alive(pidBefore)).toBe(false);
+    expect(events.slice(-2)).toEqual(['capture.stopped', 'capture.started']);
     expect(await agent.metrics()).toMatch(/desk_agent_ffmpeg_restarts_total\{reason="settings"\} 1/);
   });
 
