@@ -50,36 +50,52 @@ export class NatsSession {
     void this.connectLoop();
   }
 
+  /** Connects, and connects again after a failure nats.js gives up on (e.g. refused credentials). */
   private async connectLoop(): Promise<void> {
-    const c = this.config;
-    try {
-      const nc = await connect({
-        servers: c.natsUrl.split(',').map((u) => u.trim()),
-        name: `desk-onvif-agent ${this.request.identity.hostName}`,
-        ...(c.natsUser ? { user: c.natsUser, pass: c.natsPassword ?? '' } : {}),
-        ...(c.natsToken ? { token: c.natsToken } : {}),
-        waitOnFirstConnect: true,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 1000,
-      });
-      if (this.closed) return void (await nc.close());
-      this.nc = nc;
-      this.logger.info('connected to NATS', { server: nc.getServer() });
-      this.events.connected(nc);
-      void this.register();
-      for await (const status of nc.status()) {
-        if (status.type === 'disconnect') {
-          this.logger.warn('NATS connection lost, streaming goes on');
-          this.events.disconnected();
-        } else if (status.type === 'reconnect') {
-          this.logger.info('NATS connection back: registering again');
-          this.events.connected(nc);
-          void this.register();
-        }
+    while (!this.closed) {
+      try {
+        await this.serve(await this.connect());
+      } catch (err) {
+        if (this.closed) return;
+        this.logger.error('NATS connection failed, trying again', { err: errorMessage(err) });
       }
-    } catch (err) {
-      if (!this.closed) this.logger.error('NATS connection failed for good', { err: errorMessage(err) });
+      this.events.disconnected();
+      await sleep(this.config.registerRetryMs);
     }
+  }
+
+  private connect(): Promise<NatsConnection> {
+    const c = this.config;
+    return connect({
+      servers: c.natsUrl.split(',').map((u) => u.trim()),
+      name: `desk-onvif-agent ${this.request.identity.hostName}`,
+      ...(c.natsUser ? { user: c.natsUser, pass: c.natsPassword ?? '' } : {}),
+      ...(c.natsToken ? { token: c.natsToken } : {}),
+      waitOnFirstConnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1000,
+    });
+  }
+
+  /** Until the connection closes: registers now and after every reconnection. */
+  private async serve(nc: NatsConnection): Promise<void> {
+    if (this.closed) return void (await nc.close());
+    this.nc = nc;
+    this.logger.info('connected to NATS', { server: nc.getServer() });
+    this.events.connected(nc);
+    void this.register();
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') {
+        this.logger.warn('NATS connection lost, streaming goes on');
+        this.events.disconnected();
+      } else if (status.type === 'reconnect') {
+        this.logger.info('NATS connection back: registering again');
+        this.events.connected(nc);
+        void this.register();
+      }
+    }
+    const err = await nc.closed();
+    if (err && !this.closed) throw err;
   }
 
   /** Registers, retrying every `registerRetryMs` until the registry answers. */
