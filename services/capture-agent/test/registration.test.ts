@@ -174,6 +174,19 @@ describe('capture agent: registration and resilience', () => {
     }
   });
 
+  it('an agent killed hard leaves no ffmpeg behind: its next pipe write fails and it exits', async () => {
+    const killed = await AgentProcess.start({
+      ...env,
+      AGENT_NATS_URL: `nats://127.0.0.1:${await freePort()}`, // nobody there: the cached assignment
+      AGENT_SNAPSHOT_EVERY_SECONDS: '1',
+    });
+    await waitFor('ffmpeg running', async () => (await killed.status()).ffmpegPid !== undefined);
+    const pid = (await killed.status()).ffmpegPid!;
+    killed.proc.child.kill('SIGKILL');
+    await killed.proc.exited;
+    await waitFor('ffmpeg gone', () => Promise.resolve(!alive(pid)), 10_000);
+  });
+
   it('bad configuration: every problem listed, secrets hidden, exit code 2', async () => {
     const { code, output } = await runCli(['run'], {
       AGENT_FPS: '100',
