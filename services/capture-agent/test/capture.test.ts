@@ -11,7 +11,7 @@ import {
   waitFor,
   Xvfb,
 } from '@desk-onvif/test-support';
-import { AgentProcess, alive, sharedCamera, tempStateDir } from './agent.process.js';
+import { AgentProcess, alive, runCli, sharedCamera, tempStateDir } from './agent.process.js';
 
 const COLOUR = '#c82878';
 
@@ -146,6 +146,19 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
       },
     );
     expect((await agent.status()).state).toBe('streaming');
+  });
+
+  it('devices lists the X display as a monitor', async () => {
+    const ffmpeg = process.env.FFMPEG_BIN ?? '/usr/bin/ffmpeg';
+    const { code, output } = await runCli(['devices', '--json'], {
+      AGENT_DISPLAY: xvfb.display,
+      FFMPEG_BIN: ffmpeg,
+    });
+    expect(code).toBe(0);
+    const listed = JSON.parse(output) as { monitors: Array<{ index: number; bounds: object }> };
+    expect(listed.monitors).toEqual([
+      expect.objectContaining({ index: 0, bounds: { x: 0, y: 0, width: 640, height: 480 } }),
+    ]);
   });
 
   it('stops ffmpeg with itself: no orphan', async () => {

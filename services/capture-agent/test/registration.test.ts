@@ -91,9 +91,11 @@ describe('capture agent: registration and resilience', () => {
     expect(statSync(statePath).mode & 0o777).toBe(0o600);
     expect(statSync(state.dir).mode & 0o777).toBe(0o700);
     const saved = JSON.parse(readFileSync(statePath, 'utf8')) as {
-      camera: { id: string; onvifPort: number };
+      camera: { id: string; onvifPort: number; publish: { password: string } };
     };
     expect(saved.camera.id).toBe(camera.id);
+    expect(saved.camera.publish.password.length).toBeGreaterThan(8);
+    expect(agent.output()).not.toContain(saved.camera.publish.password);
 
     // No onvif service yet: the agent got NO_RESPONDERS and streams on. Now one answers.
     expect(agent.output()).toContain('"code":"NO_RESPONDERS"');
