@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
   call,
   type CameraRecord,
@@ -64,8 +64,10 @@ export class NatsSession {
     }
   }
 
-  private connect(): Promise<NatsConnection> {
+  private async connect(): Promise<NatsConnection> {
     const c = this.config;
+    // Loaded here, after ffmpeg has started: the first frame does not wait for this module.
+    const { connect } = await import('@nats-io/transport-node');
     return connect({
       servers: c.natsUrl.split(',').map((u) => u.trim()),
       name: `desk-onvif-agent ${this.request.identity.hostName}`,

@@ -38,6 +38,15 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     metrics,
     logger: log,
   });
+  log.info('agent starting', {
+    version,
+    mode: config.mode,
+    encoder,
+    source: source.kind,
+    hostId: identity.hostId,
+  });
+  // ffmpeg first (the first frame is what a user waits for), then the local endpoints.
+  agent.start();
   const server = new LocalServer(metrics, () => agent.status());
   let metricsPort = 0;
   if (config.metricsPort > 0) {
@@ -49,15 +58,7 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     }
   }
   store.saveRuntime({ pid: process.pid, metricsPort, startedAt: new Date().toISOString() });
-  log.info('agent starting', {
-    version,
-    mode: config.mode,
-    encoder,
-    source: source.kind,
-    hostId: identity.hostId,
-    metricsPort,
-  });
-  agent.start();
+  if (metricsPort) log.info('local /metrics and /status', { url: `http://127.0.0.1:${metricsPort}` });
 
   await new Promise<void>((resolve) => {
     const signals: NodeJS.Signals[] =
