@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { call, cameraSubjects, decodeEvent, type Heartbeat } from '@desk-onvif/contracts';
 import {
@@ -8,12 +10,14 @@ import {
   parseColour,
   RtspReceiver,
   ServiceProcess,
+  spawnTracked,
   waitFor,
   Xvfb,
 } from '@desk-onvif/test-support';
 import { AgentProcess, alive, runCli, sharedCamera, tempStateDir } from './agent.process.js';
 
 const COLOUR = '#c82878';
+const run = promisify(execFile);
 
 /**
  * Real capture end to end: Xvfb painted one colour → the agent's real ffmpeg (x11grab) → RTSP over
@@ -166,5 +170,38 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     expect(alive(pid)).toBe(true);
     expect(await agent.stop()).toBe(0);
     expect(alive(pid)).toBe(false);
+  });
+
+  it('captures a window by its title (x11grab -window_id), not the desktop around it', async () => {
+    // xev (x11-utils) opens a small white window titled "Event Tester".
+    const xev = spawnTracked('xev', ['-display', xvfb.display]);
+    const windowState = tempStateDir();
+    try {
+      await waitFor('the xev window', async () => {
+        await run('xwininfo', ['-display', xvfb.display, '-name', 'Event Tester']);
+        return true;
+      });
+      const sessions = main.sessions.length;
+      const windowAgent = await AgentProcess.start({
+        AGENT_NATS_URL: nats.url,
+        AGENT_MEDIA_URL: main.baseUrl,
+        AGENT_SUB_MEDIA_URL: sub.baseUrl,
+        AGENT_DISPLAY: xvfb.display,
+        AGENT_SOURCE: 'window:Event Tester',
+        AGENT_ENCODER: 'libx264',
+        AGENT_MAIN_SIZE: '320x240',
+        AGENT_SUB_SIZE: '160x120',
+        AGENT_FPS: '10',
+        AGENT_STATE_DIR: windowState.dir,
+      });
+      const m = await main.waitForFrames(2, 20_000, () => main.sessions.slice(sessions).at(-1));
+      expect(await windowAgent.stop()).toBe(0);
+      const colour = meanColour(m.frames.at(-1)!);
+      expect(colourNear(colour, parseColour(COLOUR), 60)).toBe(false);
+      expect(colour.every((c) => c > 200)).toBe(true); // xev's white window
+    } finally {
+      await xev.stop();
+      windowState.dispose();
+    }
   });
 });
