@@ -1,4 +1,5 @@
-import { parseMachineGuid, parseWhoamiSid } from './identity.js';
+import { IdentitySchema } from '@desk-onvif/contracts';
+import { detectIdentity, parseMachineGuid, parseWhoamiSid } from './identity.js';
 
 describe('Windows identity parsing', () => {
   it('reads MachineGuid from `reg query` (Windows 11 23H2 output)', () => {
@@ -18,5 +19,25 @@ describe('Windows identity parsing', () => {
       /MachineGuid not found/,
     );
     expect(() => parseWhoamiSid('')).toThrow(/no SID/);
+  });
+});
+
+describe('detectIdentity', () => {
+  const source = {
+    hostId: () => Promise.resolve('3d1219c7c4c5404aaa1f6d2a48adfda4'),
+    userId: () => Promise.resolve('1000'),
+  };
+
+  it('shared: the host alone, a valid registration identity', async () => {
+    const identity = await detectIdentity(source, 'shared');
+    expect(identity).toMatchObject({ mode: 'shared', hostId: '3d1219c7c4c5404aaa1f6d2a48adfda4' });
+    expect(identity.userId).toBeUndefined();
+    expect(IdentitySchema.safeParse(identity).success).toBe(true);
+  });
+
+  it('per-user: the host and the user', async () => {
+    const identity = await detectIdentity(source, 'per-user');
+    expect(identity).toMatchObject({ mode: 'per-user', userId: '1000' });
+    expect(IdentitySchema.safeParse(identity).success).toBe(true);
   });
 });
