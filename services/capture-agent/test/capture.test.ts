@@ -35,6 +35,7 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
   const state = tempStateDir();
   const heartbeats: Heartbeat[] = [];
   const events: string[] = [];
+  let agentEnv: Record<string, string>;
 
   beforeAll(async () => {
     nats = await NatsServer.start();
@@ -64,7 +65,7 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
         events.push(decodeEvent(cameraSubjects(camera.id).event, msg.data).type);
       },
     });
-    agent = await AgentProcess.start({
+    agentEnv = {
       AGENT_NATS_URL: nats.url,
       AGENT_MEDIA_URL: main.baseUrl,
       AGENT_SUB_MEDIA_URL: sub.baseUrl,
@@ -78,7 +79,8 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
       AGENT_HEARTBEAT_MS: '500',
       AGENT_BACKOFF_INITIAL_MS: '200',
       AGENT_BACKOFF_MAX_MS: '1000',
-    });
+    };
+    agent = await AgentProcess.start(agentEnv);
   });
 
   afterAll(async () => {
@@ -170,6 +172,14 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     expect(alive(pid)).toBe(true);
     expect(await agent.stop()).toBe(0);
     expect(alive(pid)).toBe(false);
+  });
+
+  it('after a restart, streams with the settings ONVIF set (they win over the local config)', async () => {
+    const sessions = main.sessions.length;
+    agent = await AgentProcess.start(agentEnv); // AGENT_MAIN_SIZE still says 640x480
+    const m = await main.waitForFrames(2, 20_000, () => main.sessions.slice(sessions).at(-1));
+    expect([m.width, m.height]).toEqual([480, 360]);
+    expect(await agent.stop()).toBe(0);
   });
 
   it('captures a window by its title (x11grab -window_id), not the desktop around it', async () => {
