@@ -19,7 +19,7 @@ import type { AgentMetrics } from './agent.metrics.js';
 import { CameraResponder } from './camera.responder.js';
 import type { AgentConfig } from './config.js';
 import { FfmpegSupervisor } from './ffmpeg.supervisor.js';
-import { errorMessage, type Logger } from './logger.js';
+import { errorMessage, type Logger, withContext } from './logger.js';
 import { NatsSession } from './nats.session.js';
 import type { AgentState, StateStore } from './state.store.js';
 import { captureJob, effectiveSettings, PROGRESS_FD, SNAPSHOT_FD } from './stream.job.js';
@@ -57,10 +57,13 @@ export class CaptureAgent {
   private registered = false;
   private connected = false;
   private wasStreaming = false;
+  private readonly log: Logger;
 
   constructor(private readonly d: AgentDeps) {
     this.key = identityKey(d.identity);
-    const log = d.logger;
+    // STYLE.md 7: every line says which camera it is about.
+    const log = withContext(d.logger, () => (this.state ? { cameraId: this.state.camera.id } : {}));
+    this.log = log;
     this.supervisor = new FfmpegSupervisor(
       {
         command: d.ffmpeg,
@@ -113,9 +116,9 @@ export class CaptureAgent {
 
   start(): void {
     const { state, problem } = this.d.store.load();
-    if (problem) this.d.logger.warn('ignoring a damaged state file', { problem });
+    if (problem) this.log.warn('ignoring a damaged state file', { problem });
     if (state && state.identityKey === this.key) {
-      this.d.logger.info('streaming with the cached assignment', { cameraId: state.camera.id });
+      this.log.info('streaming with the cached assignment', { cameraId: state.camera.id });
       this.state = state;
       this.supervisor.start();
     }
@@ -163,7 +166,7 @@ export class CaptureAgent {
     if (!s || !settings) throw new Error('no assignment yet');
     const job = captureJob({ ...this.d, camera: s.camera, settings });
     const args = buildCaptureArgs(job);
-    this.d.logger.debug('ffmpeg command line', { args: redactArgs(args) });
+    this.log.debug('ffmpeg command line', { args: redactArgs(args) });
     return args;
   }
 
@@ -221,7 +224,7 @@ export class CaptureAgent {
     }
     this.state = { ...s, settings };
     this.d.store.save(this.state);
-    this.d.logger.info('new encoder settings, restarting ffmpeg', { cameraId: s.camera.id, settings });
+    this.log.info('new encoder settings, restarting ffmpeg', { cameraId: s.camera.id, settings });
     // Reply now; the restart (SIGTERM, then the new ffmpeg) goes on in the background.
     void this.supervisor.restart('settings');
     return Promise.resolve(settings);
@@ -243,7 +246,7 @@ export class CaptureAgent {
         encodeEvent(contract, { type, at: new Date().toISOString(), detail: state }),
       );
     } catch (err) {
-      this.d.logger.warn('event not sent', { type, err: errorMessage(err) });
+      this.log.warn('event not sent', { type, err: errorMessage(err) });
     }
   }
 
@@ -266,7 +269,7 @@ export class CaptureAgent {
         }),
       );
     } catch (err) {
-      this.d.logger.warn('heartbeat not sent', { err: errorMessage(err) });
+      this.log.warn('heartbeat not sent', { err: errorMessage(err) });
     }
   }
 }

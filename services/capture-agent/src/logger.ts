@@ -31,3 +31,16 @@ export function jsonLogger(
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** A logger that adds fields known only later (the camera id once assigned) to every line. */
+export function withContext(base: Logger, context: () => Record<string, unknown>): Logger {
+  const at = (lvl: 'debug' | 'info' | 'warn' | 'error') => (msg: string, fields?: Record<string, unknown>) =>
+    base[lvl](msg, { ...context(), ...fields });
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (fields) => withContext(base.child(fields), context),
+  };
+}
