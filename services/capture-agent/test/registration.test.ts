@@ -176,12 +176,14 @@ describe('capture agent: registration and resilience', () => {
     }
   });
 
-  it('an agent killed hard leaves no ffmpeg behind: its next pipe write fails and it exits', async () => {
+  it('auto picks a working encoder; an agent killed hard leaves no ffmpeg behind', async () => {
     const killed = await AgentProcess.start({
       ...env,
       AGENT_NATS_URL: `nats://127.0.0.1:${await freePort()}`, // nobody there: the cached assignment
       AGENT_SNAPSHOT_EVERY_SECONDS: '1',
+      AGENT_ENCODER: '', // auto: probe encodes of the listed hardware encoders fail here (no GPU)
     });
+    expect((await killed.status()) as unknown).toMatchObject({ encoder: 'libx264' });
     await waitFor('ffmpeg running', async () => (await killed.status()).ffmpegPid !== undefined);
     const pid = (await killed.status()).ffmpegPid!;
     killed.proc.child.kill('SIGKILL');
