@@ -109,7 +109,9 @@ export class FfmpegSupervisor {
     } catch (err) {
       this.opts.logger.error('cannot build the ffmpeg command line', { err: errorMessage(err) });
       this.setState('error');
-      this.scheduleRestart('spawn-error', 0);
+      // Backed off like a crash: arguments that cannot be built now may be buildable later
+      // (new settings, a new assignment), and a tight retry loop would burn a core.
+      this.scheduleRestart('spawn-error', this.backoff.next(0));
       return;
     }
     this.setState('starting');

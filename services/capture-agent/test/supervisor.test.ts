@@ -133,6 +133,22 @@ describe('FfmpegSupervisor with a real child', () => {
     expect(alive(h.starts()[0]!.pid)).toBe(false);
   });
 
+  it('backs off when the command line cannot be built, and says so', async () => {
+    h = harness('stream', {
+      args: () => {
+        throw new Error('no assignment yet');
+      },
+    });
+    h.sut.start();
+    await waitFor('three attempts', () => Promise.resolve(h!.restarts.length >= 3));
+    expect(h.restarts.slice(0, 3)).toEqual(
+      [50, 100, 200].map((delayMs) => ({ reason: 'spawn-error', delayMs })),
+    );
+    expect(h.sut.state).toBe('error');
+    expect(h.starts()).toEqual([]);
+    expect(h.logLines.join('\n')).toContain('no assignment yet');
+  });
+
   it('keeps a child flooding stderr within the log budget, passwords redacted', async () => {
     h = harness('flood');
     h.sut.start();
