@@ -8,12 +8,13 @@ import { NatsServer, RtspReceiver, ServiceProcess, waitFor, Xvfb } from '@desk-o
  * `make bench-agent`: the agent capturing an Xvfb desktop (1920x1080, 30 fps, libx264, main
  * 1920x1080 + sub 640x360) for 30 s, publishing to real RTSP receivers, with a real nats-server and
  * port-registry. CPU and RSS are sampled from /proc once a second (medians); the first frame is
- * timed from the agent's spawn to the main receiver's first decoded frame (median of 3 starts,
+ * timed from the agent's spawn to the main receiver's first decoded frame (median of 5 starts,
  * the first one registering afresh, the others from the cached assignment). The desktop changes
  * colour every second, so the encoder has work to do.
  */
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 30);
 const TICKS = 100; // USER_HZ on Linux
+const STARTS = 5;
 
 function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -74,7 +75,7 @@ describe('bench: capture agent', () => {
       /** From the agent's spawn to its ffmpeg's: the agent's own share of the first frame's wait. */
       const ffmpegSpawns: number[] = [];
       let agent: AgentProcess | undefined;
-      for (let run = 0; run < 3; run++) {
+      for (let run = 0; run < STARTS; run++) {
         const sessions = main.sessions.length;
         const t0 = Date.now();
         agent = await AgentProcess.start(env);
@@ -82,7 +83,7 @@ describe('bench: capture agent', () => {
         firstFrames.push(s.firstFrameAt! - t0);
         const started = /\{[^\n]*"msg":"ffmpeg started"[^\n]*\}/.exec(agent.output());
         if (started) ffmpegSpawns.push(Date.parse((JSON.parse(started[0]) as { time: string }).time) - t0);
-        if (run < 2) await agent.stop();
+        if (run < STARTS - 1) await agent.stop();
       }
       const a = agent!;
       await waitFor('streaming', async () => (await a.status()).state === 'streaming');
