@@ -7,7 +7,7 @@ import { NatsServer, RtspReceiver, ServiceProcess, waitFor, Xvfb } from '@desk-o
 /**
  * `make bench-agent`: the agent capturing an Xvfb desktop (1920x1080, 30 fps, libx264, main
  * 1920x1080 + sub 640x360) for 30 s, publishing to real RTSP receivers, with a real nats-server and
- * port-registry. CPU and RSS are sampled from /proc once a second (medians); the first frame is
+ * port-registry. RSS is read from /proc every second, CPU time over 5 s windows (medians); the first frame is
  * timed from the agent's spawn to the main receiver's first decoded frame (median of 5 starts,
  * the first one registering afresh, the others from the cached assignment). The desktop changes
  * colour every second, so the encoder has work to do.

@@ -134,10 +134,7 @@ export class NatsSession {
     if (this.bootstrapping) return;
     this.bootstrapping = true;
     const c = this.config;
-    const payload: CredentialsBootstrap =
-      c.onvifUser && c.onvifPassword
-        ? { id: cameraId, username: c.onvifUser, password: c.onvifPassword }
-        : { id: cameraId };
+    const payload = bootstrapRequest(c, cameraId);
     try {
       while (!this.closed) {
         const nc = this.nc;
@@ -170,6 +167,16 @@ export class NatsSession {
     this.nc = undefined;
     if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
   }
+}
+
+/** The configured ONVIF user and password, or none: the onvif service then generates a password. */
+export function bootstrapRequest(
+  c: Pick<AgentConfig, 'onvifUser' | 'onvifPassword'>,
+  cameraId: string,
+): CredentialsBootstrap {
+  return c.onvifUser && c.onvifPassword
+    ? { id: cameraId, username: c.onvifUser, password: c.onvifPassword }
+    : { id: cameraId };
 }
 
 function sleep(ms: number): Promise<void> {
