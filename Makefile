@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery clean
+.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent clean
 
 test: deps lint build typecheck unit medium
 
@@ -60,7 +60,11 @@ up:
 
 # 1,000 cameras in a real registry, the discovery service in a network namespace (needs root).
 bench-discovery: deps build
-	node --import ./bench/register-ts.js bench/discovery.bench.ts
+	$(BENCH) bench/discovery.bench.ts
+
+# The capture agent on an Xvfb desktop (1920x1080, 30 fps) for 30 s → bench/results/agent.json.
+bench-agent: deps build
+	$(BENCH) bench/agent.bench.ts
 
 clean:
 	rm -rf libs/*/dist services/*/dist test/*/dist node_modules/.cache

@@ -5,3 +5,6 @@ export * from './service.js';
 export * from './media-server.js';
 export * from './ffmpeg.js';
 export * from './netns.js';
+export * from './xvfb.js';
+export * from './media.js';
+export * from './rtsp-receiver.js';

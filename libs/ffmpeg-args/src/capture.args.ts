@@ -1,0 +1,81 @@
+import { CaptureArgsError, type CaptureJob, type RtspTarget } from './capture.types.js';
+import { encoderArgs } from './encoder.args.js';
+import { filterGraph, PADS } from './filter.graph.js';
+import { inputArgs } from './input.args.js';
+
+/** `rtsp://user:pass@host:port/path`, user and password percent-encoded. */
+export function rtspUrl(t: RtspTarget): string {
+  const auth = t.user ? `${encodeURIComponent(t.user)}:${encodeURIComponent(t.password)}@` : '';
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  return `rtsp://${auth}${host}:${t.port}/${t.path.replace(/^\/+/, '')}`;
+}
+
+/**
+ * The whole ffmpeg command line (without the program name) for one camera: one capture, main and
+ * sub H.264 published with RTSP over TCP (MediaMTX, DESIGN.md "The capture agent"), a JPEG every
+ * few seconds on a pipe, and progress blocks on another pipe for stall detection.
+ */
+export function buildCaptureArgs(job: CaptureJob): string[] {
+  validate(job);
+  const input = inputArgs(job);
+  const rtsp = (target: RtspTarget) => ['-an', '-f', 'rtsp', '-rtsp_transport', 'tcp', rtspUrl(target)];
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    'level+warning',
+    '-progress',
+    `pipe:${job.progress.fd}`,
+    '-stats_period',
+    String(job.progress.periodSeconds),
+    ...input.args,
+    '-filter_complex',
+    filterGraph(job, input.frames),
+    '-map',
+    `[${PADS.main}]`,
+    ...encoderArgs(job.encoder, job.main),
+    ...rtsp(job.publish.main),
+    '-map',
+    `[${PADS.sub}]`,
+    ...encoderArgs(job.encoder, job.sub),
+    ...rtsp(job.publish.sub),
+    '-map',
+    `[${PADS.snapshot}]`,
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    String(job.snapshot.quality),
+    '-f',
+    'image2pipe',
+    `pipe:${job.snapshot.fd}`,
+  ];
+}
+
+/** The same arguments with every URL's password replaced, for logs (never log a secret). */
+export function redactArgs(args: readonly string[]): string[] {
+  return args.map((a) => a.replace(/^(rtsp:\/\/[^:@/]*:)[^@]*@/, '$1***@'));
+}
+
+function validate(job: CaptureJob): void {
+  const positive = (what: string, v: number) => {
+    if (!Number.isInteger(v) || v <= 0) throw new CaptureArgsError(`${what}: a positive integer (got ${v})`);
+  };
+  for (const name of ['main', 'sub'] as const) {
+    const s = job[name];
+    for (const key of ['width', 'height', 'fps', 'bitrateKbps', 'gop'] as const)
+      positive(`${name}.${key}`, s[key]);
+    // 4:2:0 chroma needs even sizes; odd ones make the encoders fail at start.
+    if (s.width % 2 || s.height % 2)
+      throw new CaptureArgsError(`${name}: ${s.width}x${s.height}, width and height must be even`);
+  }
+  positive('snapshot.everySeconds', job.snapshot.everySeconds);
+  if (job.snapshot.quality < 2 || job.snapshot.quality > 31)
+    throw new CaptureArgsError(`snapshot.quality: 2-31 (got ${job.snapshot.quality})`);
+  if (job.snapshot.fd < 3 || job.progress.fd < 3 || job.snapshot.fd === job.progress.fd)
+    throw new CaptureArgsError('snapshot and progress need two distinct descriptors, 3 or above');
+  if (job.platform !== 'win32' && job.grabber !== undefined)
+    throw new CaptureArgsError(`grabber ${job.grabber}: Windows only`);
+  if (job.source.kind === 'window' && !job.source.title)
+    throw new CaptureArgsError('source window: a title is required');
+}

@@ -1,0 +1,72 @@
+/** What a capture job is made of: the inputs of every argument builder in this library. */
+
+export type CapturePlatform = 'win32' | 'linux';
+
+/** H.264 encoders the agent knows. `auto` is resolved by `resolveEncoder` before building. */
+export const ENCODERS = ['libx264', 'h264_nvenc', 'h264_qsv', 'h264_amf'] as const;
+export type Encoder = (typeof ENCODERS)[number];
+
+/**
+ * Windows capture devices: ddagrab (Desktop Duplication, FFmpeg >= 6.0, frames stay on the GPU)
+ * or gdigrab (GDI, slower, but the only one that can follow a window by its title).
+ */
+export type WindowsGrabber = 'ddagrab' | 'gdigrab';
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export type CaptureSource =
+  | { kind: 'desktop' }
+  /** `bounds` (the monitor's place on the virtual desktop) is needed by gdigrab and x11grab. */
+  | { kind: 'monitor'; index: number; bounds?: Rect }
+  | { kind: 'region'; rect: Rect }
+  /** x11grab follows a window by id: the agent resolves the title to `windowId` first. */
+  | { kind: 'window'; title: string; windowId?: number }
+  | { kind: 'test-pattern' };
+
+export interface StreamEncoding {
+  width: number;
+  height: number;
+  fps: number;
+  bitrateKbps: number;
+  gop: number;
+}
+
+/** Where one stream is published: a MediaMTX path, with the camera's publish credentials. */
+export interface RtspTarget {
+  host: string;
+  port: number;
+  path: string;
+  user: string;
+  password: string;
+}
+
+export interface CaptureJob {
+  platform: CapturePlatform;
+  /** Windows only; defaults to ddagrab. */
+  grabber?: WindowsGrabber;
+  /** Linux only: the X display, e.g. `:0`. */
+  display?: string;
+  source: CaptureSource;
+  encoder: Encoder;
+  drawMouse: boolean;
+  main: StreamEncoding;
+  sub: StreamEncoding;
+  publish: { main: RtspTarget; sub: RtspTarget };
+  /** A JPEG every `everySeconds` written to file descriptor `fd` (image2pipe). */
+  snapshot: { everySeconds: number; fd: number; quality: number };
+  /** ffmpeg's `-progress` key=value blocks go to this descriptor, once per `periodSeconds`. */
+  progress: { fd: number; periodSeconds: number };
+}
+
+/** A job that cannot be turned into a command line; the message says which field and why. */
+export class CaptureArgsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CaptureArgsError';
+  }
+}

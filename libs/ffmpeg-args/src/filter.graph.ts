@@ -1,0 +1,56 @@
+import type { CaptureJob, Encoder, StreamEncoding } from './capture.types.js';
+import type { FrameLocation } from './input.args.js';
+
+/** Output pad labels of the graph: main stream, sub stream, snapshot JPEGs. */
+export const PADS = { main: 'vm', sub: 'vs', snapshot: 'vj' } as const;
+
+/** The pixel format each encoder takes from system memory. */
+const SYSTEM_PIX_FMT: Record<Encoder, string> = {
+  libx264: 'yuv420p',
+  h264_nvenc: 'yuv420p',
+  h264_qsv: 'nv12',
+  h264_amf: 'nv12',
+};
+
+/**
+ * One input split three ways: main and sub scaled to their sizes and rates, and a JPEG branch at
+ * main size every few seconds. One ffmpeg per camera, so the desktop is captured once.
+ */
+export function filterGraph(job: CaptureJob, frames: FrameLocation): string {
+  if (frames === 'd3d11' && job.encoder === 'h264_nvenc') return gpuGraph(job, 'cuda');
+  if (frames === 'd3d11' && job.encoder === 'h264_qsv') return gpuGraph(job, 'qsv');
+  // libx264 needs frames in memory; so does AMF here, FFmpeg 6.1 having no AMF scaler (vpp_amf
+  // arrived in 7.1): one download, then the CPU scales.
+  const download = frames === 'd3d11' ? 'hwdownload,format=bgra,' : '';
+  const pix = SYSTEM_PIX_FMT[job.encoder];
+  const branch = (s: StreamEncoding) => `fps=${s.fps},scale=${s.width}:${s.height},format=${pix}`;
+  return [
+    `[0:v]${download}split=3[m][s][j]`,
+    `[m]${branch(job.main)}[${PADS.main}]`,
+    `[s]${branch(job.sub)}[${PADS.sub}]`,
+    `[j]${snapshotRate(job)},scale=${job.main.width}:${job.main.height},format=yuvj420p[${PADS.snapshot}]`,
+  ].join(';');
+}
+
+function snapshotRate(job: CaptureJob): string {
+  return `fps=1/${job.snapshot.everySeconds}`;
+}
+
+/**
+ * Frames stay on the GPU: Desktop Duplication textures are mapped to the encoder's device and
+ * scaled there; only the snapshot branch comes back to memory, once every few seconds.
+ */
+function gpuGraph(job: CaptureJob, device: 'cuda' | 'qsv'): string {
+  const map = device === 'cuda' ? 'hwmap=derive_device=cuda' : 'hwmap=derive_device=qsv,format=qsv';
+  const scale = (s: { width: number; height: number }) =>
+    device === 'cuda'
+      ? `scale_cuda=${s.width}:${s.height}:format=yuv420p`
+      : `scale_qsv=w=${s.width}:h=${s.height}:format=nv12`;
+  const memFmt = device === 'cuda' ? 'yuv420p' : 'nv12';
+  return [
+    `[0:v]${map},split=3[m][s][j]`,
+    `[m]fps=${job.main.fps},${scale(job.main)}[${PADS.main}]`,
+    `[s]fps=${job.sub.fps},${scale(job.sub)}[${PADS.sub}]`,
+    `[j]${snapshotRate(job)},${scale(job.main)},hwdownload,format=${memFmt},format=yuvj420p[${PADS.snapshot}]`,
+  ].join(';');
+}

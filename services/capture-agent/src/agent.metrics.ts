@@ -1,0 +1,69 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { RestartReason, StreamState } from './ffmpeg.supervisor.js';
+
+const STATES: StreamState[] = ['starting', 'streaming', 'stalled', 'restarting', 'stopped', 'error'];
+
+/** The agent's Prometheus metrics (DESIGN.md, "Observability"): ffmpeg restarts, fps, bitrate, state. */
+export class AgentMetrics {
+  readonly registry = new Registry();
+  private readonly restarts = new Counter({
+    name: 'desk_agent_ffmpeg_restarts_total',
+    help: 'ffmpeg restarts by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly fps = new Gauge({
+    name: 'desk_agent_fps',
+    help: 'Frames per second ffmpeg reports',
+    registers: [this.registry],
+  });
+  private readonly bitrate = new Gauge({
+    name: 'desk_agent_bitrate_kbps',
+    help: 'Bitrate of the streams, kbit/s (the CBR target when ffmpeg cannot measure RTSP output)',
+    registers: [this.registry],
+  });
+  private readonly state = new Gauge({
+    name: 'desk_agent_stream_state',
+    help: '1 for the current state of the capture',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+  private readonly connected = new Gauge({
+    name: 'desk_agent_nats_connected',
+    help: '1 while connected to NATS',
+    registers: [this.registry],
+  });
+  private readonly registered = new Gauge({
+    name: 'desk_agent_registered',
+    help: '1 once registered with the registry in this run',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'desk_agent_' });
+    this.setState('stopped');
+    for (const reason of ['exit', 'stall', 'spawn-error', 'settings', 'assignment'] satisfies RestartReason[])
+      this.restarts.inc({ reason }, 0);
+  }
+
+  restart(reason: RestartReason): void {
+    this.restarts.inc({ reason });
+  }
+
+  setState(state: StreamState): void {
+    for (const s of STATES) this.state.set({ state: s }, s === state ? 1 : 0);
+  }
+
+  setRates(fps: number, bitrateKbps: number): void {
+    this.fps.set(fps);
+    this.bitrate.set(bitrateKbps);
+  }
+
+  setConnected(up: boolean): void {
+    this.connected.set(up ? 1 : 0);
+  }
+
+  setRegistered(up: boolean): void {
+    this.registered.set(up ? 1 : 0);
+  }
+}

@@ -1,0 +1,275 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  type CameraRecord,
+  cameraSubjects,
+  type EncoderSettings,
+  encodeEvent,
+  type Identity,
+  identityKey,
+  InvalidRequestError,
+} from '@desk-onvif/contracts';
+import {
+  buildCaptureArgs,
+  type CapturePlatform,
+  type CaptureSource,
+  redactArgs,
+  type Encoder,
+} from '@desk-onvif/ffmpeg-args';
+import type { AgentMetrics } from './agent.metrics.js';
+import { CameraResponder } from './camera.responder.js';
+import type { AgentConfig } from './config.js';
+import { FfmpegSupervisor } from './ffmpeg.supervisor.js';
+import { errorMessage, type Logger, withContext } from './logger.js';
+import { NatsSession } from './nats.session.js';
+import type { AgentState, StateStore } from './state.store.js';
+import { captureJob, effectiveSettings, PROGRESS_FD, SNAPSHOT_FD } from './stream.job.js';
+
+export interface AgentDeps {
+  config: AgentConfig;
+  platform: CapturePlatform;
+  identity: Identity;
+  version: string;
+  ffmpeg: string;
+  encoder: Encoder;
+  /** The configured source, resolved for this platform (monitor bounds, window id). */
+  source: CaptureSource;
+  store: StateStore;
+  metrics: AgentMetrics;
+  logger: Logger;
+}
+
+/**
+ * One camera: streams with the cached assignment at once if there is one, registers over NATS in
+ * the background, restarts ffmpeg when the assignment or the settings change, answers the camera's
+ * requests and sends heartbeats (DESIGN.md, "The capture agent").
+ */
+export class CaptureAgent {
+  private state: AgentState | undefined;
+  private readonly key: string;
+  private readonly supervisor: FfmpegSupervisor;
+  private readonly responder: CameraResponder;
+  private readonly session: NatsSession;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private latest: { jpeg: Buffer; at: Date } | undefined;
+  private rates = { fps: 0, bitrateKbps: 0 };
+  private restarts = 0;
+  private readonly startedAt = Date.now();
+  private registered = false;
+  private connected = false;
+  private wasStreaming = false;
+  private readonly log: Logger;
+
+  constructor(private readonly d: AgentDeps) {
+    this.key = identityKey(d.identity);
+    // STYLE.md 7: every line says which camera it is about.
+    const log = withContext(d.logger, () => (this.state ? { cameraId: this.state.camera.id } : {}));
+    this.log = log;
+    this.supervisor = new FfmpegSupervisor(
+      {
+        command: d.ffmpeg,
+        args: () => this.args(),
+        snapshotFd: SNAPSHOT_FD,
+        progressFd: PROGRESS_FD,
+        stallTimeoutMs: d.config.stallTimeoutMs,
+        backoff: { initialMs: d.config.backoffInitialMs, maxMs: d.config.backoffMaxMs, resetAfterMs: 60_000 },
+        stopGraceMs: 3000,
+        stderr: { lines: 20, perMs: 10_000 },
+        logger: log.child({ part: 'ffmpeg' }),
+        redact: (line) => redactArgs(line.split(' ')).join(' '),
+      },
+      {
+        state: (s) => {
+          d.metrics.setState(s);
+          this.captureEvent(s);
+        },
+        restart: (reason) => {
+          this.restarts += 1;
+          d.metrics.restart(reason);
+        },
+        snapshot: (jpeg) => (this.latest = { jpeg, at: new Date() }),
+        progress: (p) => {
+          const target = this.settings ? this.settings.main.bitrateKbps + this.settings.sub.bitrateKbps : 0;
+          // ffmpeg cannot count bytes sent over RTSP (bitrate=N/A): report the CBR target then.
+          this.rates = { fps: p.fps, bitrateKbps: p.bitrateKbps || target };
+          d.metrics.setRates(this.rates.fps, this.rates.bitrateKbps);
+        },
+      },
+    );
+    this.responder = new CameraResponder(
+      { settings: (s) => this.applySettings(s), snapshot: () => this.latest },
+      log.child({ part: 'rpc' }),
+    );
+    this.session = new NatsSession(
+      d.config,
+      { identity: d.identity, agent: { version: d.version, platform: d.platform } },
+      {
+        connected: (nc) => this.onConnected(nc),
+        disconnected: () => {
+          this.connected = false;
+          d.metrics.setConnected(false);
+        },
+        registered: (camera) => this.adopt(camera, true),
+      },
+      log.child({ part: 'nats' }),
+    );
+  }
+
+  start(): void {
+    const { state, problem } = this.d.store.load();
+    if (problem) this.log.warn('ignoring a damaged state file', { problem });
+    if (state && state.identityKey === this.key) {
+      this.log.info('streaming with the cached assignment', { cameraId: state.camera.id });
+      this.state = state;
+      this.supervisor.start();
+    }
+    this.session.start();
+    this.heartbeat = setInterval(() => this.sendHeartbeat(), this.d.config.heartbeatMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.supervisor.stop();
+    this.sendHeartbeat();
+    this.responder.close();
+    await this.session.close();
+  }
+
+  /** What `status` shows, served on the local /status. */
+  status() {
+    const c = this.state?.camera;
+    return {
+      state: this.supervisor.state,
+      registered: this.registered,
+      natsConnected: this.connected,
+      cameraId: c?.id,
+      name: c?.name,
+      onvifPort: c?.onvifPort,
+      paths: c?.paths,
+      encoder: this.d.encoder,
+      settings: this.settings,
+      fps: this.rates.fps,
+      bitrateKbps: this.rates.bitrateKbps,
+      restarts: this.restarts,
+      ffmpegPid: this.supervisor.pid,
+      uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+    };
+  }
+
+  private get settings(): EncoderSettings | undefined {
+    const s = this.state;
+    return s ? effectiveSettings(s.camera.settings, this.d.config, s.settings) : undefined;
+  }
+
+  private args(): string[] {
+    const s = this.state;
+    const settings = this.settings;
+    if (!s || !settings) throw new Error('no assignment yet');
+    const job = captureJob({ ...this.d, camera: s.camera, settings });
+    const args = buildCaptureArgs(job);
+    this.log.debug('ffmpeg command line', { args: redactArgs(args) });
+    return args;
+  }
+
+  private onConnected(nc: NatsConnection): void {
+    this.connected = true;
+    this.d.metrics.setConnected(true);
+    if (this.state) this.responder.listen(nc, this.state.camera.id);
+  }
+
+  /** A new or refreshed assignment: saved, and ffmpeg restarted if what it streams changed. */
+  private adopt(camera: CameraRecord, fresh: boolean): void {
+    const before = this.state;
+    const sameCamera = before?.camera.id === camera.id;
+    const next: AgentState = {
+      version: 1,
+      identityKey: this.key,
+      camera,
+      ...(sameCamera && before.settings ? { settings: before.settings } : {}),
+      ...(sameCamera && before.onvif ? { onvif: before.onvif } : {}),
+    };
+    const argsBefore = before ? this.safeArgs() : undefined;
+    this.state = next;
+    this.d.store.save(next);
+    this.registered = fresh;
+    this.d.metrics.setRegistered(fresh);
+    const nc = this.session.connection;
+    if (nc && !sameCamera) this.responder.listen(nc, camera.id);
+    if (!before) this.supervisor.start();
+    else if (JSON.stringify(argsBefore) !== JSON.stringify(this.safeArgs()))
+      void this.supervisor.restart('assignment');
+    if (!next.onvif)
+      void this.session.bootstrapOnvif(camera.id, (creds) => {
+        if (this.state?.camera.id !== camera.id) return;
+        this.state = { ...this.state, onvif: { ...creds, at: new Date().toISOString() } };
+        this.d.store.save(this.state);
+      });
+  }
+
+  private safeArgs(): string[] | undefined {
+    try {
+      return this.args();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `camera.<id>.settings`: checked by building the command line first, then kept and applied. */
+  private applySettings(settings: EncoderSettings): Promise<EncoderSettings> {
+    const s = this.state;
+    if (!s) throw new InvalidRequestError('no assignment yet');
+    try {
+      buildCaptureArgs(captureJob({ ...this.d, camera: s.camera, settings }));
+    } catch (err) {
+      throw new InvalidRequestError(`settings cannot be used: ${errorMessage(err)}`);
+    }
+    this.state = { ...s, settings };
+    this.d.store.save(this.state);
+    this.log.info('new encoder settings, restarting ffmpeg', { cameraId: s.camera.id, settings });
+    // Reply now; the restart (SIGTERM, then the new ffmpeg) goes on in the background.
+    void this.supervisor.restart('settings');
+    return Promise.resolve(settings);
+  }
+
+  /** `camera.<id>.event`: capture.started when frames flow, capture.stopped when they stop. */
+  private captureEvent(state: string): void {
+    const streaming = state === 'streaming';
+    if (streaming === this.wasStreaming) return;
+    this.wasStreaming = streaming;
+    const nc = this.session.connection;
+    const s = this.state;
+    if (!nc || !s || !this.connected) return;
+    const contract = cameraSubjects(s.camera.id).event;
+    const type = streaming ? 'capture.started' : 'capture.stopped';
+    try {
+      nc.publish(
+        contract.subject,
+        encodeEvent(contract, { type, at: new Date().toISOString(), detail: state }),
+      );
+    } catch (err) {
+      this.log.warn('event not sent', { type, err: errorMessage(err) });
+    }
+  }
+
+  private sendHeartbeat(): void {
+    const nc = this.session.connection;
+    const s = this.state;
+    if (!nc || !s || !this.connected) return;
+    const contract = cameraSubjects(s.camera.id).heartbeat;
+    try {
+      nc.publish(
+        contract.subject,
+        encodeEvent(contract, {
+          state: this.supervisor.state,
+          fps: this.rates.fps,
+          bitrateKbps: this.rates.bitrateKbps,
+          encoder: this.d.encoder,
+          uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+          errors: this.restarts,
+          at: new Date().toISOString(),
+        }),
+      );
+    } catch (err) {
+      this.log.warn('heartbeat not sent', { err: errorMessage(err) });
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { firewallRules } from './firewall.command.js';
+import { formatStatus, statusView } from './status.command.js';
+import type { AgentState } from './state.store.js';
+import { schtasksCreateArgs, schtasksDeleteArgs, taskCommand } from './install.command.js';
+
+const spec = {
+  mode: 'per-user' as const,
+  user: 'LAB\\ada',
+  nodePath: 'C:\\Program Files\\nodejs\\node.exe',
+  entryPath: 'C:\\desk-onvif\\services\\capture-agent\\dist\\main.js',
+  configFile: 'C:\\Users\\ada\\AppData\\Roaming\\desk-onvif\\agent.json',
+};
+
+describe('install', () => {
+  it('per-user: a logon task for this user, interactive only', () => {
+    expect(schtasksCreateArgs(spec)).toEqual([
+      ...['/Create', '/F', '/TN', 'desk-onvif-agent (LAB_ada)', '/SC', 'ONLOGON', '/RL', 'LIMITED'],
+      ...['/RU', 'LAB\\ada', '/IT', '/TR', taskCommand(spec)],
+    ]);
+    expect(taskCommand(spec)).toBe(
+      '"C:\\Program Files\\nodejs\\node.exe" "C:\\desk-onvif\\services\\capture-agent\\dist\\main.js" run --config "C:\\Users\\ada\\AppData\\Roaming\\desk-onvif\\agent.json"',
+    );
+  });
+
+  it('shared: one task for every user who logs on', () => {
+    const args = schtasksCreateArgs({ ...spec, mode: 'shared', configFile: undefined });
+    expect(args.slice(3, 4)).toEqual(['desk-onvif-agent (shared)']);
+    expect(args).toContain('BUILTIN\\Users');
+    expect(args.at(-1)).not.toContain('--config');
+    expect(schtasksDeleteArgs({ mode: 'shared', user: 'x' })).toEqual([
+      '/Delete',
+      '/F',
+      '/TN',
+      'desk-onvif-agent (shared)',
+    ]);
+  });
+});
+
+describe('firewall', () => {
+  it('lists the lab server ports from the configuration', () => {
+    const text = firewallRules({ natsUrl: 'nats://lab:4333', mediaUrl: 'rtsp://lab:8555', onvifPort: 8093 });
+    expect(text).toContain('ufw allow 4333/tcp');
+    expect(text).toContain('ufw allow 8555/tcp');
+    expect(text).toContain('ufw allow 8093/tcp');
+    expect(text).toContain('ufw allow 3702/udp');
+    expect(firewallRules({ natsUrl: 'nats://lab', mediaUrl: 'rtsp://lab', onvifPort: undefined })).toContain(
+      'ufw allow 8090:8110/tcp',
+    );
+  });
+});
+
+describe('status', () => {
+  const camera = {
+    id: '0b7f5f64-5d1a-5c8e-9a4e-2f1d4e8c7a90',
+    name: 'LAB-PC-07',
+    onvifPort: 8093,
+    paths: { main: 'desk/0b7f/main', sub: 'desk/0b7f/sub' },
+  };
+  const state = {
+    camera,
+    onvif: { username: 'admin', password: 'Xy7-secret-9', source: 'generated', at: '2026-01-01T00:00:00Z' },
+  } as unknown as AgentState;
+
+  it('shows addresses and a password hint, the password only with --reveal', () => {
+    const v = statusView({ mediaUrl: 'rtsp://10.0.0.5:8554' }, state, undefined, false);
+    expect(formatStatus(v)).toBe(
+      [
+        'camera:      LAB-PC-07 (0b7f5f64-5d1a-5c8e-9a4e-2f1d4e8c7a90)',
+        'state:       not running',
+        'ONVIF:       http://10.0.0.5:8093/onvif/device_service',
+        'RTSP main:   rtsp://10.0.0.5:8554/desk/0b7f/main',
+        'RTSP sub:    rtsp://10.0.0.5:8554/desk/0b7f/sub',
+        'credentials: user admin, password Xy********** (generated; --reveal shows it)',
+        '',
+      ].join('\n'),
+    );
+    expect(statusView({ mediaUrl: 'rtsp://h' }, state, undefined, true).credentials).toContain(
+      'Xy7-secret-9',
+    );
+  });
+
+  it('says when nothing is known yet', () => {
+    expect(formatStatus(statusView({ mediaUrl: 'rtsp://h' }, undefined, undefined, false))).toContain(
+      'camera:      not registered yet',
+    );
+  });
+});

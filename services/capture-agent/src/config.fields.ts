@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of the agent, once: its key in the config file, its `AGENT_` variable and its
+ * `--flag` derive from the name (`natsUrl` ↔ AGENT_NATS_URL ↔ --nats-url). Values from the file
+ * may be JSON numbers and booleans; from env and flags they are strings, hence the coercions.
+ */
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = () =>
+  z.union([
+    z.boolean(),
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  ]);
+const size = () =>
+  z
+    .string()
+    .regex(/^\d{2,4}x\d{2,4}$/, 'WIDTHxHEIGHT, e.g. 1280x720')
+    .transform((v) => {
+      const [width, height] = v.split('x').map(Number) as [number, number];
+      return { width, height };
+    })
+    .refine((s) => s.width % 2 === 0 && s.height % 2 === 0, 'width and height must be even')
+    .refine((s) => s.width >= 64 && s.height >= 64, 'at least 64x64');
+const url = (schemes: string[]) =>
+  z.string().refine((v) => v.split(',').every((u) => schemes.some((s) => u.trim().startsWith(`${s}://`))), {
+    message: `URLs starting with ${schemes.map((s) => `${s}://`).join(' or ')}`,
+  });
+
+export const configFields = {
+  natsUrl: url(['nats', 'tls']).default('nats://127.0.0.1:4222'),
+  natsUser: z.string().min(1).optional(),
+  natsPassword: z.string().min(1).optional(),
+  natsToken: z.string().min(1).optional(),
+  /** shared: one camera per PC; per-user: one per user session (DESIGN.md, "Identity"). */
+  mode: z.enum(['shared', 'per-user']).default('shared'),
+  /** desktop | monitor:N | region:X,Y,WxH | window:TITLE | test-pattern */
+  source: z
+    .string()
+    .regex(
+      /^(desktop|test-pattern|monitor:\d{1,2}|region:\d{1,5},\d{1,5},\d{2,5}x\d{2,5}|window:.+)$/,
+      'desktop, monitor:N, region:X,Y,WxH, window:TITLE or test-pattern',
+    )
+    .default('desktop'),
+  /** Windows: ddagrab (Desktop Duplication) or gdigrab. */
+  grabber: z.enum(['ddagrab', 'gdigrab']).default('ddagrab'),
+  /** Linux: the X display to capture; $DISPLAY, else :0. */
+  display: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]*:\d+(\.\d+)?$/, 'an X display such as :0')
+    .optional(),
+  drawMouse: bool().default(true),
+  encoder: z.enum(['auto', 'libx264', 'h264_nvenc', 'h264_qsv', 'h264_amf']).default('auto'),
+  /** Encoding: unset values come from the camera record the registry keeps (ONVIF can change it). */
+  fps: int(1, 60).optional(),
+  mainSize: size().optional(),
+  subSize: size().optional(),
+  mainBitrateKbps: int(64, 100_000).optional(),
+  subBitrateKbps: int(64, 100_000).optional(),
+  gop: int(1, 600).optional(),
+  /** MediaMTX's RTSP address, where both streams are published. */
+  mediaUrl: url(['rtsp']).default('rtsp://127.0.0.1:8554'),
+  /** Publish the sub stream elsewhere (a second MediaMTX); the main one's by default. */
+  subMediaUrl: url(['rtsp']).optional(),
+  /** The host NVRs use for ONVIF, for `status`; the media host by default. */
+  onvifHost: z.string().min(1).optional(),
+  onvifUser: z
+    .string()
+    .regex(/^[A-Za-z0-9._@-]{1,64}$/, 'letters, digits and ._@- only')
+    .optional(),
+  onvifPassword: z.string().min(8, 'at least 8 characters').max(128).optional(),
+  ffmpegPath: z.string().min(1).optional(),
+  stateDir: z.string().min(1).optional(),
+  /** Local /metrics and /status, loopback only; 0 disables them. */
+  metricsPort: int(0, 65535).default(9120),
+  heartbeatMs: int(200, 600_000).default(5000),
+  stallTimeoutMs: int(1000, 600_000).default(10_000),
+  backoffInitialMs: int(10, 600_000).default(1000),
+  backoffMaxMs: int(10, 3_600_000).default(30_000),
+  snapshotEverySeconds: int(1, 60).default(2),
+  registerRetryMs: int(100, 600_000).default(5000),
+  /** How often to ask the onvif service again for the camera's first ONVIF credentials. */
+  onvifRetryMs: int(100, 3_600_000).default(30_000),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+};
+
+export type FieldName = keyof typeof configFields;
+
+/** Values never echoed in an error message or a log. */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['natsPassword', 'natsToken', 'onvifPassword']);
+
+export function envName(field: string): string {
+  return `AGENT_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+export function flagName(field: string): string {
+  return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}

@@ -1,0 +1,184 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  call,
+  type CameraRecord,
+  type CredentialsBootstrap,
+  DeskOnvifError,
+  Onvif,
+  Registry,
+  type RegisterRequest,
+} from '@desk-onvif/contracts';
+import type { AgentConfig } from './config.js';
+import { errorMessage, type Logger } from './logger.js';
+
+export interface SessionEvents {
+  connected(nc: NatsConnection): void;
+  disconnected(): void;
+  registered(camera: CameraRecord): void;
+}
+
+export interface OnvifCredentials {
+  username: string;
+  password?: string;
+  source: 'generated' | 'configured' | 'existing';
+}
+
+/**
+ * The agent's NATS side: connects in the background and forever (streaming never waits for it),
+ * registers at every (re)connection (DESIGN.md steps 1-2), and asks the onvif service once for
+ * the camera's first ONVIF credentials, retrying while no onvif service answers.
+ */
+export class NatsSession {
+  private nc: NatsConnection | undefined;
+  private closed = false;
+  private registering = false;
+  private bootstrapping = false;
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly request: RegisterRequest,
+    private readonly events: SessionEvents,
+    private readonly logger: Logger,
+  ) {}
+
+  get connection(): NatsConnection | undefined {
+    return this.closed ? undefined : this.nc;
+  }
+
+  /** Returns at once; connection, registration and retries go on in the background. */
+  start(): void {
+    void this.connectLoop();
+  }
+
+  /** Connects, and connects again after a failure nats.js gives up on (e.g. refused credentials). */
+  private async connectLoop(): Promise<void> {
+    while (!this.closed) {
+      try {
+        await this.serve(await this.connect());
+      } catch (err) {
+        if (this.closed) return;
+        this.logger.error('NATS connection failed, trying again', { err: errorMessage(err) });
+      }
+      this.events.disconnected();
+      await sleep(this.config.registerRetryMs);
+    }
+  }
+
+  private async connect(): Promise<NatsConnection> {
+    const c = this.config;
+    // Loaded here, after ffmpeg has started: the first frame does not wait for this module.
+    const { connect } = await import('@nats-io/transport-node');
+    return connect({
+      servers: c.natsUrl.split(',').map((u) => u.trim()),
+      name: `desk-onvif-agent ${this.request.identity.hostName}`,
+      ...(c.natsUser ? { user: c.natsUser, pass: c.natsPassword ?? '' } : {}),
+      ...(c.natsToken ? { token: c.natsToken } : {}),
+      waitOnFirstConnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1000,
+    });
+  }
+
+  /** Until the connection closes: registers now and after every reconnection. */
+  private async serve(nc: NatsConnection): Promise<void> {
+    if (this.closed) return void (await nc.close());
+    this.nc = nc;
+    this.logger.info('connected to NATS', { server: nc.getServer() });
+    this.events.connected(nc);
+    void this.register();
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') {
+        this.logger.warn('NATS connection lost, streaming goes on');
+        this.events.disconnected();
+      } else if (status.type === 'reconnect') {
+        this.logger.info('NATS connection back: registering again');
+        this.events.connected(nc);
+        void this.register();
+      }
+    }
+    const err = await nc.closed();
+    if (err && !this.closed) throw err;
+  }
+
+  /** Registers, retrying every `registerRetryMs` until the registry answers. */
+  private async register(): Promise<void> {
+    if (this.registering) return;
+    this.registering = true;
+    try {
+      while (!this.closed && this.nc && !this.nc.isClosed()) {
+        try {
+          const { camera } = await call(this.nc, Registry.register, this.request, 5000);
+          this.logger.info('registered', {
+            cameraId: camera.id,
+            onvifPort: camera.onvifPort,
+            name: camera.name,
+          });
+          this.events.registered(camera);
+          return;
+        } catch (err) {
+          const code = err instanceof DeskOnvifError ? err.code : 'UNAVAILABLE';
+          this.logger.warn('registration failed, will retry', { code, err: errorMessage(err) });
+          await sleep(this.config.registerRetryMs);
+        }
+      }
+    } finally {
+      this.registering = false;
+    }
+  }
+
+  /**
+   * Asks the onvif service for the camera's first ONVIF credentials, until it answers. No
+   * responder (onvif not deployed yet) or a timeout only means "later": streaming never waits.
+   */
+  async bootstrapOnvif(cameraId: string, save: (creds: OnvifCredentials) => void): Promise<void> {
+    if (this.bootstrapping) return;
+    this.bootstrapping = true;
+    const c = this.config;
+    const payload = bootstrapRequest(c, cameraId);
+    try {
+      while (!this.closed) {
+        const nc = this.nc;
+        if (nc && !nc.isClosed()) {
+          try {
+            const reply = await call(nc, Onvif.bootstrapCredentials, payload, 5000);
+            const source = !reply.created ? 'existing' : reply.password ? 'generated' : 'configured';
+            save({
+              username: reply.username,
+              ...(reply.password ? { password: reply.password } : {}),
+              source,
+            });
+            this.logger.info('ONVIF credentials ready', { cameraId, username: reply.username, source });
+            return;
+          } catch (err) {
+            const code = err instanceof DeskOnvifError ? err.code : 'UNAVAILABLE';
+            this.logger.info('onvif service did not set credentials yet, will retry', { code });
+          }
+        }
+        await sleep(c.onvifRetryMs);
+      }
+    } finally {
+      this.bootstrapping = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const nc = this.nc;
+    this.nc = undefined;
+    if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+  }
+}
+
+/** The configured ONVIF user and password, or none: the onvif service then generates a password. */
+export function bootstrapRequest(
+  c: Pick<AgentConfig, 'onvifUser' | 'onvifPassword'>,
+  cameraId: string,
+): CredentialsBootstrap {
+  return c.onvifUser && c.onvifPassword
+    ? { id: cameraId, username: c.onvifUser, password: c.onvifPassword }
+    : { id: cameraId };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

@@ -1,0 +1,90 @@
+import type { CapturePlatform, CaptureSource } from '@desk-onvif/ffmpeg-args';
+import { resolveEncoder } from '@desk-onvif/ffmpeg-args';
+import { AgentMetrics } from './agent.metrics.js';
+import { CaptureAgent } from './capture.agent.js';
+import type { AgentConfig } from './config.js';
+import { detectIdentity, identitySourceFor } from './identity.js';
+import { LocalServer } from './local.server.js';
+import { errorMessage, type Logger } from './logger.js';
+import {
+  ffmpegPath,
+  windowsMonitors,
+  workingHardwareEncoders,
+  x11Monitors,
+  x11WindowId,
+} from './platform.probe.js';
+import { StateStore } from './state.store.js';
+
+/** `run`: the agent until SIGINT/SIGTERM, then ffmpeg stopped, NATS drained, exit 0. */
+export async function runAgent(config: AgentConfig, platform: CapturePlatform, version: string, log: Logger) {
+  const store = new StateStore(config.stateDir);
+  const ffmpeg = ffmpegPath(config.ffmpegPath);
+  const encoder =
+    config.encoder === 'auto'
+      ? resolveEncoder('auto', platform, await workingHardwareEncoders(ffmpeg, platform))
+      : config.encoder;
+  const source = await resolveSource(config, platform);
+  const identity = await detectIdentity(identitySourceFor(platform), config.mode);
+  const metrics = new AgentMetrics();
+  const agent = new CaptureAgent({
+    config,
+    platform,
+    identity,
+    version,
+    ffmpeg,
+    encoder,
+    source,
+    store,
+    metrics,
+    logger: log,
+  });
+  log.info('agent starting', {
+    version,
+    mode: config.mode,
+    encoder,
+    source: source.kind,
+    hostId: identity.hostId,
+  });
+  // ffmpeg first (the first frame is what a user waits for), then the local endpoints.
+  agent.start();
+  const server = new LocalServer(metrics, () => agent.status());
+  let metricsPort = 0;
+  if (config.metricsPort > 0) {
+    try {
+      metricsPort = await server.listen(config.metricsPort);
+    } catch (err) {
+      // Two per-user agents on one PC cannot share the port: the second streams without metrics.
+      log.warn('local /metrics not served', { port: config.metricsPort, err: errorMessage(err) });
+    }
+  }
+  store.saveRuntime({ pid: process.pid, metricsPort, startedAt: new Date().toISOString() });
+  if (metricsPort) log.info('local /metrics and /status', { url: `http://127.0.0.1:${metricsPort}` });
+
+  await new Promise<void>((resolve) => {
+    const signals: NodeJS.Signals[] =
+      platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGBREAK'] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of signals) process.once(s, () => resolve());
+  });
+  log.info('stopping');
+  await agent.stop();
+  await server.close();
+  store.clearRuntime();
+  log.info('stopped');
+}
+
+/** Looks up what ffmpeg needs but the config names by index or title. */
+async function resolveSource(config: AgentConfig, platform: CapturePlatform): Promise<CaptureSource> {
+  const src = config.source;
+  if (src.kind === 'monitor' && !(platform === 'win32' && config.grabber === 'ddagrab')) {
+    const monitors = platform === 'win32' ? await windowsMonitors() : await x11Monitors(config.display);
+    const m = monitors.find((x) => x.index === src.index);
+    if (!m)
+      throw new Error(
+        `monitor ${src.index} not found (monitors: ${monitors.map((x) => x.index).join(', ') || 'none'})`,
+      );
+    return { ...src, bounds: m.bounds };
+  }
+  if (src.kind === 'window' && platform === 'linux')
+    return { ...src, windowId: await x11WindowId(config.display, src.title) };
+  return src;
+}

@@ -1,0 +1,75 @@
+import type { CameraRecord, EncoderSettings } from '@desk-onvif/contracts';
+import type {
+  CaptureJob,
+  CapturePlatform,
+  CaptureSource,
+  Encoder,
+  RtspTarget,
+} from '@desk-onvif/ffmpeg-args';
+import type { AgentConfig } from './config.js';
+
+export const SNAPSHOT_FD = 3;
+export const PROGRESS_FD = 4;
+
+/**
+ * The encoding the agent streams with: settings received from ONVIF (kept in the state file) win;
+ * otherwise the camera record's, with whatever the local config sets explicitly on top.
+ */
+export function effectiveSettings(
+  record: EncoderSettings,
+  config: Pick<AgentConfig, 'fps' | 'mainSize' | 'subSize' | 'mainBitrateKbps' | 'subBitrateKbps' | 'gop'>,
+  fromOnvif: EncoderSettings | undefined,
+): EncoderSettings {
+  if (fromOnvif) return fromOnvif;
+  const stream = (base: EncoderSettings['main'], size: typeof config.mainSize, kbps: number | undefined) => ({
+    width: size?.width ?? base.width,
+    height: size?.height ?? base.height,
+    fps: config.fps ?? base.fps,
+    bitrateKbps: kbps ?? base.bitrateKbps,
+    gop: config.gop ?? base.gop,
+  });
+  return {
+    main: stream(record.main, config.mainSize, config.mainBitrateKbps),
+    sub: stream(record.sub, config.subSize, config.subBitrateKbps),
+  };
+}
+
+/** `rtsp://host:port` → host and port (8554, MediaMTX's, when absent). */
+export function mediaEndpoint(url: string): { host: string; port: number } {
+  const u = new URL(url.trim());
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 8554 };
+}
+
+export interface JobInputs {
+  config: AgentConfig;
+  platform: CapturePlatform;
+  camera: CameraRecord;
+  settings: EncoderSettings;
+  encoder: Encoder;
+  /** The configured source with what the platform had to look up (monitor bounds, window id). */
+  source: CaptureSource;
+}
+
+export function captureJob({ config, platform, camera, settings, encoder, source }: JobInputs): CaptureJob {
+  const target = (url: string, path: string): RtspTarget => ({
+    ...mediaEndpoint(url),
+    path,
+    user: camera.publish.user,
+    password: camera.publish.password,
+  });
+  return {
+    platform,
+    ...(platform === 'win32' ? { grabber: config.grabber } : { display: config.display }),
+    source,
+    encoder,
+    drawMouse: config.drawMouse,
+    main: settings.main,
+    sub: settings.sub,
+    publish: {
+      main: target(config.mediaUrl, camera.paths.main),
+      sub: target(config.subMediaUrl ?? config.mediaUrl, camera.paths.sub),
+    },
+    snapshot: { everySeconds: config.snapshotEverySeconds, fd: SNAPSHOT_FD, quality: 5 },
+    progress: { fd: PROGRESS_FD, periodSeconds: 1 },
+  };
+}

@@ -1,0 +1,217 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { call, cameraSubjects, decodeEvent, type Heartbeat } from '@desk-onvif/contracts';
+import {
+  colourNear,
+  decodeJpeg,
+  meanColour,
+  NatsServer,
+  parseColour,
+  RtspReceiver,
+  ServiceProcess,
+  spawnTracked,
+  waitFor,
+  Xvfb,
+} from '@desk-onvif/test-support';
+import { AgentProcess, alive, runCli, sharedCamera, tempStateDir } from './agent.process.js';
+
+const COLOUR = '#c82878';
+const run = promisify(execFile);
+
+/**
+ * Real capture end to end: Xvfb painted one colour → the agent's real ffmpeg (x11grab) → RTSP over
+ * TCP → two real receivers (ffmpeg in listen mode), with a real nats-server and port-registry.
+ */
+describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
+  const camera = sharedCamera();
+  let nats: NatsServer;
+  let registry: ServiceProcess;
+  let xvfb: Xvfb;
+  let main: RtspReceiver;
+  let sub: RtspReceiver;
+  let agent: AgentProcess;
+  let nc: NatsConnection;
+  const state = tempStateDir();
+  const heartbeats: Heartbeat[] = [];
+  const events: string[] = [];
+  let agentEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    nats = await NatsServer.start();
+    registry = await ServiceProcess.start(
+      'port-registry',
+      {
+        REGISTRY_NATS_URL: nats.url,
+        REGISTRY_PORT_RANGE: '20000-20999',
+        REGISTRY_HEARTBEAT_TIMEOUT_MS: '5000',
+      },
+      'REGISTRY_HTTP_PORT',
+    );
+    xvfb = await Xvfb.start({ width: 640, height: 480 });
+    await xvfb.fill(COLOUR);
+    [main, sub] = await Promise.all([
+      RtspReceiver.start(camera.paths.main),
+      RtspReceiver.start(camera.paths.sub),
+    ]);
+    nc = await connect({ servers: nats.url });
+    nc.subscribe(cameraSubjects(camera.id).heartbeat.subject, {
+      callback: (_err, msg) => {
+        heartbeats.push(decodeEvent(cameraSubjects(camera.id).heartbeat, msg.data));
+      },
+    });
+    nc.subscribe(cameraSubjects(camera.id).event.subject, {
+      callback: (_err, msg) => {
+        events.push(decodeEvent(cameraSubjects(camera.id).event, msg.data).type);
+      },
+    });
+    agentEnv = {
+      AGENT_NATS_URL: nats.url,
+      AGENT_MEDIA_URL: main.baseUrl,
+      AGENT_SUB_MEDIA_URL: sub.baseUrl,
+      AGENT_DISPLAY: xvfb.display,
+      AGENT_SOURCE: 'desktop',
+      AGENT_ENCODER: 'libx264',
+      AGENT_MAIN_SIZE: '640x480',
+      AGENT_SUB_SIZE: '320x240',
+      AGENT_FPS: '10',
+      AGENT_STATE_DIR: state.dir,
+      AGENT_HEARTBEAT_MS: '500',
+      AGENT_BACKOFF_INITIAL_MS: '200',
+      AGENT_BACKOFF_MAX_MS: '1000',
+    };
+    agent = await AgentProcess.start(agentEnv);
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await nc?.close();
+    await Promise.all([main?.stop(), sub?.stop(), xvfb?.stop(), registry?.stop()]);
+    await nats?.dispose();
+    state.dispose();
+  });
+
+  it('publishes main and sub at their sizes, and the frames have the desktop colour', async () => {
+    const [m, s] = await Promise.all([main.waitForFrames(3), sub.waitForFrames(3)]);
+    expect([m.width, m.height]).toEqual([640, 480]);
+    expect([s.width, s.height]).toEqual([320, 240]);
+    expect(colourNear(meanColour(m.frames.at(-1)!), parseColour(COLOUR))).toBe(true);
+    expect(colourNear(meanColour(s.frames.at(-1)!), parseColour(COLOUR))).toBe(true);
+  });
+
+  it('sends heartbeats saying it streams, and a capture.started event', async () => {
+    const streaming = (h: Heartbeat) => h.state === 'streaming' && h.fps > 0;
+    await waitFor('a streaming heartbeat', () => Promise.resolve(heartbeats.some(streaming)));
+    const hb = heartbeats.find(streaming)!;
+    expect(hb.encoder).toBe('libx264');
+    expect(hb.fps).toBeGreaterThan(0);
+    expect(hb.bitrateKbps).toBeGreaterThan(0);
+    expect(events).toContain('capture.started');
+  });
+
+  it('answers a snapshot request with a JPEG of the desktop', async () => {
+    let reply: Awaited<ReturnType<typeof snapshot>> | undefined;
+    const snapshot = () => call(nc, cameraSubjects(camera.id).snapshot, { stream: 'main' }, 3000);
+    await waitFor('a snapshot', async () => {
+      reply = await snapshot();
+      return true;
+    });
+    const image = await decodeJpeg(Buffer.from(reply!.jpegBase64, 'base64'));
+    expect([image.width, image.height]).toEqual([640, 480]);
+    expect(colourNear(meanColour(image.rgb), parseColour(COLOUR))).toBe(true);
+  });
+
+  it('restarts with the new resolution on a settings request', async () => {
+    const sessionsBefore = main.sessions.length;
+    const pidBefore = (await agent.status()).ffmpegPid;
+    const settings = {
+      main: { width: 480, height: 360, fps: 10, bitrateKbps: 1000, gop: 20 },
+      sub: { width: 240, height: 180, fps: 5, bitrateKbps: 256, gop: 10 },
+    };
+    const reply = await call(nc, cameraSubjects(camera.id).settings, { settings }, 5000);
+    expect(reply.settings).toEqual(settings);
+    const m = await main.waitForFrames(2, 30_000, () =>
+      main.sessions.slice(sessionsBefore).find((x) => x.width === 480),
+    );
+    const s = await sub.waitForFrames(2, 30_000, () => sub.sessions.find((x) => x.width === 240));
+    expect([m.width, m.height, s.width, s.height]).toEqual([480, 360, 240, 180]);
+    expect(colourNear(meanColour(m.frames.at(-1)!), parseColour(COLOUR))).toBe(true);
+    expect(pidBefore && alive(pidBefore)).toBe(false);
+    expect(events.slice(-2)).toEqual(['capture.stopped', 'capture.started']);
+    expect(await agent.metrics()).toMatch(/desk_agent_ffmpeg_restarts_total\{reason="settings"\} 1/);
+  });
+
+  it('refuses settings ffmpeg cannot use, and keeps streaming', async () => {
+    const bad = {
+      main: { width: 481, height: 360, fps: 10, bitrateKbps: 1000, gop: 20 },
+      sub: { width: 240, height: 180, fps: 5, bitrateKbps: 256, gop: 10 },
+    };
+    await expect(call(nc, cameraSubjects(camera.id).settings, { settings: bad }, 5000)).rejects.toMatchObject(
+      {
+        code: 'INVALID_REQUEST',
+      },
+    );
+    expect((await agent.status()).state).toBe('streaming');
+  });
+
+  it('devices lists the X display as a monitor', async () => {
+    const ffmpeg = process.env.FFMPEG_BIN ?? '/usr/bin/ffmpeg';
+    const { code, output } = await runCli(['devices', '--json'], {
+      AGENT_DISPLAY: xvfb.display,
+      FFMPEG_BIN: ffmpeg,
+    });
+    expect(code).toBe(0);
+    const listed = JSON.parse(output) as { monitors: Array<{ index: number; bounds: object }> };
+    expect(listed.monitors).toEqual([
+      expect.objectContaining({ index: 0, bounds: { x: 0, y: 0, width: 640, height: 480 } }),
+    ]);
+  });
+
+  it('stops ffmpeg with itself: no orphan', async () => {
+    const pid = (await agent.status()).ffmpegPid!;
+    expect(alive(pid)).toBe(true);
+    expect(await agent.stop()).toBe(0);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('after a restart, streams with the settings ONVIF set (they win over the local config)', async () => {
+    const sessions = main.sessions.length;
+    agent = await AgentProcess.start(agentEnv); // AGENT_MAIN_SIZE still says 640x480
+    const m = await main.waitForFrames(2, 20_000, () => main.sessions.slice(sessions).at(-1));
+    expect([m.width, m.height]).toEqual([480, 360]);
+    expect(await agent.stop()).toBe(0);
+  });
+
+  it('captures a window by its title (x11grab -window_id), not the desktop around it', async () => {
+    // xev (x11-utils) opens a small white window titled "Event Tester".
+    const xev = spawnTracked('xev', ['-display', xvfb.display]);
+    const windowState = tempStateDir();
+    try {
+      await waitFor('the xev window', async () => {
+        await run('xwininfo', ['-display', xvfb.display, '-name', 'Event Tester']);
+        return true;
+      });
+      const sessions = main.sessions.length;
+      const windowAgent = await AgentProcess.start({
+        AGENT_NATS_URL: nats.url,
+        AGENT_MEDIA_URL: main.baseUrl,
+        AGENT_SUB_MEDIA_URL: sub.baseUrl,
+        AGENT_DISPLAY: xvfb.display,
+        AGENT_SOURCE: 'window:Event Tester',
+        AGENT_ENCODER: 'libx264',
+        AGENT_MAIN_SIZE: '320x240',
+        AGENT_SUB_SIZE: '160x120',
+        AGENT_FPS: '10',
+        AGENT_STATE_DIR: windowState.dir,
+      });
+      const m = await main.waitForFrames(2, 20_000, () => main.sessions.slice(sessions).at(-1));
+      expect(await windowAgent.stop()).toBe(0);
+      const colour = meanColour(m.frames.at(-1)!);
+      expect(colourNear(colour, parseColour(COLOUR), 60)).toBe(false);
+      expect(colour.every((c) => c > 200)).toBe(true); // xev's white window
+    } finally {
+      await xev.stop();
+      windowState.dispose();
+    }
+  });
+});

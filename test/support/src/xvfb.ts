@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { waitFor } from './ports.js';
+import { spawnTracked, type Spawned } from './processes.js';
+
+const run = promisify(execFile);
+
+/**
+ * A real X server (Xvfb) on a random display number, ready when xdpyinfo answers. `-noreset`
+ * matters: without it the server resets when its last client leaves, and the root window goes
+ * back to black, losing what `fill` painted.
+ */
+export class Xvfb {
+  private constructor(
+    readonly displayNumber: number,
+    private readonly proc: Spawned,
+  ) {}
+
+  get display(): string {
+    return `:${this.displayNumber}`;
+  }
+
+  static async start(opts: { width: number; height: number; depth?: number }): Promise<Xvfb> {
+    const screen = `${opts.width}x${opts.height}x${opts.depth ?? 24}`;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const n = 100 + Math.floor(Math.random() * 30_000);
+      if (existsSync(`/tmp/.X${n}-lock`) || existsSync(`/tmp/.X11-unix/X${n}`)) continue;
+      const proc = spawnTracked(process.env.XVFB_BIN ?? 'Xvfb', [
+        `:${n}`,
+        '-screen',
+        '0',
+        screen,
+        '-nolisten',
+        'tcp',
+        '-noreset',
+      ]);
+      let exited = false;
+      void proc.exited.then(() => (exited = true));
+      try {
+        await waitFor(`Xvfb :${n}`, async () => {
+          if (exited) throw new Error(`Xvfb :${n} exited: ${proc.output()}`);
+          await run('xdpyinfo', ['-display', `:${n}`], { timeout: 5000 });
+          return true;
+        });
+        return new Xvfb(n, proc);
+      } catch (err) {
+        lastError = err;
+        await proc.stop();
+      }
+    }
+    throw new Error(
+      `no Xvfb could start: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+    );
+  }
+
+  /** Paints the whole root window one colour (`#rrggbb`), with xsetroot. */
+  async fill(colour: string): Promise<void> {
+    await run('xsetroot', ['-display', this.display, '-solid', colour], { timeout: 5000 });
+  }
+
+  async stop(): Promise<void> {
+    await this.proc.stop();
+  }
+}
