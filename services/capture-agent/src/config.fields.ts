@@ -33,6 +33,18 @@ export const configFields = {
   natsUser: z.string().min(1).optional(),
   natsPassword: z.string().min(1).optional(),
   natsToken: z.string().min(1).optional(),
+  /** Replaces the machine id in the identity: cloned VMs sharing one, or several cameras on one host. */
+  hostId: z
+    .string()
+    .regex(/^[A-Za-z0-9{}._:-]{1,128}$/, 'letters, digits and {}._:- only, at most 128')
+    .optional(),
+  /** The host label shown to people; the computer's name by default. */
+  hostName: z
+    .string()
+    .min(1)
+    .max(255)
+    .refine((v) => ![...v].some((c) => c < ' ' || c === '\u007f'), 'no control characters')
+    .optional(),
   /** shared: one camera per PC; per-user: one per user session (DESIGN.md, "Identity"). */
   mode: z.enum(['shared', 'per-user']).default('shared'),
   /** desktop | monitor:N | region:X,Y,WxH | window:TITLE | test-pattern */

@@ -40,4 +40,8 @@ describe('detectIdentity', () => {
     expect(identity).toMatchObject({ mode: 'per-user', userId: '1000' });
     expect(IdentitySchema.safeParse(identity).success).toBe(true);
   });
+  it('a configured host id and name replace the machine id and the computer name', async () => {
+    const identity = await detectIdentity(source, 'shared', { hostId: 'lab-clone-7', hostName: 'LAB 7' });
+    expect(identity).toEqual({ mode: 'shared', hostId: 'lab-clone-7', hostName: 'LAB 7' });
+  });
 });

@@ -72,10 +72,17 @@ export function parseWhoamiSid(csv: string): string {
   return m[1];
 }
 
-/** The registration identity of this agent in the given mode. */
-export async function detectIdentity(source: IdentitySource, mode: 'shared' | 'per-user'): Promise<Identity> {
-  const hostName = label(hostname()) ?? 'unknown-host';
-  const hostId = await source.hostId();
+/**
+ * The registration identity of this agent in the given mode. `overrides.hostId` replaces the
+ * machine id: cloned VMs that share one machine id, or several test-pattern cameras on one host.
+ */
+export async function detectIdentity(
+  source: IdentitySource,
+  mode: 'shared' | 'per-user',
+  overrides: { hostId?: string | undefined; hostName?: string | undefined } = {},
+): Promise<Identity> {
+  const hostName = overrides.hostName ?? label(hostname()) ?? 'unknown-host';
+  const hostId = overrides.hostId ?? (await source.hostId());
   if (mode === 'shared') return { hostId, hostName, mode };
   const userName = label(userInfo().username);
   return { hostId, hostName, mode, userId: await source.userId(), ...(userName ? { userName } : {}) };

@@ -24,7 +24,10 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
       ? resolveEncoder('auto', platform, await workingHardwareEncoders(ffmpeg, platform))
       : config.encoder;
   const source = await resolveSource(config, platform);
-  const identity = await detectIdentity(identitySourceFor(platform), config.mode);
+  const identity = await detectIdentity(identitySourceFor(platform), config.mode, {
+    hostId: config.hostId,
+    hostName: config.hostName,
+  });
   const metrics = new AgentMetrics();
   const agent = new CaptureAgent({
     config,
