@@ -30,6 +30,9 @@ export interface OnvifHttpDeps {
   device: DeviceIdentity;
 }
 
+/** Past this much, an oversized body is not even read to its end. */
+const DRAIN_LIMIT_BYTES = 32 * 1024 * 1024;
+
 const HOST_HEADER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:\d{1,5})?$/;
 
 /**
@@ -57,34 +60,41 @@ export class OnvifHttp {
     this.readBody(req, res, (body) => void this.soap(camera, req, res, body));
   }
 
+  /**
+   * Reads the body up to MAX_BODY_BYTES. A larger one is not kept: the rest is read and dropped so
+   * that the client, still sending, gets its 413 rather than a reset; past DRAIN_LIMIT_BYTES the
+   * connection is cut.
+   */
   private readBody(req: IncomingMessage, res: ServerResponse, done: (body: string) => void): void {
     const max = this.d.config.MAX_BODY_BYTES;
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > max) return this.tooLarge(req, res);
+    if (declared > DRAIN_LIMIT_BYTES) return this.tooLarge(res, true);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) {
+      if (size <= max) chunks.push(chunk);
+      else if (size > DRAIN_LIMIT_BYTES) {
         req.removeAllListeners('data');
-        this.tooLarge(req, res);
-        return;
+        this.tooLarge(res, true);
       }
-      chunks.push(chunk);
     });
     req.on('end', () => {
       if (size <= max) done(Buffer.concat(chunks, size).toString('utf8'));
+      else if (size <= DRAIN_LIMIT_BYTES) this.tooLarge(res, false);
     });
     req.on('error', () => res.destroy());
   }
 
-  /** 413 with a SOAP fault; the rest of the body is not read, the connection closes after. */
-  private tooLarge(req: IncomingMessage, res: ServerResponse): void {
+  /** 413 with a SOAP fault (SOAP 1.2 Part 2 §7.5.2.2); the connection closes after it. */
+  private tooLarge(res: ServerResponse, cut: boolean): void {
     this.d.metrics.httpRejected.inc({ status: '413' });
     const fault = Faults.wellFormed(`request body larger than ${this.d.config.MAX_BODY_BYTES} bytes`);
     res.shouldKeepAlive = false;
     res.writeHead(413, { 'Content-Type': CONTENT_TYPE['1.2'], Connection: 'close' });
-    res.end(buildFault('1.2', fault), () => req.socket.destroySoon());
+    res.end(buildFault('1.2', fault), () => {
+      if (cut) res.socket?.destroy();
+    });
   }
 
   private async soap(

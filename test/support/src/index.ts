@@ -2,3 +2,4 @@ export * from './ports.js';
 export * from './processes.js';
 export * from './nats-server.js';
 export * from './service.js';
+export * from './onvif-xml.js';
