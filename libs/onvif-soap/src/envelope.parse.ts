@@ -107,9 +107,11 @@ export function nestingDepth(xml: string, limit: number): number {
       j++;
     }
     if (next === '/') depth--;
-    else if (xml[j - 1] !== '/') {
-      depth++;
-      if (depth > max) max = depth;
+    else {
+      // A self-closing element sits one level down too, it just does not stay open.
+      const level = depth + 1;
+      if (xml[j - 1] !== '/') depth = level;
+      if (level > max) max = level;
       if (max > limit) return max;
     }
     i = j + 1;
