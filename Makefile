@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test deps system-deps node-deps build typecheck lint unit medium bench-registry clean
+.PHONY: test deps system-deps node-deps build typecheck lint unit medium bench-registry bench-soap clean
 
 test: deps lint build typecheck unit medium
 
@@ -40,6 +40,11 @@ medium: build
 
 bench-registry: deps build
 	node --experimental-vm-modules --import ./bench/register-ts.js bench/registry.bench.ts
+
+# GetStreamUri with a fresh UsernameToken per request (1 and 500 cameras), RSS and start-up with
+# 1,000 cameras: bench/results/soap.json.
+bench-soap: deps build
+	node --import ./bench/register-ts.js bench/soap.bench.ts
 
 clean:
 	rm -rf libs/*/dist services/*/dist node_modules/.cache

@@ -1,5 +1,5 @@
 import { buildFault, buildResponse } from './envelope.build.js';
-import { nestingDepth, parseEnvelope } from './envelope.parse.js';
+import { checkMarkup, parseEnvelope } from './envelope.parse.js';
 import { Ns } from './namespaces.js';
 import { Faults, SoapFault } from './soap.fault.js';
 import { unescapeXml } from './xml.js';
@@ -53,12 +53,23 @@ describe('parseEnvelope', () => {
   });
 });
 
-describe('nestingDepth', () => {
+describe('checkMarkup', () => {
   test.each([
-    ['<a><b/><c><d/></c></a>', 3],
-    ['<a x=">"><!-- <b><c> --><![CDATA[<d><e>]]><?pi <f>?></a>', 1],
-    ['<a>' + '<b>'.repeat(10_000), 65],
-  ])('%#', (xml, depth) => expect(nestingDepth(xml, 64)).toBe(depth));
+    ['balanced, self-closing at the limit', '<a><b/><c><d/></c></a>', 3, undefined],
+    [
+      'markup inside quotes, comments, CDATA and PIs',
+      '<a x=">"><!-- <b><c> --><![CDATA[<d><e>]]><?pi <f>?></a>',
+      1,
+      undefined,
+    ],
+    ['too deep', '<a><b><c/></b></a>', 2, 'elements nested deeper than 2'],
+    ['10,000 deep stops at the limit', '<a>'.repeat(10_000), 64, 'elements nested deeper than 64'],
+    ['a wrong end tag', '<a><b></a></b>', 8, 'end tag </a> does not close <b>'],
+    ['an element never closed', '<a><b></b>', 8, '<a> is never closed'],
+    ['an end tag with nothing open', '</a>', 8, 'end tag </a> does not close <(nothing)>'],
+    ['an unterminated tag', '<a x="1"', 8, 'unterminated tag'],
+    ['an unterminated comment', '<a><!-- x', 8, 'unterminated markup declaration'],
+  ])('%s', (_name, xml, limit, problem) => expect(checkMarkup(xml, limit)).toBe(problem));
 });
 
 describe('envelope builders', () => {

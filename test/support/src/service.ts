@@ -48,6 +48,11 @@ export class ServiceProcess {
     return this.proc?.output() ?? '';
   }
 
+  /** The process id, e.g. to read its memory from /proc. */
+  get pid(): number | undefined {
+    return this.proc?.child.pid;
+  }
+
   private async launch(): Promise<void> {
     const proc = spawnTracked(process.execPath, [ServiceProcess.entry(this.name)], this.env);
     this.proc = proc;
