@@ -9,6 +9,7 @@ import type { OnvifHttp } from './onvif.http.js';
 import type { OnvifMetrics } from './onvif.metrics.js';
 import type { ProfileBook } from './profile.book.js';
 import type { UserStore } from './user.store.js';
+import { KvResync } from './kv.resync.js';
 
 interface Listener {
   camera: CameraRecord;
@@ -26,6 +27,7 @@ interface Listener {
 export class CameraListeners {
   private readonly logger = new Logger('listeners');
   private readonly byCamera = new Map<string, Listener>();
+  private readonly resync = new KvResync();
   invalidEntries = 0;
 
   constructor(
@@ -45,7 +47,17 @@ export class CameraListeners {
     return this.byCamera.get(id)?.camera;
   }
 
+  /** The watch restarted: keep serving, and close what the replay shows was removed meanwhile. */
+  reset(): void {
+    this.resync.start();
+  }
+
   apply(e: KvWatchEntry): void {
+    this.applyOne(e);
+    for (const gone of this.resync.note(e, () => this.byCamera.keys())) this.close(gone, 'removed');
+  }
+
+  private applyOne(e: KvWatchEntry): void {
     if (e.operation !== 'PUT') {
       this.close(e.key, 'removed');
       return;

@@ -17,6 +17,7 @@ import {
 } from '@desk-onvif/onvif-soap';
 import { decodeEntry, isCasConflict } from '@desk-onvif/service-kit';
 import type { PasswordSealer } from './password.sealer.js';
+import { KvResync } from './kv.resync.js';
 
 interface UserEntry {
   info: OnvifUserInfo;
@@ -44,6 +45,7 @@ export class UserStore {
     resolve: () => void;
   }>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly resync = new KvResync();
   invalidEntries = 0;
 
   constructor(
@@ -52,12 +54,24 @@ export class UserStore {
     private readonly now: () => Date,
   ) {}
 
+  /** The watch restarted: keep verifying with what is known until the replay shows what changed. */
   reset(): void {
-    this.byCamera.clear();
-    this.views.clear();
+    this.resync.start();
   }
 
   apply(e: KvWatchEntry): void {
+    this.applyOne(e);
+    for (const key of this.resync.note(e, () => this.keys())) {
+      this.applyOne({ ...e, key, operation: 'DEL', isUpdate: true });
+    }
+  }
+
+  private *keys(): Generator<string> {
+    for (const [cameraId, users] of this.byCamera)
+      for (const name of users.keys()) yield userKey(cameraId, name);
+  }
+
+  private applyOne(e: KvWatchEntry): void {
     const cameraId = cameraIdOfUserKey(e.key);
     if (cameraId) {
       const users = this.byCamera.get(cameraId) ?? new Map<string, UserEntry>();

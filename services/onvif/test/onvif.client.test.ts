@@ -182,6 +182,25 @@ describe('listeners follow the camera records', () => {
   });
 });
 
+describe('a nats-server restart', () => {
+  test('listeners and users survive it, and new cameras still open', async () => {
+    await rig.nats.restart();
+    const again = await connect(false);
+    expect(again.profiles).toHaveLength(2);
+    // The registry needs its own moment to find JetStream again.
+    await waitFor(
+      'the registry after the restart',
+      async () => {
+        await call(rig.nc, Registry.list, { limit: 1 }, 1000);
+        return true;
+      },
+      30_000,
+    );
+    const cam = await rig.camera('client-host-after-restart');
+    await rig.listening(cam.onvifPort);
+  });
+});
+
 async function answers(port: number): Promise<boolean> {
   try {
     await fetch(`http://127.0.0.1:${port}/onvif/device_service`, { signal: AbortSignal.timeout(1000) });
