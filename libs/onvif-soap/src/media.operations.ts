@@ -154,6 +154,10 @@ export const mediaOperations: Operation[] = [
         throw Faults.invalidArgVal('InvalidArgVal', 'Name must have 1-64 characters');
       const token =
         textAt(ctx.request, 'Token') || `profile_${name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40)}`;
+      // tt:ReferenceToken is at most 64 characters; a narrow alphabet keeps URLs and logs plain.
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(token)) {
+        throw Faults.invalidArgVal('InvalidArgVal', 'Token must have 1-64 letters, digits or _.-');
+      }
       if (profilesOf(ctx.extraProfiles).some((p) => p.token === token)) {
         throw Faults.invalidArgVal('ProfileExists', `profile "${token}" exists`);
       }

@@ -93,8 +93,18 @@ export class CameraListeners {
       grace: undefined,
     };
     this.byCamera.set(camera.id, listener);
-    listener.server.once('error', (err: NodeJS.ErrnoException) => {
-      if (listener.open) return;
+    listener.server.on('error', (err: NodeJS.ErrnoException) => {
+      // After listen() succeeded an error (e.g. EMFILE on accept) is logged; an unhandled one would end the process.
+      if (listener.open) {
+        this.logger.error({
+          msg: 'listener error',
+          cameraId: camera.id,
+          port: listener.port,
+          err: err.message,
+        });
+        return;
+      }
+      if (this.byCamera.get(camera.id) !== listener) return;
       this.byCamera.delete(camera.id);
       clearTimeout(listener.grace);
       void this.reportUnusable(camera, `${err.code ?? 'error'}: ${err.message}`);
