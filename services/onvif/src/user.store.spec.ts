@@ -81,7 +81,7 @@ describe('UserStore mirror', () => {
       ...put('admin', 'admin-password', 'Administrator', 3),
       isUpdate: false,
       delta: 0,
-    } as KvWatchEntry);
+    });
     expect(store.usersOf(CAMERA).list.map((u) => u.username)).toEqual(['admin']);
   });
 });
