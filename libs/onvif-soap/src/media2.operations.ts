@@ -1,4 +1,4 @@
-import { media2ServiceCapabilitiesXml } from './device.operations.js';
+import { media2ServiceCapabilitiesXml } from './capabilities.js';
 import type { Operation, OperationContext } from './operation.types.js';
 import {
   encoder2ConfigXml,
