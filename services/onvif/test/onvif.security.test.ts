@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { CameraRecord } from '@desk-onvif/contracts';
+import { Onvif, Registry, call, type CameraRecord } from '@desk-onvif/contracts';
+import { waitFor } from '@desk-onvif/test-support';
 import { envelope, keep, op, OnvifRig, postSoap, subcodes, type Credentials } from './onvif.rig.js';
 
 /** Authentication failures and hostile input against the real service: each refused, none fatal. */
@@ -9,7 +10,8 @@ let rig: OnvifRig;
 let camera: CameraRecord;
 
 beforeAll(async () => {
-  rig = await OnvifRig.start();
+  // A short grace, so that a camera whose agent sends no credentials gets its generated Administrator soon.
+  rig = await OnvifRig.start({ ONVIF_BOOTSTRAP_GRACE_MS: '1500', ONVIF_LOG_LEVEL: 'info' });
   camera = await rig.camera('security-host-1');
   const user = (name: string, level: string) =>
     `<tds:User><tt:Username>${name}</tt:Username><tt:Password>${name}-password</tt:Password><tt:UserLevel>${level}</tt:UserLevel></tds:User>`;
@@ -177,5 +179,62 @@ describe('bad input is answered with a fault or a 4xx, and the service keeps ser
     const reply = await post(envelope(profiles, { creds: admin }));
     expect(reply.status).toBe(200);
     expect((await fetch(`${rig.onvif.baseUrl}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('first credentials: never a default password', () => {
+  test("the agent's bootstrap without credentials generates a password, returned once", async () => {
+    const { camera: cam } = await call(rig.nc, Registry.register, {
+      identity: { hostId: 'security-host-bootstrap', hostName: 'PC-b', mode: 'shared' },
+    });
+    const first = await call(rig.nc, Onvif.bootstrapCredentials, { id: cam.id });
+    expect(first).toMatchObject({ ok: true, username: 'admin', created: true });
+    expect(first.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    await rig.listening(cam.onvifPort);
+    const reply = await postSoap(
+      cam.onvifPort,
+      envelope(profiles, { creds: { username: 'admin', password: first.password! } }),
+    );
+    expect(reply.status).toBe(200);
+    const again = await call(rig.nc, Onvif.bootstrapCredentials, {
+      id: cam.id,
+      username: 'other',
+      password: 'other-password',
+    });
+    expect(again).toEqual({ ok: true, username: 'admin', created: false });
+    expect(rig.onvif.output()).not.toContain(first.password!);
+  });
+
+  test('a camera whose agent sends nothing gets a generated Administrator; the log says so, never the password', async () => {
+    const { camera: cam } = await call(rig.nc, Registry.register, {
+      identity: { hostId: 'security-host-silent', hostName: 'PC-s', mode: 'shared' },
+    });
+    await waitFor('the generated Administrator', () =>
+      Promise.resolve(rig.onvif.output().includes(`"cameraId":"${cam.id}","username":"admin"`)),
+    );
+    const line = rig.onvif
+      .output()
+      .split('\n')
+      .find((l) => l.includes(cam.id) && l.includes('generated'));
+    const logged = (JSON.parse(line!) as { message: Record<string, string> }).message;
+    expect(logged).toEqual({
+      msg: 'generated an Administrator with a random password',
+      cameraId: cam.id,
+      username: 'admin',
+    });
+    const later = await call(rig.nc, Onvif.bootstrapCredentials, {
+      id: cam.id,
+      username: 'agent',
+      password: 'agent-password',
+    });
+    expect(later).toEqual({ ok: true, username: 'admin', created: false });
+  });
+
+  test('bootstrap of an unknown camera is NOT_FOUND', async () => {
+    await expect(
+      call(rig.nc, Onvif.bootstrapCredentials, { id: '00000000-0000-4000-8000-000000000000' }),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 });
