@@ -16,7 +16,8 @@ import { NatsServer, REPO_ROOT, ServiceProcess, waitFor } from '@desk-onvif/test
 const CAMERAS = 1000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
-const CONNECTIONS_1 = 50;
+// Enough to keep the service busy, few enough that queueing does not hide its latency.
+const CONNECTIONS_1 = 16;
 const PASSWORD = 'bench-password-1';
 const WSSE = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd';
 const WSU = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd';
@@ -47,6 +48,8 @@ interface Run {
   requests: number;
   non2xx: number;
   errors: number;
+  timeouts: number;
+  errorCodes: Record<string, number>;
 }
 
 /** utime + stime of a process, in microseconds (proc(5): fields 14 and 15, in clock ticks). */
@@ -57,19 +60,29 @@ function cpuUs(pid: number): number {
 
 async function load(pid: number, ports: number[], connections: number): Promise<Run> {
   const cpuBefore = cpuUs(pid);
-  const result = await autocannon({
-    // autocannon spreads connections over several URLs (run.js: urls[i % urls.length]); its
-    // types (@types/autocannon 7) only know one.
-    url: ports.map((p) => `http://127.0.0.1:${p}/onvif/media_service`) as unknown as string,
-    connections,
-    duration: DURATION_S,
-    requests: [
+  const errorCodes: Record<string, number> = {};
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
       {
-        method: 'POST',
-        headers: { 'content-type': 'application/soap+xml; charset=utf-8' },
-        setupRequest: (req) => ({ ...req, body: getStreamUri() }),
+        // autocannon spreads connections over several URLs (run.js: urls[i % urls.length]); its
+        // types (@types/autocannon 7) only know one.
+        url: ports.map((p) => `http://127.0.0.1:${p}/onvif/media_service`) as unknown as string,
+        connections,
+        duration: DURATION_S,
+        requests: [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/soap+xml; charset=utf-8' },
+            setupRequest: (req) => ({ ...req, body: getStreamUri() }),
+          },
+        ],
       },
-    ],
+      (err, res) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res)),
+    );
+    instance.on('reqError', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? err.message;
+      errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+    });
   });
   return {
     rps: result.requests.average,
@@ -79,6 +92,8 @@ async function load(pid: number, ports: number[], connections: number): Promise<
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors,
+    timeouts: result.timeouts,
+    errorCodes,
   };
 }
 
@@ -101,7 +116,7 @@ async function listenersOpen(svc: ServiceProcess): Promise<number> {
 const nats = await NatsServer.start();
 const registry = await ServiceProcess.start(
   'port-registry',
-  { REGISTRY_NATS_URL: nats.url, REGISTRY_PORT_RANGE: '40000-41999', REGISTRY_LOG_LEVEL: 'warn' },
+  { REGISTRY_NATS_URL: nats.url, REGISTRY_PORT_RANGE: '21000-22999', REGISTRY_LOG_LEVEL: 'warn' },
   'REGISTRY_HTTP_PORT',
 );
 const nc = await connect({ servers: nats.url });
@@ -141,9 +156,13 @@ try {
   await waitFor('1,000 listeners', async () => (await listenersOpen(onvif)) === CAMERAS, 60_000, 20);
   const listenersUpS1000 = (performance.now() - started) / 1000;
   const rssIdleMb1000 = rssMb(onvif.pid!);
+  // A port some other process held was reported and the camera moved: read the current records.
+  const { cameras: current } = await call(nc, Registry.list, { limit: 1000 });
+  const moved = current.filter((c) => cameras.find((o) => o.id === c.id)?.onvifPort !== c.onvifPort).length;
+  const ports = current.map((c) => c.onvifPort);
   // The users were bootstrapped before the restart: wait until the new process has them.
   await waitFor('users loaded', async () => {
-    const r = await fetch(`http://127.0.0.1:${cameras[0]!.onvifPort}/onvif/media_service`, {
+    const r = await fetch(`http://127.0.0.1:${ports[0]!}/onvif/media_service`, {
       method: 'POST',
       headers: { 'content-type': 'application/soap+xml' },
       body: getStreamUri(),
@@ -151,7 +170,6 @@ try {
     return r.status === 200;
   });
 
-  const ports = cameras.map((c) => c.onvifPort);
   await load(onvif.pid!, [ports[0]!], 10); // warm-up
   const one: Run[] = [];
   const many: Run[] = [];
@@ -176,6 +194,7 @@ try {
       connections1: CONNECTIONS_1,
       connections500: 500,
       rssIdleMb1000: Math.round(rssIdleMb1000 * 10) / 10,
+      camerasMovedOffUnusablePorts: moved,
       listenersUpFrom: 'onvif process spawn, 1,000 records already in KV',
       one,
       many,

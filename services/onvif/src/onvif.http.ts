@@ -47,7 +47,7 @@ export class OnvifHttp {
   handle(camera: CameraRecord, req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/onvif/snapshot') {
-      void this.snapshot(camera, req, res);
+      this.snapshot(camera, req, res).catch((err: unknown) => this.failed(camera, res, err));
       return;
     }
     if (req.method !== 'POST') {
@@ -57,7 +57,15 @@ export class OnvifHttp {
         .end('ONVIF endpoints take SOAP over POST\n');
       return;
     }
-    this.readBody(req, res, (body) => void this.soap(camera, req, res, body));
+    this.readBody(req, res, (body) => {
+      this.soap(camera, req, res, body).catch((err: unknown) => this.failed(camera, res, err));
+    });
+  }
+
+  /** Last resort: a request must never become an unhandled rejection, which would end the process. */
+  private failed(camera: CameraRecord, res: ServerResponse, err: unknown): void {
+    this.logger.error({ msg: 'request failed', cameraId: camera.id, err: String(err) });
+    res.destroy();
   }
 
   /**
