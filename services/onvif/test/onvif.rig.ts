@@ -21,7 +21,7 @@ export class OnvifRig {
     const nats = await NatsServer.start();
     const registry = await ServiceProcess.start(
       'port-registry',
-      { REGISTRY_NATS_URL: nats.url, REGISTRY_PORT_RANGE: '30000-39999', REGISTRY_LOG_LEVEL: 'warn' },
+      { REGISTRY_NATS_URL: nats.url, REGISTRY_PORT_RANGE: '20000-29999', REGISTRY_LOG_LEVEL: 'warn' },
       'REGISTRY_HTTP_PORT',
     );
     const onvif = await ServiceProcess.start(
@@ -41,7 +41,10 @@ export class OnvifRig {
     return new OnvifRig(nats, registry, onvif, nc);
   }
 
-  /** Registers a camera as its agent would, gives it an Administrator, waits for its listener. */
+  /**
+   * Registers a camera as its agent would, gives it an Administrator, waits for its listener. The
+   * registry's range lies below the ephemeral ports, where fewer other processes bind.
+   */
   async camera(
     hostId: string,
     admin = { username: 'admin', password: 'admin-password-1' },
@@ -53,8 +56,13 @@ export class OnvifRig {
       await call(this.nc, Onvif.bootstrapCredentials, { id: camera.id, ...admin });
       return true;
     });
-    await this.listening(camera.onvifPort);
-    return camera;
+    // A port another process holds is reported, and the registry moves the camera: follow it.
+    let current = camera;
+    await waitFor(`the ONVIF listener of ${hostId}`, async () => {
+      current = (await call(this.nc, Registry.get, { id: camera.id })).camera;
+      return (await postSoap(current.onvifPort, envelope(op('tds', 'GetSystemDateAndTime')))).status === 200;
+    });
+    return current;
   }
 
   async listening(port: number): Promise<void> {
