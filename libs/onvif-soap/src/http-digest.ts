@@ -55,7 +55,7 @@ export class DigestAuthority {
     if (!alg || !username || !nonce || !response || !p.uri || qop !== 'auth' || !nc || !cnonce) {
       return { ok: false, reason: 'malformed-token' };
     }
-    if (realm !== this.opts.realm || p.uri !== uri) return { ok: false, reason: 'malformed-token' };
+    if (realm !== this.opts.realm || !sameTarget(p.uri, uri)) return { ok: false, reason: 'malformed-token' };
     const issued = this.nonceTime(nonce);
     if (issued === undefined) return { ok: false, reason: 'malformed-token' };
     if (now.getTime() - issued > this.opts.nonceTtlMs || issued - now.getTime() > 60_000) {
@@ -90,6 +90,13 @@ export class DigestAuthority {
     if (!timingSafeEqual(mac, raw.subarray(16))) return undefined;
     return Number(raw.readBigUInt64BE(0));
   }
+}
+
+/** RFC 7616 §3.4.6: `uri` is the request target, which some clients write in absolute form. */
+function sameTarget(signed: string, target: string): boolean {
+  if (signed === target) return true;
+  const m = /^https?:\/\/[^/?#]+(\/[^#]*)?$/i.exec(signed);
+  return m !== null && (m[1] ?? '/') === target;
 }
 
 /** RFC 7616 §3.4: `Digest k=v, k="v", …`; undefined when it is not a Digest header. */
