@@ -53,6 +53,18 @@ describe('DigestAuthority (RFC 7616)', () => {
       'malformed-token',
     ],
     [
+      'the request target in absolute form',
+      (c) => answer(c[0]!, { alg: 'MD5', uri: 'http://192.168.1.20:8090/onvif/device_service' }),
+      NOW,
+      'ok',
+    ],
+    [
+      'another target in absolute form',
+      (c) => answer(c[0]!, { alg: 'MD5', uri: 'http://192.168.1.20:8090/elsewhere' }),
+      NOW,
+      'malformed-token',
+    ],
+    [
       'a nonce we never issued',
       (c) => answer(c[0]!, { alg: 'MD5', nonce: 'A'.repeat(43) }),
       NOW,
