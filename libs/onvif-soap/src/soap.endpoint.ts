@@ -183,7 +183,9 @@ export class SoapEndpoint {
       status: version === '1.1' ? 500 : fault.httpStatus,
       headers: { 'Content-Type': CONTENT_TYPE[version] },
       body: buildFault(version, fault),
-      ...names,
+      // Named, not spread: a whole exchange passed as `names` must not bring its status and body along.
+      service: names.service,
+      operation: names.operation,
       outcome,
     };
   }

@@ -150,7 +150,12 @@ export class OnvifHttp {
               operation: exchange.operation,
               err: String(err),
             });
-          exchange = this.d.endpoint.fault(exchange.version, fault, exchange, 'fault');
+          exchange = this.d.endpoint.fault(
+            exchange.version,
+            fault,
+            { service: exchange.service, operation: exchange.operation },
+            'fault',
+          );
         }
       }
     } catch (err) {

@@ -323,6 +323,63 @@ describe('every operation answers with a schema-valid response', () => {
     }
   });
 
+  test('every other fault kind', async () => {
+    const user = (name: string, password: string, level: string) =>
+      `<tds:User><tt:Username>${name}</tt:Username><tt:Password>${password}</tt:Password><tt:UserLevel>${level}</tt:UserLevel></tds:User>`;
+    const cases: [string, string, string[]][] = [
+      ['fault InvalidArgs', op('tds', 'CreateUsers'), ['InvalidArgs']],
+      [
+        'fault UsernameMissing',
+        op('tds', 'DeleteUsers', '<tds:Username>nobody</tds:Username>'),
+        ['InvalidArgVal', 'UsernameMissing'],
+      ],
+      [
+        'fault Password too short',
+        op('tds', 'CreateUsers', user('carol', 'short', 'User')),
+        ['OperationProhibited', 'Password'],
+      ],
+      [
+        'fault PasswordTooLong',
+        op('tds', 'CreateUsers', user('carol', 'x'.repeat(129), 'User')),
+        ['OperationProhibited', 'PasswordTooLong'],
+      ],
+      [
+        'fault AnonymousNotAllowed',
+        op('tds', 'CreateUsers', user('carol', 'carol-password', 'Anonymous')),
+        ['OperationProhibited', 'AnonymousNotAllowed'],
+      ],
+      [
+        'fault ProfileExists',
+        op('trt', 'CreateProfile', '<trt:Name>x</trt:Name><trt:Token>profile_main</trt:Token>'),
+        ['InvalidArgVal', 'ProfileExists'],
+      ],
+      [
+        'fault InvalidArgVal discovery mode',
+        op('tds', 'SetDiscoveryMode', '<tds:DiscoveryMode>Loud</tds:DiscoveryMode>'),
+        ['InvalidArgVal', 'InvalidArgVal'],
+      ],
+    ];
+    for (const [name, body, expected] of cases) {
+      expect(subcodes((await soap(name, body)).body)).toEqual(expected);
+    }
+    const must = await postSoap(
+      camera.onvifPort,
+      `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><x:Trace xmlns:x="urn:example" s:mustUnderstand="true"/></s:Header><s:Body>${op('tds', 'GetSystemDateAndTime')}</s:Body></s:Envelope>`,
+    );
+    keep('fault MustUnderstand', must.body);
+    expect(must.status).toBe(500);
+    expect(must.body).toContain('env:MustUnderstand');
+  });
+
+  test('an agent that does not answer: Receiver fault, nothing changed', async () => {
+    const silent = await rig.camera('soap-host-silent-agent');
+    const reply = await postSoap(silent.onvifPort, envelope(op('tds', 'SystemReboot'), { creds: admin }));
+    keep('fault agent offline', reply.body);
+    expect(reply.status).toBe(500);
+    expect(reply.body).toContain('env:Receiver');
+    expect(subcodes(reply.body)).toEqual(['Action']);
+  });
+
   test('HTTP Digest, MD5 and SHA-256: 401 with both challenges, then accepted; a wrong password asked again', async () => {
     const body = envelope(op('trt', 'GetProfiles'));
     const challenge = await postSoap(camera.onvifPort, body);
