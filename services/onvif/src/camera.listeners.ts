@@ -28,7 +28,6 @@ export class CameraListeners {
   private readonly logger = new Logger('listeners');
   private readonly byCamera = new Map<string, Listener>();
   private readonly resync = new KvResync();
-  invalidEntries = 0;
 
   constructor(
     private readonly config: OnvifConfig,
@@ -65,8 +64,9 @@ export class CameraListeners {
     let camera: CameraRecord;
     try {
       camera = decodeEntry(CameraRecordSchema, e.value);
-    } catch {
-      this.invalidEntries++;
+    } catch (err) {
+      // A record that fails its schema is never served; the registry is the one to mend it.
+      this.logger.warn({ msg: 'invalid camera record ignored', key: e.key, err: String(err).slice(0, 300) });
       return;
     }
     if (camera.node !== this.config.NODE) {

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { NonceCache } from '@desk-onvif/onvif-soap';
+import type { UserStore } from './user.store.js';
 
 /** The onvif service's metrics (DESIGN.md, "Observability"). */
 export class OnvifMetrics {
@@ -12,7 +13,7 @@ export class OnvifMetrics {
   readonly usersGenerated: Counter;
   readonly httpRejected: Counter<'status'>;
 
-  constructor(registry: Registry, nonces: NonceCache) {
+  constructor(registry: Registry, nonces: NonceCache, users: UserStore) {
     const registers = [registry];
     this.requests = new Counter({
       name: 'desk_onvif_soap_requests_total',
@@ -66,6 +67,14 @@ export class OnvifMetrics {
       registers,
       collect() {
         this.set(nonces.size);
+      },
+    });
+    new Gauge({
+      name: 'desk_onvif_unreadable_user_entries',
+      help: 'KV users entries that failed their schema or their seal (a wrong ONVIF_USERS_KEY shows here)',
+      registers,
+      collect() {
+        this.set(users.invalidEntries);
       },
     });
     new Counter({

@@ -128,8 +128,9 @@ export class OnvifModule {
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('onvif') },
         {
           provide: OnvifMetrics,
-          inject: [METRICS_REGISTRY, NonceCache],
-          useFactory: (registry: Registry, nonces: NonceCache) => new OnvifMetrics(registry, nonces),
+          inject: [METRICS_REGISTRY, NonceCache, UserStore],
+          useFactory: (registry: Registry, nonces: NonceCache, users: UserStore) =>
+            new OnvifMetrics(registry, nonces, users),
         },
         { provide: ProfileBook, useFactory: () => new ProfileBook() },
         {
