@@ -177,12 +177,12 @@ export class OnvifHttp {
       });
     }
     this.d.metrics.requests.inc({
-      service: exchange.service,
+      onvif_service: exchange.service,
       operation: exchange.operation,
       outcome: exchange.outcome,
     });
     this.d.metrics.latency.observe(
-      { service: exchange.service, operation: exchange.operation },
+      { onvif_service: exchange.service, operation: exchange.operation },
       Number(process.hrtime.bigint() - started) / 1e9,
     );
     res.writeHead(exchange.status, exchange.headers).end(exchange.body);

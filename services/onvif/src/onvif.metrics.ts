@@ -2,10 +2,14 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { NonceCache } from '@desk-onvif/onvif-soap';
 import type { UserStore } from './user.store.js';
 
-/** The onvif service's metrics (DESIGN.md, "Observability"). */
+/**
+ * The onvif service's metrics (DESIGN.md, "Observability"). The ONVIF service of a request is
+ * `onvif_service`: `service` is the registry's default label (the process), which a metric's own
+ * label of that name would silently replace.
+ */
 export class OnvifMetrics {
-  readonly requests: Counter<'service' | 'operation' | 'outcome'>;
-  readonly latency: Histogram<'service' | 'operation'>;
+  readonly requests: Counter<'onvif_service' | 'operation' | 'outcome'>;
+  readonly latency: Histogram<'onvif_service' | 'operation'>;
   readonly authFailures: Counter<'reason'>;
   readonly listenersOpen: Gauge;
   readonly bindFailures: Counter;
@@ -18,13 +22,13 @@ export class OnvifMetrics {
     this.requests = new Counter({
       name: 'desk_onvif_soap_requests_total',
       help: 'SOAP requests by service, operation and outcome (ok, fault, auth_failed, bad_request)',
-      labelNames: ['service', 'operation', 'outcome'],
+      labelNames: ['onvif_service', 'operation', 'outcome'],
       registers,
     });
     this.latency = new Histogram({
       name: 'desk_onvif_soap_request_seconds',
       help: 'Time from the last byte of a SOAP request to its response, effects included',
-      labelNames: ['service', 'operation'],
+      labelNames: ['onvif_service', 'operation'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
       registers,
     });

@@ -83,8 +83,18 @@ describe('WS-Security UsernameToken', () => {
     expect(reply.status).toBe(200);
   });
 
-  test('the failures are counted by reason', async () => {
+  test('requests are counted by ONVIF service, operation and outcome; failures by reason', async () => {
     const metrics = await rig.onvif.metrics();
+    expect(metrics).toMatch(
+      /desk_onvif_soap_requests_total\{onvif_service="media",operation="GetProfiles",outcome="ok",service="onvif"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /desk_onvif_soap_requests_total\{onvif_service="media",operation="GetProfiles",outcome="auth_failed"[^}]*\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /desk_onvif_soap_request_seconds_count\{[^}]*onvif_service="media",operation="GetProfiles"[^}]*\} [1-9]/,
+    );
+    expect(metrics).toMatch(/desk_onvif_listeners_open\{[^}]*\} [1-9]/);
     for (const reason of [
       'bad-password',
       'unknown-user',
