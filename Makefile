@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent clean
+.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap clean
 
 test: deps lint build typecheck unit medium
 
@@ -65,6 +65,11 @@ bench-discovery: deps build
 # The capture agent on an Xvfb desktop (1920x1080, 30 fps) for 30 s → bench/results/agent.json.
 bench-agent: deps build
 	$(BENCH) bench/agent.bench.ts
+
+# GetStreamUri with a fresh UsernameToken per request (1 and 500 cameras), RSS and start-up with
+# 1,000 cameras: bench/results/soap.json.
+bench-soap: deps build
+	$(BENCH) bench/soap.bench.ts
 
 clean:
 	rm -rf libs/*/dist services/*/dist test/*/dist node_modules/.cache

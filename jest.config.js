@@ -36,6 +36,9 @@ export default {
       ...common,
       displayName: 'medium',
       testMatch: ['<rootDir>/{libs,services}/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+      // Every captured ONVIF/WS-Discovery message is validated in one call at the end of the run.
+      globalSetup: '<rootDir>/test/support/src/xml-capture.setup.ts',
+      globalTeardown: '<rootDir>/test/support/src/xml-capture.teardown.ts',
     },
     // Benchmarks run only through `make bench-…`; each writes bench/results/<name>.json.
     { ...common, displayName: 'bench', testMatch: ['<rootDir>/bench/**/*.bench.ts'] },

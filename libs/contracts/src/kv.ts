@@ -4,7 +4,7 @@ export const Buckets = {
   cameras: 'cameras',
   /** key = `onvif.<port>`, value = PortClaim */
   ports: 'ports',
-  /** key = `<camera id>.<username>`, value = an ONVIF user of that camera (onvif service) */
+  /** key = `userKey(cameraId, username)`, value = OnvifUserRecord (onvif service) */
   users: 'users',
 } as const;
 
@@ -15,4 +15,17 @@ export function portKey(port: number): string {
 export function portOfKey(key: string): number | undefined {
   const m = /^onvif\.(\d{1,5})$/.exec(key);
   return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * `<camera id>.<username in hex>`: KV keys allow only `[-/_=.A-Za-z0-9]`, usernames may hold `@`.
+ * The camera id prefix lets a reader list one camera's users with `<camera id>.*`.
+ */
+export function userKey(cameraId: string, username: string): string {
+  return `${cameraId}.${Buffer.from(username, 'utf8').toString('hex')}`;
+}
+
+export function cameraIdOfUserKey(key: string): string | undefined {
+  const dot = key.indexOf('.');
+  return dot > 0 ? key.slice(0, dot) : undefined;
 }

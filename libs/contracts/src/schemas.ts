@@ -235,3 +235,33 @@ export const CredentialsBootstrapReplySchema = replyOf({
   created: z.boolean(),
   password: z.string().optional(),
 });
+
+export const OnvifUserLevelSchema = z.enum(['Administrator', 'Operator', 'User']);
+export type OnvifUserLevel = z.infer<typeof OnvifUserLevelSchema>;
+
+/**
+ * KV `users`, key `userKey(cameraId, username)`: one ONVIF user of one camera. The password is
+ * sealed with AES-256-GCM under the onvif service's key (never stored in the clear); the key and
+ * username are its additional data, so a sealed password cannot be moved to another user.
+ */
+export const OnvifUserRecordSchema = z
+  .object({
+    schema: z.literal(1),
+    cameraId,
+    username: onvifUsername,
+    level: OnvifUserLevelSchema,
+    password: z
+      .object({
+        alg: z.literal('A256GCM'),
+        iv: z.base64(),
+        tag: z.base64(),
+        data: z.base64(),
+      })
+      .strict(),
+    /** True when the service generated the password (no agent or administrator chose it). */
+    generated: z.boolean(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .strict();
+export type OnvifUserRecord = z.infer<typeof OnvifUserRecordSchema>;

@@ -1,9 +1,4 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { REPO_ROOT } from '@desk-onvif/test-support';
+import { captureXml } from '@desk-onvif/test-support';
 import {
   ONVIF_DEVICE_TYPES,
   buildBye,
@@ -13,11 +8,10 @@ import {
 } from '../src/index.js';
 import { SAMPLE_TARGET as target } from './fixtures.js';
 
-/** Every message the codec builds, checked against the official schemas in one validator run. */
-const validator = resolve(REPO_ROOT, '../shared/tools/validate-onvif-xml');
-const run = existsSync(validator) ? describe : describe.skip;
-if (!existsSync(validator)) console.warn(`skipping schema validation: ${validator} is missing`);
-
+/**
+ * Every message the codec builds goes to the medium project's end-of-run validation: one call of
+ * ../shared/tools/validate-onvif-xml for the whole run, which fails the run on an invalid one.
+ */
 const appSequence = { instanceId: 1_700_000_001, messageNumber: 1 };
 
 const messages: Record<string, string> = {
@@ -44,22 +38,10 @@ const messages: Record<string, string> = {
   }),
 };
 
-run('built messages against the ONVIF/OASIS schemas', () => {
-  it('are all valid', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ws-discovery-schema-'));
-    try {
-      const files = Object.entries(messages).map(([name, xml]) => {
-        writeFileSync(join(dir, name), xml);
-        return join(dir, name);
-      });
-      const { stdout } = await promisify(execFile)(validator, files).catch(
-        (err: Error & { stdout?: string }) => {
-          throw new Error(`validate-onvif-xml failed:\n${err.stdout ?? err.message}`);
-        },
-      );
-      expect(stdout.match(/^valid /gm)).toHaveLength(files.length);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+describe('built messages, for the end-of-run ONVIF/OASIS schema validation', () => {
+  it.each(Object.entries(messages))('%s is a SOAP 1.2 envelope, captured', (name, xml) => {
+    expect(xml.startsWith('<?xml') || xml.startsWith('<')).toBe(true);
+    expect(xml).toContain('http://www.w3.org/2003/05/soap-envelope');
+    captureXml(`ws-discovery-${name}`, xml);
   });
 });

@@ -7,6 +7,7 @@ import { Registry, call, cameraSubjects, encodeEvent, type CameraRecord } from '
 import {
   NatsServer,
   NetNamespace,
+  captureXml,
   ServiceProcess,
   spawnTracked,
   waitFor,
@@ -159,7 +160,12 @@ export interface Reply {
   metadataVersion?: number;
   at?: number;
   error?: string;
+  /** The datagram as received. */
+  xml?: string;
 }
+
+/** How many replies of each call are kept for the end-of-run schema validation. */
+const CAPTURED_PER_CALL = 3;
 
 /** Sends datagrams to the group from inside the namespace and collects every reply for `timeoutMs`. */
 export async function sendAndCollect(
@@ -174,5 +180,12 @@ export async function sendAndCollect(
     opts.bind ?? '127.0.0.1',
     ...encoded,
   ]);
-  return (JSON.parse(out) as { replies: Reply[] }).replies;
+  const replies = (JSON.parse(out) as { replies: Reply[] }).replies;
+  // What the running service really sent, validated once at the end of the run (SOAP 1.2 only:
+  // the validator knows no SOAP 1.1 envelope).
+  replies
+    .filter((r) => r.soap === '1.2' && r.xml)
+    .slice(0, CAPTURED_PER_CALL)
+    .forEach((r) => captureXml(`discovery-${r.action?.split('/').pop() ?? 'reply'}`, r.xml!));
+  return replies;
 }

@@ -8,3 +8,4 @@ export * from './netns.js';
 export * from './xvfb.js';
 export * from './media.js';
 export * from './rtsp-receiver.js';
+export * from './onvif-xml.js';

@@ -57,6 +57,11 @@ export class ServiceProcess {
     return this.proc?.output() ?? '';
   }
 
+  /** The process id, e.g. to read its memory from /proc. */
+  get pid(): number | undefined {
+    return this.proc?.child.pid;
+  }
+
   private async launch(): Promise<void> {
     const argv: [string, string[]] = [process.execPath, [ServiceProcess.entry(this.name)]];
     const [command, args] = this.netns ? this.netns.wrap(...argv) : argv;

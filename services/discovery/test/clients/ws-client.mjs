@@ -32,6 +32,7 @@ function describe(xml, from) {
           action: header('Action'),
           relatesTo: header('RelatesTo'),
           messageId: header('MessageID'),
+          xml,
         };
         if (err) return resolve({ ...out, error: String(err) });
         const data = linerase(body);

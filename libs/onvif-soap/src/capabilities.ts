@@ -1,0 +1,72 @@
+import type { Endpoint, OperationContext } from './operation.types.js';
+import { hostForUri } from './profiles.js';
+import { esc } from './xml.js';
+
+/**
+ * What the device says it can do: the XAddrs, GetCapabilities (ONVIF Core 8.1.2.3, the old form
+ * node-onvif and Home Assistant read) and the per-service capabilities of GetServices and
+ * GetServiceCapabilities. No TLS, no IP filter, no backup, no multicast.
+ */
+
+export function xaddr(e: Endpoint, service: 'device' | 'media' | 'media2'): string {
+  return `http://${hostForUri(e.host)}:${e.port}/onvif/${service}_service`;
+}
+
+/** tds:DeviceServiceCapabilities: what this small device does (no TLS, no IP filter, no backup). */
+export function deviceServiceCapabilitiesXml(tag: string): string {
+  return (
+    `<${tag}><tds:Network IPFilter="false" ZeroConfiguration="false" IPVersion6="false" DynDNS="false" ` +
+    `NTP="0" HostnameFromDHCP="false"/>` +
+    `<tds:Security TLS1.0="false" TLS1.1="false" TLS1.2="false" OnboardKeyGeneration="false" ` +
+    `AccessPolicyConfig="false" DefaultAccessPolicy="true" Dot1X="false" RemoteUserHandling="false" ` +
+    `X.509Token="false" SAMLToken="false" KerberosToken="false" UsernameToken="true" HttpDigest="true" ` +
+    `RELToken="false" MaxUsers="16" MaxUserNameLength="64" MaxPasswordLength="128"/>` +
+    `<tds:System DiscoveryResolve="true" DiscoveryBye="true" RemoteDiscovery="false" SystemBackup="false" ` +
+    `SystemLogging="false" FirmwareUpgrade="false" HttpFirmwareUpgrade="false" HttpSystemBackup="false" ` +
+    `HttpSystemLogging="false" HttpSupportInformation="false"/></${tag}>`
+  );
+}
+
+export function capabilitiesXml(ctx: OperationContext, category: string): string {
+  const device =
+    `<tt:Device><tt:XAddr>${esc(xaddr(ctx.endpoint, 'device'))}</tt:XAddr>` +
+    `<tt:Network><tt:IPFilter>false</tt:IPFilter><tt:ZeroConfiguration>false</tt:ZeroConfiguration>` +
+    `<tt:IPVersion6>false</tt:IPVersion6><tt:DynDNS>false</tt:DynDNS></tt:Network>` +
+    `<tt:System><tt:DiscoveryResolve>true</tt:DiscoveryResolve><tt:DiscoveryBye>true</tt:DiscoveryBye>` +
+    `<tt:RemoteDiscovery>false</tt:RemoteDiscovery><tt:SystemBackup>false</tt:SystemBackup>` +
+    `<tt:SystemLogging>false</tt:SystemLogging><tt:FirmwareUpgrade>false</tt:FirmwareUpgrade>` +
+    `<tt:SupportedVersions><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tt:SupportedVersions></tt:System>` +
+    `<tt:Security><tt:TLS1.1>false</tt:TLS1.1><tt:TLS1.2>false</tt:TLS1.2>` +
+    `<tt:OnboardKeyGeneration>false</tt:OnboardKeyGeneration><tt:AccessPolicyConfig>false</tt:AccessPolicyConfig>` +
+    `<tt:X.509Token>false</tt:X.509Token><tt:SAMLToken>false</tt:SAMLToken>` +
+    `<tt:KerberosToken>false</tt:KerberosToken><tt:RELToken>false</tt:RELToken></tt:Security></tt:Device>`;
+  const media =
+    `<tt:Media><tt:XAddr>${esc(xaddr(ctx.endpoint, 'media'))}</tt:XAddr><tt:StreamingCapabilities>` +
+    `<tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP>` +
+    `</tt:StreamingCapabilities><tt:Extension><tt:ProfileCapabilities>` +
+    `<tt:MaximumNumberOfProfiles>${MAX_PROFILES}</tt:MaximumNumberOfProfiles></tt:ProfileCapabilities>` +
+    `</tt:Extension></tt:Media>`;
+  const parts = category === 'Device' ? device : category === 'Media' ? media : device + media;
+  return `<tds:GetCapabilitiesResponse><tds:Capabilities>${parts}</tds:Capabilities></tds:GetCapabilitiesResponse>`;
+}
+
+/** Two fixed profiles plus up to eight a client creates. */
+export const MAX_PROFILES = 10;
+
+export function mediaServiceCapabilitiesXml(tag: string): string {
+  return (
+    `<${tag} SnapshotUri="true" Rotation="false" VideoSourceMode="false" OSD="false">` +
+    `<trt:ProfileCapabilities MaximumNumberOfProfiles="${MAX_PROFILES}"/>` +
+    `<trt:StreamingCapabilities RTPMulticast="false" RTP_TCP="true" RTP_RTSP_TCP="true" NonAggregateControl="false" NoRTSPStreaming="false"/>` +
+    `</${tag}>`
+  );
+}
+
+export function media2ServiceCapabilitiesXml(tag: string): string {
+  return (
+    `<${tag} SnapshotUri="true" Rotation="false" VideoSourceMode="false" OSD="false">` +
+    `<tr2:ProfileCapabilities MaximumNumberOfProfiles="${MAX_PROFILES}" ConfigurationsSupported="VideoSource VideoEncoder"/>` +
+    `<tr2:StreamingCapabilities RTSPStreaming="true" RTPMulticast="false" RTP_RTSP_TCP="true" NonAggregateControl="false"/>` +
+    `</${tag}>`
+  );
+}

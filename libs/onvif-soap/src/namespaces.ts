@@ -1,0 +1,32 @@
+/** The namespace URIs the ONVIF services speak. Requests are matched by URI, never by prefix. */
+export const Ns = {
+  soap12: 'http://www.w3.org/2003/05/soap-envelope',
+  soap11: 'http://schemas.xmlsoap.org/soap/envelope/',
+  wsse: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd',
+  wsu: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd',
+  device: 'http://www.onvif.org/ver10/device/wsdl',
+  media: 'http://www.onvif.org/ver10/media/wsdl',
+  media2: 'http://www.onvif.org/ver20/media/wsdl',
+  events: 'http://www.onvif.org/ver10/events/wsdl',
+  schema: 'http://www.onvif.org/ver10/schema',
+  error: 'http://www.onvif.org/ver10/error',
+  xml: 'http://www.w3.org/XML/1998/namespace',
+} as const;
+
+/** WS-Security UsernameToken Profile 1.0 §4: the two password types. */
+export const PasswordType = {
+  digest: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest',
+  text: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText',
+} as const;
+
+/**
+ * The prefixes of every response. Declared once on the Envelope, so that each Body child
+ * validates on its own with these in scope.
+ */
+export const RESPONSE_PREFIXES = {
+  tds: Ns.device,
+  trt: Ns.media,
+  tr2: Ns.media2,
+  tt: Ns.schema,
+  ter: Ns.error,
+} as const;

@@ -1,0 +1,30 @@
+import { deviceOperations } from './device.operations.js';
+import { media2Operations } from './media2.operations.js';
+import { mediaOperations } from './media.operations.js';
+import { Ns } from './namespaces.js';
+import type { Operation, ServiceName } from './operation.types.js';
+import { userOperations } from './users.operations.js';
+
+const SERVICE_NS: Record<ServiceName, string> = { device: Ns.device, media: Ns.media, media2: Ns.media2 };
+
+/** Every operation, keyed by `{namespace URI}local name`: dispatch never looks at a prefix. */
+const TABLE: ReadonlyMap<string, Operation> = new Map(
+  [...deviceOperations, ...userOperations, ...mediaOperations, ...media2Operations].map((op) => [
+    `{${SERVICE_NS[op.service]}}${op.name}`,
+    op,
+  ]),
+);
+
+export function findOperation(ns: string, local: string): Operation | undefined {
+  return TABLE.get(`{${ns}}${local}`);
+}
+
+export function allOperations(): Operation[] {
+  return [...TABLE.values()];
+}
+
+/** The service a namespace belongs to, for metrics of operations that do not exist. */
+export function serviceOfNamespace(ns: string): ServiceName | 'other' {
+  for (const [name, uri] of Object.entries(SERVICE_NS)) if (uri === ns) return name as ServiceName;
+  return 'other';
+}

@@ -1,0 +1,240 @@
+import { buildFault, buildResponse, CONTENT_TYPE } from './envelope.build.js';
+import { parseEnvelope, type ParseLimits, type SoapVersion } from './envelope.parse.js';
+import type { DigestAuthority } from './http-digest.js';
+import { Ns } from './namespaces.js';
+import {
+  mayCall,
+  type DeviceIdentity,
+  type Effect,
+  type Endpoint,
+  type ExtraProfile,
+  type OnvifUserInfo,
+  type Operation,
+} from './operation.types.js';
+import { findOperation, serviceOfNamespace } from './operations.js';
+import { Faults, SoapFault } from './soap.fault.js';
+import {
+  readUsernameToken,
+  verifyUsernameToken,
+  type AuthFailure,
+  type UsernameTokenPolicy,
+} from './wsse.auth.js';
+import type { CameraRecord } from '@desk-onvif/contracts';
+
+/** A camera's users as the endpoint needs them: who exists, at what level, with which password. */
+export interface CameraUsers {
+  list: readonly OnvifUserInfo[];
+  passwordOf(username: string): string | undefined;
+}
+
+export interface SoapHttpRequest {
+  method: string;
+  /** The request target as sent (path and query): HTTP Digest signs it. */
+  uri: string;
+  contentType: string | undefined;
+  authorization: string | undefined;
+  body: string;
+}
+
+export interface SoapCallContext {
+  camera: CameraRecord;
+  users: CameraUsers;
+  extraProfiles: readonly ExtraProfile[];
+  endpoint: Endpoint;
+  device: DeviceIdentity;
+  now: Date;
+}
+
+export type Outcome = 'ok' | 'fault' | 'auth_failed' | 'bad_request';
+
+/** What the HTTP layer sends, and what it must do first (an effect) and count. */
+export interface SoapExchange {
+  version: SoapVersion;
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string;
+  service: string;
+  operation: string;
+  outcome: Outcome;
+  authFailure?: AuthFailure;
+  caller?: OnvifUserInfo;
+  effect?: Effect;
+}
+
+export interface EndpointPolicy extends UsernameTokenPolicy {
+  digest: DigestAuthority;
+  limits: ParseLimits;
+}
+
+/** Header blocks this endpoint understands (SOAP 1.2 Part 1 §5.2.3): WS-Security and WS-Addressing. */
+const UNDERSTOOD = new Set([
+  Ns.wsse,
+  'http://www.w3.org/2005/08/addressing',
+  'http://schemas.xmlsoap.org/ws/2004/08/addressing',
+]);
+
+/**
+ * One SOAP request, end to end and without I/O: content type, envelope, dispatch by namespace and
+ * local name, authentication (UsernameToken, then HTTP Digest; PRE_AUTH operations need neither,
+ * ONVIF Core 5.9.4), the user level, then the operation. Effects are returned for the caller to run.
+ */
+export class SoapEndpoint {
+  constructor(private readonly policy: EndpointPolicy) {}
+
+  handle(req: SoapHttpRequest, ctx: SoapCallContext): SoapExchange {
+    const media = (req.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const declared: SoapVersion = media === 'text/xml' ? '1.1' : '1.2';
+    const base = { service: 'unknown', operation: 'unknown' };
+    if (media !== 'application/soap+xml' && media !== 'text/xml' && media !== 'application/xml') {
+      const fault = Faults.wellFormed(
+        `Content-Type "${media || '(none)'}" is not SOAP: use application/soap+xml`,
+      );
+      return { ...this.fault(declared, fault, base, 'bad_request'), status: 415 };
+    }
+    let parsed;
+    try {
+      parsed = parseEnvelope(req.body, this.policy.limits);
+    } catch (err) {
+      return this.fault(declared, asFault(err), base, 'bad_request');
+    }
+    const { version, header, operation: opNode } = parsed;
+    // SOAP 1.2 Part 2 §7.1.4: application/soap+xml carries SOAP 1.2 only.
+    if (media === 'application/soap+xml' && version === '1.1') {
+      return this.fault(
+        '1.2',
+        Faults.versionMismatch('a SOAP 1.1 envelope sent as application/soap+xml'),
+        base,
+        'bad_request',
+      );
+    }
+    const service = serviceOfNamespace(opNode.ns);
+    const op = findOperation(opNode.ns, opNode.local);
+    const names = { service, operation: op ? op.name : 'unknown' };
+    const misunderstood = header?.children.find(
+      (h) =>
+        !UNDERSTOOD.has(h.ns) &&
+        h.attrs.some((a) => a.local === 'mustUnderstand' && /^(1|true)$/.test(a.value)),
+    );
+    if (misunderstood) {
+      return this.fault(
+        version,
+        Faults.mustUnderstand(`header block {${misunderstood.ns}}${misunderstood.local} is not understood`),
+        names,
+        'bad_request',
+      );
+    }
+    if (!op)
+      return this.fault(version, Faults.actionNotSupported(`{${opNode.ns}}${opNode.local}`), names, 'fault');
+
+    const auth = this.authenticate(req, header, ctx, op);
+    if (!auth.ok) {
+      const fault = Faults.notAuthorized();
+      const exchange = this.fault(version, fault, names, 'auth_failed');
+      exchange.authFailure = auth.reason;
+      // ONVIF Core 5.9.1: HTTP Digest asks again with 401 and a challenge; WS-Security answers 400.
+      if (auth.challenge) {
+        exchange.status = 401;
+        exchange.headers['WWW-Authenticate'] = this.policy.digest.challenge(
+          ctx.now,
+          auth.reason === 'stale-nonce',
+        );
+      }
+      return exchange;
+    }
+    try {
+      const result = op.handle({
+        camera: ctx.camera,
+        users: ctx.users.list,
+        caller: auth.caller,
+        extraProfiles: ctx.extraProfiles,
+        request: opNode,
+        now: ctx.now,
+        endpoint: ctx.endpoint,
+        device: ctx.device,
+      });
+      return {
+        version,
+        status: 200,
+        headers: { 'Content-Type': CONTENT_TYPE[version] },
+        body: buildResponse(version, result.body),
+        ...names,
+        outcome: 'ok',
+        ...(auth.caller ? { caller: auth.caller } : {}),
+        ...(result.effect ? { effect: result.effect } : {}),
+      };
+    } catch (err) {
+      return {
+        ...this.fault(version, asFault(err), names, 'fault'),
+        ...(auth.caller ? { caller: auth.caller } : {}),
+      };
+    }
+  }
+
+  /** A fault exchange, e.g. when an effect failed after the operation answered. */
+  fault(
+    version: SoapVersion,
+    fault: SoapFault,
+    names: { service: string; operation: string },
+    outcome: Outcome,
+  ): SoapExchange {
+    return {
+      version,
+      // SOAP 1.1 §6.2: every fault is a 500.
+      status: version === '1.1' ? 500 : fault.httpStatus,
+      headers: { 'Content-Type': CONTENT_TYPE[version] },
+      body: buildFault(version, fault),
+      // Named, not spread: a whole exchange passed as `names` must not bring its status and body along.
+      service: names.service,
+      operation: names.operation,
+      outcome,
+    };
+  }
+
+  private authenticate(
+    req: SoapHttpRequest,
+    header: Parameters<typeof readUsernameToken>[0],
+    ctx: SoapCallContext,
+    op: Operation,
+  ):
+    { ok: true; caller: OnvifUserInfo | undefined } | { ok: false; reason: AuthFailure; challenge: boolean } {
+    const preAuth = op.access === 'PRE_AUTH';
+    const token = readUsernameToken(header);
+    let username: string | undefined;
+    if (token !== undefined) {
+      if (token === 'malformed') {
+        if (preAuth) return { ok: true, caller: undefined };
+        return { ok: false, reason: 'malformed-token', challenge: false };
+      }
+      const outcome = verifyUsernameToken(token, ctx.users.passwordOf(token.username), ctx.now, this.policy);
+      // A client must be able to read the clock (PRE_AUTH) even when its token is skewed.
+      if (!outcome.ok)
+        return preAuth
+          ? { ok: true, caller: undefined }
+          : { ok: false, reason: outcome.reason, challenge: false };
+      username = outcome.username;
+    } else if (req.authorization && /^\s*digest\s/i.test(req.authorization)) {
+      const outcome = this.policy.digest.verify(
+        req.authorization,
+        req.method,
+        req.uri,
+        (u) => ctx.users.passwordOf(u),
+        ctx.now,
+      );
+      if (!outcome.ok)
+        return preAuth
+          ? { ok: true, caller: undefined }
+          : { ok: false, reason: outcome.reason, challenge: true };
+      username = outcome.username;
+    } else if (!preAuth) {
+      return { ok: false, reason: 'missing-credentials', challenge: true };
+    }
+    const caller = username === undefined ? undefined : ctx.users.list.find((u) => u.username === username);
+    if (username !== undefined && !caller) return { ok: false, reason: 'unknown-user', challenge: false };
+    if (caller && !mayCall(caller.level, op.access)) return { ok: false, reason: 'level', challenge: false };
+    return { ok: true, caller };
+  }
+}
+
+function asFault(err: unknown): SoapFault {
+  return err instanceof SoapFault ? err : Faults.internal();
+}

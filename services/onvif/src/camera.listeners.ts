@@ -1,0 +1,182 @@
+import { createServer, type Server } from 'node:http';
+import { Logger } from '@nestjs/common';
+import type { KvWatchEntry } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { CameraRecordSchema, Registry, call, type CameraRecord } from '@desk-onvif/contracts';
+import { decodeEntry } from '@desk-onvif/service-kit';
+import type { OnvifConfig } from './config.js';
+import type { OnvifHttp } from './onvif.http.js';
+import type { OnvifMetrics } from './onvif.metrics.js';
+import type { ProfileBook } from './profile.book.js';
+import type { UserStore } from './user.store.js';
+import { KvResync } from './kv.resync.js';
+
+interface Listener {
+  camera: CameraRecord;
+  port: number;
+  server: Server;
+  open: boolean;
+  grace: NodeJS.Timeout | undefined;
+}
+
+/**
+ * One HTTP listener per camera of this node, following KV `cameras`: opened when a record
+ * appears, moved when its port changes, closed when it goes. A port that cannot be bound is
+ * reported to the registry, which moves the camera; the new record then opens the new port.
+ */
+export class CameraListeners {
+  private readonly logger = new Logger('listeners');
+  private readonly byCamera = new Map<string, Listener>();
+  private readonly resync = new KvResync();
+
+  constructor(
+    private readonly config: OnvifConfig,
+    private readonly http: OnvifHttp,
+    private readonly nc: NatsConnection,
+    private readonly users: UserStore,
+    private readonly profiles: ProfileBook,
+    private readonly metrics: OnvifMetrics,
+  ) {}
+
+  get size(): number {
+    return this.byCamera.size;
+  }
+
+  camera(id: string): CameraRecord | undefined {
+    return this.byCamera.get(id)?.camera;
+  }
+
+  /** The watch restarted: keep serving, and close what the replay shows was removed meanwhile. */
+  reset(): void {
+    this.resync.start();
+  }
+
+  apply(e: KvWatchEntry): void {
+    this.applyOne(e);
+    for (const gone of this.resync.note(e, () => this.byCamera.keys())) this.close(gone, 'removed');
+  }
+
+  private applyOne(e: KvWatchEntry): void {
+    if (e.operation !== 'PUT') {
+      this.close(e.key, 'removed');
+      return;
+    }
+    let camera: CameraRecord;
+    try {
+      camera = decodeEntry(CameraRecordSchema, e.value);
+    } catch (err) {
+      // A record that fails its schema is never served; the registry is the one to mend it.
+      this.logger.warn({ msg: 'invalid camera record ignored', key: e.key, err: String(err).slice(0, 300) });
+      return;
+    }
+    if (camera.node !== this.config.NODE) {
+      this.close(camera.id, 'served by another node');
+      return;
+    }
+    const current = this.byCamera.get(camera.id);
+    if (current && current.port === camera.onvifPort) {
+      current.camera = camera; // every request reads the latest record
+      return;
+    }
+    if (current) this.close(camera.id, `moving to port ${camera.onvifPort}`);
+    this.listen(camera, !current);
+  }
+
+  private listen(camera: CameraRecord, isNew: boolean): void {
+    const listener: Listener = {
+      camera,
+      port: camera.onvifPort,
+      server: createServer({ keepAliveTimeout: 30_000, requestTimeout: 30_000 }, (req, res) =>
+        this.http.handle(listener.camera, req, res),
+      ),
+      open: false,
+      grace: undefined,
+    };
+    this.byCamera.set(camera.id, listener);
+    listener.server.on('error', (err: NodeJS.ErrnoException) => {
+      // After listen() succeeded an error (e.g. EMFILE on accept) is logged; an unhandled one would end the process.
+      if (listener.open) {
+        this.logger.error({
+          msg: 'listener error',
+          cameraId: camera.id,
+          port: listener.port,
+          err: err.message,
+        });
+        return;
+      }
+      if (this.byCamera.get(camera.id) !== listener) return;
+      this.byCamera.delete(camera.id);
+      clearTimeout(listener.grace);
+      void this.reportUnusable(camera, `${err.code ?? 'error'}: ${err.message}`);
+    });
+    listener.server.listen(camera.onvifPort, this.config.LISTEN_HOST, () => {
+      listener.open = true;
+      this.metrics.listenersOpen.inc();
+      this.logger.log({ msg: 'listening', cameraId: camera.id, port: camera.onvifPort });
+    });
+    if (isNew) listener.grace = this.scheduleAdministrator(camera.id);
+  }
+
+  /** ONVIF: no default password. A camera whose agent sent no credentials gets a generated one. */
+  private scheduleAdministrator(cameraId: string): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.users
+        .bootstrap(cameraId, {})
+        .then((r) => {
+          if (!r.created) return;
+          this.metrics.usersGenerated.inc();
+          this.logger.log({
+            msg: 'generated an Administrator with a random password',
+            cameraId,
+            username: r.username,
+          });
+        })
+        .catch((err: unknown) =>
+          this.logger.warn({ msg: 'could not create the first Administrator', cameraId, err: String(err) }),
+        );
+    }, this.config.BOOTSTRAP_GRACE_MS);
+    timer.unref();
+    return timer;
+  }
+
+  private async reportUnusable(camera: CameraRecord, reason: string): Promise<void> {
+    this.metrics.bindFailures.inc();
+    this.logger.warn({
+      msg: 'cannot bind the camera port',
+      cameraId: camera.id,
+      port: camera.onvifPort,
+      reason,
+    });
+    try {
+      await call(
+        this.nc,
+        Registry.portUnusable,
+        { id: camera.id, port: camera.onvifPort, reason: reason.slice(0, 500), node: this.config.NODE },
+        this.config.AGENT_TIMEOUT_MS,
+      );
+    } catch (err) {
+      this.logger.error({
+        msg: 'could not report the unusable port',
+        cameraId: camera.id,
+        port: camera.onvifPort,
+        err: String(err),
+      });
+    }
+  }
+
+  private close(cameraId: string, why: string): void {
+    const listener = this.byCamera.get(cameraId);
+    if (!listener) return;
+    this.byCamera.delete(cameraId);
+    clearTimeout(listener.grace);
+    if (why === 'removed') this.profiles.forget(cameraId);
+    if (listener.open) this.metrics.listenersOpen.dec();
+    listener.server.close();
+    listener.server.closeAllConnections();
+    this.logger.log({ msg: 'closed', cameraId, port: listener.port, why });
+  }
+
+  closeAll(): void {
+    for (const id of [...this.byCamera.keys()]) this.close(id, 'shutting down');
+  }
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { env, loadConfig } from '@desk-onvif/service-kit';
+
+const host = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.:-]+$/, 'a host name or an IP address');
+
+/** Every variable is `ONVIF_<NAME>`; see the README's configuration table. */
+export const onvifConfigShape = {
+  NATS_URL: env.url(['nats', 'tls']).default('nats://127.0.0.1:4222'),
+  NATS_USER: z.string().optional(),
+  NATS_PASSWORD: z.string().optional(),
+  NATS_TOKEN: z.string().optional(),
+  /** /metrics and /healthz. */
+  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  HTTP_PORT: env.int(0, 65535).default(9102),
+  /** Where the per-camera ONVIF listeners bind. */
+  LISTEN_HOST: z.string().min(1).default('0.0.0.0'),
+  /** The host written into XAddrs and snapshot URIs; unset: the Host header of each request. */
+  PUBLIC_HOST: host.optional(),
+  /** The host of MediaMTX in stream URIs; unset: the public host. */
+  MEDIA_HOST: host.optional(),
+  RTSP_PORT: env.int(1, 65535).default(8554),
+  /** 32 bytes in base64: the AES-256-GCM key of the ONVIF passwords at rest. Required, no default. */
+  USERS_KEY: z
+    .string()
+    .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, {
+      message: '32 bytes in base64 (e.g. `openssl rand -base64 32`)',
+    }),
+  /** WS-Security PasswordText sends the password in the clear: off unless a client needs it. */
+  ALLOW_PASSWORD_TEXT: env.bool().default(false),
+  /** How far a UsernameToken's Created may be from the clock, either way (ONVIF: ±5 min). */
+  CREATED_WINDOW_MS: env.int(1000, 3_600_000).default(300_000),
+  NONCE_CACHE_SIZE: env.int(1000, 10_000_000).default(200_000),
+  MAX_BODY_BYTES: env.int(1024, 16 * 1024 * 1024).default(256 * 1024),
+  MAX_XML_DEPTH: env.int(8, 1000).default(64),
+  DIGEST_REALM: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[^"\\]+$/)
+    .default('desk-onvif'),
+  /** Cameras whose record names this node are served here. */
+  NODE: z.string().min(1).max(64).default('default'),
+  /** How long a new camera waits for its agent's credentials before an Administrator is generated. */
+  BOOTSTRAP_GRACE_MS: env.int(0, 3_600_000).default(10_000),
+  /** Timeout of requests to an agent (settings, snapshot) and to the registry. */
+  AGENT_TIMEOUT_MS: env.int(100, 60_000).default(5000),
+  KV_REPLICAS: env.int(1, 5).default(1),
+  MANUFACTURER: z.string().min(1).max(64).default('desk-onvif'),
+  MODEL: z.string().min(1).max(64).default('Desktop Camera'),
+  LOG_LEVEL: env.logLevel().default('info'),
+};
+
+export type OnvifConfig = ReturnType<typeof loadOnvifConfig>;
+
+export function loadOnvifConfig(source: NodeJS.ProcessEnv = process.env) {
+  return loadConfig('ONVIF_', onvifConfigShape, source);
+}
+
+export const ONVIF_CONFIG = Symbol('ONVIF_CONFIG');

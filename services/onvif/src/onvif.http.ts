@@ -1,0 +1,268 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Logger } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { cameraSubjects, call, DeskOnvifError, type CameraRecord } from '@desk-onvif/contracts';
+import {
+  buildFault,
+  CONTENT_TYPE,
+  Faults,
+  SoapFault,
+  type DeviceIdentity,
+  type DigestAuthority,
+  type SoapEndpoint,
+  type SoapExchange,
+} from '@desk-onvif/onvif-soap';
+import type { CameraEffects } from './camera.effects.js';
+import type { OnvifConfig } from './config.js';
+import type { OnvifMetrics } from './onvif.metrics.js';
+import type { ProfileBook } from './profile.book.js';
+import type { UserStore } from './user.store.js';
+
+export interface OnvifHttpDeps {
+  config: OnvifConfig;
+  endpoint: SoapEndpoint;
+  digest: DigestAuthority;
+  users: UserStore;
+  profiles: ProfileBook;
+  effects: CameraEffects;
+  metrics: OnvifMetrics;
+  nc: NatsConnection;
+  device: DeviceIdentity;
+}
+
+/** Past this much, an oversized body is not even read to its end. */
+const DRAIN_LIMIT_BYTES = 32 * 1024 * 1024;
+
+const HOST_HEADER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:\d{1,5})?$/;
+
+/**
+ * The HTTP side of one camera's endpoint: SOAP on POST (any path: dispatch is by namespace, and
+ * clients use /onvif/device_service, /onvif/media_service…), the snapshot on GET /onvif/snapshot.
+ * The body is limited before it is read; everything else is SoapEndpoint's.
+ */
+export class OnvifHttp {
+  private readonly logger = new Logger('onvif-http');
+  constructor(private readonly d: OnvifHttpDeps) {}
+
+  handle(camera: CameraRecord, req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/onvif/snapshot') {
+      this.snapshot(camera, req, res).catch((err: unknown) => this.failed(camera, res, err));
+      return;
+    }
+    if (req.method !== 'POST') {
+      this.d.metrics.httpRejected.inc({ status: '405' });
+      res
+        .writeHead(405, { Allow: 'POST', 'Content-Type': 'text/plain' })
+        .end('ONVIF endpoints take SOAP over POST\n');
+      return;
+    }
+    this.readBody(req, res, (body) => {
+      this.soap(camera, req, res, body).catch((err: unknown) => this.failed(camera, res, err));
+    });
+  }
+
+  /** Last resort: a request must never become an unhandled rejection, which would end the process. */
+  private failed(camera: CameraRecord, res: ServerResponse, err: unknown): void {
+    this.logger.error({ msg: 'request failed', cameraId: camera.id, err: String(err) });
+    res.destroy();
+  }
+
+  /**
+   * Reads the body up to MAX_BODY_BYTES. A larger one is not kept: the rest is read and dropped so
+   * that the client, still sending, gets its 413 rather than a reset; past DRAIN_LIMIT_BYTES the
+   * connection is cut.
+   */
+  private readBody(req: IncomingMessage, res: ServerResponse, done: (body: string) => void): void {
+    const max = this.d.config.MAX_BODY_BYTES;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > DRAIN_LIMIT_BYTES) return this.tooLarge(res, true);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) chunks.push(chunk);
+      else if (size > DRAIN_LIMIT_BYTES) {
+        req.removeAllListeners('data');
+        this.tooLarge(res, true);
+      }
+    });
+    req.on('end', () => {
+      if (size <= max) done(Buffer.concat(chunks, size).toString('utf8'));
+      else if (size <= DRAIN_LIMIT_BYTES) this.tooLarge(res, false);
+    });
+    req.on('error', () => res.destroy());
+  }
+
+  /** 413 with a SOAP fault (SOAP 1.2 Part 2 §7.5.2.2); the connection closes after it. */
+  private tooLarge(res: ServerResponse, cut: boolean): void {
+    this.d.metrics.httpRejected.inc({ status: '413' });
+    const fault = Faults.wellFormed(`request body larger than ${this.d.config.MAX_BODY_BYTES} bytes`);
+    res.shouldKeepAlive = false;
+    res.writeHead(413, { 'Content-Type': CONTENT_TYPE['1.2'], Connection: 'close' });
+    res.end(buildFault('1.2', fault), () => {
+      if (cut) res.socket?.destroy();
+    });
+  }
+
+  private async soap(
+    camera: CameraRecord,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: string,
+  ): Promise<void> {
+    const started = process.hrtime.bigint();
+    const now = new Date();
+    let exchange: SoapExchange;
+    try {
+      exchange = this.d.endpoint.handle(
+        {
+          method: 'POST',
+          uri: req.url ?? '/',
+          contentType: req.headers['content-type'],
+          authorization: req.headers.authorization,
+          body,
+        },
+        {
+          camera,
+          users: this.d.users.usersOf(camera.id),
+          extraProfiles: this.d.profiles.of(camera.id),
+          endpoint: this.endpointOf(camera, req),
+          device: this.d.device,
+          now,
+        },
+      );
+      if (exchange.effect) {
+        try {
+          await this.d.effects.run(camera, exchange.effect);
+          this.logger.log({
+            msg: 'camera changed',
+            cameraId: camera.id,
+            operation: exchange.operation,
+            by: exchange.caller?.username,
+          });
+        } catch (err) {
+          const fault = err instanceof SoapFault ? err : Faults.internal();
+          if (!(err instanceof SoapFault))
+            this.logger.error({
+              msg: 'effect failed',
+              cameraId: camera.id,
+              operation: exchange.operation,
+              err: String(err),
+            });
+          exchange = this.d.endpoint.fault(
+            exchange.version,
+            fault,
+            { service: exchange.service, operation: exchange.operation },
+            'fault',
+          );
+        }
+      }
+    } catch (err) {
+      this.logger.error({ msg: 'request failed', cameraId: camera.id, err: String(err) });
+      exchange = this.d.endpoint.fault(
+        '1.2',
+        Faults.internal(),
+        { service: 'unknown', operation: 'unknown' },
+        'fault',
+      );
+    }
+    if (exchange.authFailure) {
+      this.d.metrics.authFailures.inc({ reason: exchange.authFailure });
+      this.logger.debug({
+        msg: 'not authorized',
+        cameraId: camera.id,
+        operation: exchange.operation,
+        reason: exchange.authFailure,
+      });
+    }
+    this.d.metrics.requests.inc({
+      onvif_service: exchange.service,
+      operation: exchange.operation,
+      outcome: exchange.outcome,
+    });
+    this.d.metrics.latency.observe(
+      { onvif_service: exchange.service, operation: exchange.operation },
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
+    res.writeHead(exchange.status, exchange.headers).end(exchange.body);
+  }
+
+  /** Where clients reach this camera: the configured public host, else the host they used. */
+  private endpointOf(camera: CameraRecord, req: IncomingMessage) {
+    const host =
+      this.d.config.PUBLIC_HOST ?? hostOf(req.headers.host) ?? req.socket.localAddress ?? '127.0.0.1';
+    return {
+      host,
+      port: camera.onvifPort,
+      mediaHost: this.d.config.MEDIA_HOST ?? host,
+      rtspPort: this.d.config.RTSP_PORT,
+    };
+  }
+
+  /** The latest JPEG from the agent; HTTP Digest like the SOAP endpoint; 503 when no agent answers. */
+  private async snapshot(camera: CameraRecord, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const now = new Date();
+    const users = this.d.users.usersOf(camera.id);
+    const auth = req.headers.authorization
+      ? this.d.digest.verify(
+          req.headers.authorization,
+          'GET',
+          req.url ?? '/',
+          (u) => users.passwordOf(u),
+          now,
+        )
+      : ({ ok: false, reason: 'missing-credentials' } as const);
+    if (!auth.ok) {
+      this.d.metrics.authFailures.inc({ reason: auth.reason });
+      this.d.metrics.snapshots.inc({ outcome: 'unauthorized' });
+      res
+        .writeHead(401, {
+          'WWW-Authenticate': this.d.digest.challenge(now, auth.reason === 'stale-nonce'),
+          'Content-Type': 'text/plain',
+        })
+        .end('authentication required\n');
+      return;
+    }
+    const stream = new URL(req.url ?? '/', 'http://x').searchParams.get('stream') === 'sub' ? 'sub' : 'main';
+    try {
+      const reply = await call(
+        this.d.nc,
+        cameraSubjects(camera.id).snapshot,
+        { stream },
+        this.d.config.AGENT_TIMEOUT_MS,
+      );
+      const jpeg = Buffer.from(reply.jpegBase64, 'base64');
+      this.d.metrics.snapshots.inc({ outcome: 'ok' });
+      res
+        .writeHead(200, {
+          'Content-Type': 'image/jpeg',
+          'Content-Length': jpeg.length,
+          'Cache-Control': 'no-store',
+        })
+        .end(jpeg);
+    } catch (err) {
+      const code = err instanceof DeskOnvifError ? err.code : 'INTERNAL';
+      this.d.metrics.snapshots.inc({
+        outcome: code === 'NO_RESPONDERS' || code === 'TIMEOUT' ? 'agent_offline' : 'error',
+      });
+      const offline = code === 'NO_RESPONDERS' || code === 'TIMEOUT' || code === 'UNAVAILABLE';
+      res
+        .writeHead(offline ? 503 : 502, {
+          'Content-Type': 'text/plain',
+          ...(offline ? { 'Retry-After': '5' } : {}),
+        })
+        .end(
+          offline
+            ? `camera ${camera.id} is offline: its agent did not answer (${code})\n`
+            : `snapshot failed (${code})\n`,
+        );
+    }
+  }
+}
+
+function hostOf(header: string | undefined): string | undefined {
+  if (!header || !HOST_HEADER.test(header)) return undefined;
+  const host = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.split(':')[0];
+  return host || undefined;
+}

@@ -1,0 +1,94 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { NonceCache } from '@desk-onvif/onvif-soap';
+import type { UserStore } from './user.store.js';
+
+/**
+ * The onvif service's metrics (DESIGN.md, "Observability"). The ONVIF service of a request is
+ * `onvif_service`: `service` is the registry's default label (the process), which a metric's own
+ * label of that name would silently replace.
+ */
+export class OnvifMetrics {
+  readonly requests: Counter<'onvif_service' | 'operation' | 'outcome'>;
+  readonly latency: Histogram<'onvif_service' | 'operation'>;
+  readonly authFailures: Counter<'reason'>;
+  readonly listenersOpen: Gauge;
+  readonly bindFailures: Counter;
+  readonly snapshots: Counter<'outcome'>;
+  readonly usersGenerated: Counter;
+  readonly httpRejected: Counter<'status'>;
+
+  constructor(registry: Registry, nonces: NonceCache, users: UserStore) {
+    const registers = [registry];
+    this.requests = new Counter({
+      name: 'desk_onvif_soap_requests_total',
+      help: 'SOAP requests by service, operation and outcome (ok, fault, auth_failed, bad_request)',
+      labelNames: ['onvif_service', 'operation', 'outcome'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'desk_onvif_soap_request_seconds',
+      help: 'Time from the last byte of a SOAP request to its response, effects included',
+      labelNames: ['onvif_service', 'operation'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: 'desk_onvif_auth_failures_total',
+      help: 'Refused credentials by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.listenersOpen = new Gauge({
+      name: 'desk_onvif_listeners_open',
+      help: 'Camera ONVIF listeners accepting connections',
+      registers,
+    });
+    this.bindFailures = new Counter({
+      name: 'desk_onvif_listener_bind_failures_total',
+      help: 'Camera ports that could not be bound (reported to the registry)',
+      registers,
+    });
+    this.snapshots = new Counter({
+      name: 'desk_onvif_snapshots_total',
+      help: 'Snapshot requests by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.usersGenerated = new Counter({
+      name: 'desk_onvif_users_generated_total',
+      help: 'Administrators created with a generated password',
+      registers,
+    });
+    this.httpRejected = new Counter({
+      name: 'desk_onvif_http_rejected_total',
+      help: 'Requests refused before SOAP processing (413 too large, 405 wrong method, 404 unknown path)',
+      labelNames: ['status'],
+      registers,
+    });
+    new Gauge({
+      name: 'desk_onvif_nonce_cache_entries',
+      help: 'UsernameToken nonces remembered against replay',
+      registers,
+      collect() {
+        this.set(nonces.size);
+      },
+    });
+    new Gauge({
+      name: 'desk_onvif_unreadable_user_entries',
+      help: 'KV users entries that failed their schema or their seal (a wrong ONVIF_USERS_KEY shows here)',
+      registers,
+      collect() {
+        this.set(users.invalidEntries);
+      },
+    });
+    new Counter({
+      name: 'desk_onvif_nonce_cache_early_evictions_total',
+      help: 'Nonces forgotten before their window ended because the cache was full (raise ONVIF_NONCE_CACHE_SIZE)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(nonces.evictedEarly);
+      },
+    });
+  }
+}

@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Buckets } from '@desk-onvif/contracts';
+import { DEFAULT_PARSE_LIMITS, DigestAuthority, NonceCache, SoapEndpoint } from '@desk-onvif/onvif-soap';
+import {
+  HEALTH_CHECKS,
+  METRICS_REGISTRY,
+  ObservabilityController,
+  connectNats,
+  createMetricsRegistry,
+  openBucket,
+  watchBucket,
+  type HealthCheck,
+} from '@desk-onvif/service-kit';
+import type { Registry } from 'prom-client';
+import { CameraEffects } from './camera.effects.js';
+import { CameraListeners } from './camera.listeners.js';
+import { ONVIF_CONFIG, type OnvifConfig } from './config.js';
+import { CamerasBucket, CredentialsService } from './credentials.service.js';
+import { OnvifController } from './onvif.controller.js';
+import { OnvifHttp } from './onvif.http.js';
+import { OnvifMetrics } from './onvif.metrics.js';
+import { PasswordSealer } from './password.sealer.js';
+import { ProfileBook } from './profile.book.js';
+import { UserStore } from './user.store.js';
+
+const NATS = Symbol('NATS');
+const VERSION = '0.1.0';
+
+/** Follows KV `users` and then KV `cameras` for the life of the app; closes everything on shutdown. */
+class Watchers implements OnModuleInit, OnApplicationShutdown {
+  private readonly abort = new AbortController();
+  private readonly logger = new Logger('watch');
+  constructor(
+    private readonly users: UserStore,
+    private readonly cameras: CamerasBucket,
+    private readonly listeners: CameraListeners,
+    private readonly nc: NatsConnection,
+  ) {}
+  onModuleInit(): void {
+    const onError = (bucket: string) => (err: unknown) =>
+      this.logger.warn({ msg: 'watch restarting', bucket, err: String(err) });
+    void watchBucket(
+      this.users.kv,
+      { onEntry: (e) => this.users.apply(e), onReset: () => this.users.reset() },
+      this.abort.signal,
+      onError(Buckets.users),
+    );
+    // A reset keeps the listeners: the current records that follow move or keep each one.
+    void watchBucket(
+      this.cameras.kv,
+      { onEntry: (e) => this.listeners.apply(e) },
+      this.abort.signal,
+      onError(Buckets.cameras),
+    );
+  }
+  async onApplicationShutdown(): Promise<void> {
+    this.abort.abort();
+    this.listeners.closeAll();
+    if (!this.nc.isClosed()) await this.nc.drain();
+  }
+}
+
+@Module({})
+export class OnvifModule {
+  static forRoot(config: OnvifConfig): DynamicModule {
+    return {
+      module: OnvifModule,
+      controllers: [OnvifController, ObservabilityController],
+      providers: [
+        { provide: ONVIF_CONFIG, useValue: config },
+        {
+          provide: NATS,
+          useFactory: () =>
+            connectNats({
+              url: config.NATS_URL,
+              user: config.NATS_USER,
+              password: config.NATS_PASSWORD,
+              token: config.NATS_TOKEN,
+              name: 'onvif',
+            }),
+        },
+        {
+          // The registry creates `cameras`; binding does not need it to exist yet (the watch retries).
+          provide: CamerasBucket,
+          inject: [NATS],
+          useFactory: async (nc: NatsConnection) =>
+            new CamerasBucket(await openBucket(nc, Buckets.cameras, { create: false })),
+        },
+        {
+          provide: UserStore,
+          inject: [NATS],
+          useFactory: async (nc: NatsConnection) =>
+            new UserStore(
+              await openBucket(nc, Buckets.users, { create: true, replicas: config.KV_REPLICAS }),
+              new PasswordSealer(Buffer.from(config.USERS_KEY, 'base64')),
+              () => new Date(),
+            ),
+        },
+        {
+          provide: NonceCache,
+          useFactory: () => new NonceCache(config.NONCE_CACHE_SIZE, 2 * config.CREATED_WINDOW_MS),
+        },
+        {
+          provide: DigestAuthority,
+          useFactory: () =>
+            new DigestAuthority({
+              realm: config.DIGEST_REALM,
+              secret: randomBytes(32),
+              nonceTtlMs: 300_000,
+              maxTrackedNonces: config.NONCE_CACHE_SIZE,
+            }),
+        },
+        {
+          provide: SoapEndpoint,
+          inject: [NonceCache, DigestAuthority],
+          useFactory: (nonces: NonceCache, digest: DigestAuthority) =>
+            new SoapEndpoint({
+              windowMs: config.CREATED_WINDOW_MS,
+              allowPasswordText: config.ALLOW_PASSWORD_TEXT,
+              nonces,
+              digest,
+              limits: { ...DEFAULT_PARSE_LIMITS, maxDepth: config.MAX_XML_DEPTH },
+            }),
+        },
+        { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('onvif') },
+        {
+          provide: OnvifMetrics,
+          inject: [METRICS_REGISTRY, NonceCache, UserStore],
+          useFactory: (registry: Registry, nonces: NonceCache, users: UserStore) =>
+            new OnvifMetrics(registry, nonces, users),
+        },
+        { provide: ProfileBook, useFactory: () => new ProfileBook() },
+        {
+          provide: CameraEffects,
+          inject: [NATS, UserStore, ProfileBook],
+          useFactory: (nc: NatsConnection, users: UserStore, profiles: ProfileBook) =>
+            new CameraEffects(nc, users, profiles, config.AGENT_TIMEOUT_MS),
+        },
+        {
+          provide: OnvifHttp,
+          inject: [SoapEndpoint, DigestAuthority, UserStore, ProfileBook, CameraEffects, OnvifMetrics, NATS],
+          useFactory: (
+            endpoint: SoapEndpoint,
+            digest: DigestAuthority,
+            users: UserStore,
+            profiles: ProfileBook,
+            effects: CameraEffects,
+            metrics: OnvifMetrics,
+            nc: NatsConnection,
+          ) =>
+            new OnvifHttp({
+              config,
+              endpoint,
+              digest,
+              users,
+              profiles,
+              effects,
+              metrics,
+              nc,
+              device: { manufacturer: config.MANUFACTURER, model: config.MODEL, firmwareVersion: VERSION },
+            }),
+        },
+        {
+          provide: CameraListeners,
+          inject: [OnvifHttp, NATS, UserStore, ProfileBook, OnvifMetrics],
+          useFactory: (
+            http: OnvifHttp,
+            nc: NatsConnection,
+            users: UserStore,
+            profiles: ProfileBook,
+            metrics: OnvifMetrics,
+          ) => new CameraListeners(config, http, nc, users, profiles, metrics),
+        },
+        {
+          provide: Watchers,
+          inject: [UserStore, CamerasBucket, CameraListeners, NATS],
+          useFactory: (u: UserStore, c: CamerasBucket, l: CameraListeners, nc: NatsConnection) =>
+            new Watchers(u, c, l, nc),
+        },
+        CredentialsService,
+        {
+          provide: HEALTH_CHECKS,
+          inject: [NATS, CameraListeners],
+          useFactory: (nc: NatsConnection, listeners: CameraListeners): HealthCheck[] => [
+            {
+              name: 'nats',
+              check: () => (nc.isClosed() ? Promise.reject(new Error('closed')) : 'connected'),
+            },
+            { name: 'listeners', check: () => `${listeners.size} cameras` },
+          ],
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,414 @@
+import { cameraSubjects, encodeJson, Registry, call, type CameraRecord } from '@desk-onvif/contracts';
+import { waitFor } from '@desk-onvif/test-support';
+import type { Subscription } from '@nats-io/transport-node';
+import {
+  digestAuthorization,
+  envelope,
+  keep,
+  op,
+  OnvifRig,
+  postSoap,
+  subcodes,
+  type Credentials,
+} from './onvif.rig.js';
+
+/** Every operation over real HTTP against the real service, SOAP 1.2 and 1.1, all responses kept. */
+
+const admin: Credentials = { username: 'admin', password: 'admin-password-1' };
+let rig: OnvifRig;
+let camera: CameraRecord;
+let agent: Subscription;
+const settingsRequests: unknown[] = [];
+
+beforeAll(async () => {
+  rig = await OnvifRig.start();
+  camera = await rig.camera('soap-host-1');
+  // The camera's agent on NATS: accepts any settings it is sent.
+  agent = rig.nc.subscribe(cameraSubjects(camera.id).settings.subject, {
+    callback: (_err, msg) => {
+      const req = JSON.parse(new TextDecoder().decode(msg.data)) as { settings: unknown };
+      settingsRequests.push(req.settings);
+      msg.respond(encodeJson({ ok: true, settings: req.settings }));
+    },
+  });
+});
+
+afterAll(async () => {
+  agent?.unsubscribe();
+  await rig?.dispose();
+});
+
+async function soap(
+  name: string,
+  body: string,
+  creds: Credentials | null = admin,
+  version: '1.1' | '1.2' = '1.2',
+) {
+  const reply = await postSoap(camera.onvifPort, envelope(body, { ...(creds ? { creds } : {}), version }), {
+    contentType: version === '1.1' ? 'text/xml; charset=utf-8' : 'application/soap+xml; charset=utf-8',
+  });
+  keep(name, reply.body);
+  return reply;
+}
+
+const profileMain = '<trt:ProfileToken>profile_main</trt:ProfileToken>';
+
+describe('every operation answers with a schema-valid response', () => {
+  const table: [string, string, string][] = [
+    ['device GetSystemDateAndTime', op('tds', 'GetSystemDateAndTime'), '<tt:UTCDateTime>'],
+    [
+      'device GetCapabilities',
+      op('tds', 'GetCapabilities', '<tds:Category>All</tds:Category>'),
+      '/onvif/media_service',
+    ],
+    [
+      'device GetServices',
+      op('tds', 'GetServices', '<tds:IncludeCapability>true</tds:IncludeCapability>'),
+      'ver20/media/wsdl',
+    ],
+    ['device GetServiceCapabilities', op('tds', 'GetServiceCapabilities'), 'UsernameToken="true"'],
+    ['device GetDeviceInformation', op('tds', 'GetDeviceInformation'), '<tds:SerialNumber>DO-'],
+    ['device GetScopes', op('tds', 'GetScopes'), 'onvif://www.onvif.org/mac/'],
+    ['device GetHostname', op('tds', 'GetHostname'), '<tt:Name>PC-soap-host-1</tt:Name>'],
+    ['device GetNetworkInterfaces', op('tds', 'GetNetworkInterfaces'), '<tt:HwAddress>02:'],
+    ['device GetNetworkProtocols', op('tds', 'GetNetworkProtocols'), '<tt:Name>RTSP</tt:Name>'],
+    ['device GetDNS', op('tds', 'GetDNS'), '<tds:DNSInformation>'],
+    ['device GetNTP', op('tds', 'GetNTP'), '<tds:NTPInformation>'],
+    ['device GetDiscoveryMode', op('tds', 'GetDiscoveryMode'), 'Discoverable'],
+    ['device GetWsdlUrl', op('tds', 'GetWsdlUrl'), '<tds:WsdlUrl>'],
+    ['device GetEndpointReference', op('tds', 'GetEndpointReference'), '<tds:GUID>urn:uuid:'],
+    ['device GetUsers', op('tds', 'GetUsers'), '<tt:Username>admin</tt:Username>'],
+    ['media GetServiceCapabilities', op('trt', 'GetServiceCapabilities'), 'SnapshotUri="true"'],
+    ['media GetProfiles', op('trt', 'GetProfiles'), '<tt:RateControl>'],
+    ['media GetProfile', op('trt', 'GetProfile', profileMain), 'token="profile_main"'],
+    ['media GetVideoSources', op('trt', 'GetVideoSources'), '<tt:Framerate>'],
+    ['media GetVideoSourceConfigurations', op('trt', 'GetVideoSourceConfigurations'), '<tt:SourceToken>'],
+    [
+      'media GetVideoSourceConfiguration',
+      op(
+        'trt',
+        'GetVideoSourceConfiguration',
+        '<trt:ConfigurationToken>desktop-config</trt:ConfigurationToken>',
+      ),
+      '<tt:Bounds',
+    ],
+    ['media GetVideoEncoderConfigurations', op('trt', 'GetVideoEncoderConfigurations'), 'encoder_sub'],
+    [
+      'media GetVideoEncoderConfiguration',
+      op(
+        'trt',
+        'GetVideoEncoderConfiguration',
+        '<trt:ConfigurationToken>encoder_main</trt:ConfigurationToken>',
+      ),
+      '<tt:GovLength>',
+    ],
+    [
+      'media GetVideoEncoderConfigurationOptions',
+      op(
+        'trt',
+        'GetVideoEncoderConfigurationOptions',
+        '<trt:ConfigurationToken>encoder_sub</trt:ConfigurationToken>',
+      ),
+      '<tt:BitrateRange>',
+    ],
+    [
+      'media GetStreamUri',
+      op(
+        'trt',
+        'GetStreamUri',
+        `<trt:StreamSetup><tt:Stream>RTP-Unicast</tt:Stream><tt:Transport><tt:Protocol>RTSP</tt:Protocol></tt:Transport></trt:StreamSetup>${profileMain}`,
+      ),
+      '/main</tt:Uri>',
+    ],
+    ['media GetSnapshotUri', op('trt', 'GetSnapshotUri', profileMain), '/onvif/snapshot?stream=main'],
+    ['media2 GetServiceCapabilities', op('tr2', 'GetServiceCapabilities'), 'RTSPStreaming="true"'],
+    ['media2 GetProfiles', op('tr2', 'GetProfiles', '<tr2:Type>All</tr2:Type>'), '<tr2:VideoEncoder'],
+    [
+      'media2 GetStreamUri',
+      op(
+        'tr2',
+        'GetStreamUri',
+        '<tr2:Protocol>RtspUnicast</tr2:Protocol><tr2:ProfileToken>profile_sub</tr2:ProfileToken>',
+      ),
+      '/sub</tr2:Uri>',
+    ],
+    [
+      'media2 GetSnapshotUri',
+      op('tr2', 'GetSnapshotUri', '<tr2:ProfileToken>profile_sub</tr2:ProfileToken>'),
+      'stream=sub',
+    ],
+    ['media2 GetVideoSourceConfigurations', op('tr2', 'GetVideoSourceConfigurations'), '<tt:SourceToken>'],
+    ['media2 GetVideoEncoderConfigurations', op('tr2', 'GetVideoEncoderConfigurations'), 'GovLength='],
+  ];
+
+  test.each(table)('%s', async (name, body, expected) => {
+    const reply = await soap(name, body);
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toMatch(/^application\/soap\+xml/);
+    expect(reply.body).toContain(expected);
+  });
+
+  test('SOAP 1.1 requests are answered in SOAP 1.1 (ZoneMinder RTP_unicast)', async () => {
+    const caps = await soap('soap11 GetCapabilities', op('tds', 'GetCapabilities'), admin, '1.1');
+    expect(caps.status).toBe(200);
+    expect(caps.headers['content-type']).toMatch(/^text\/xml/);
+    expect(caps.body).toContain('http://schemas.xmlsoap.org/soap/envelope/');
+    const uri = await soap(
+      'soap11 GetStreamUri RTP_unicast',
+      op(
+        'trt',
+        'GetStreamUri',
+        `<trt:StreamSetup><tt:Stream>RTP_unicast</tt:Stream><tt:Transport><tt:Protocol>RTSP</tt:Protocol></tt:Transport></trt:StreamSetup>${profileMain}`,
+      ),
+      admin,
+      '1.1',
+    );
+    expect(uri.status).toBe(200);
+    expect(uri.body).toContain(`rtsp://127.0.0.1:8554/${camera.paths.main}`);
+    const fault = await soap('soap11 unknown', op('tds', 'GetRelayOutputs'), admin, '1.1');
+    expect(fault.status).toBe(500);
+    expect(fault.body).toContain('<faultcode>env:Server</faultcode>');
+    expect(fault.body).toContain('ter:ActionNotSupported');
+  });
+
+  test('user management round trip: CreateUsers, GetUsers, SetUser, DeleteUsers', async () => {
+    const user = (name: string, password: string, level: string) =>
+      `<tds:User><tt:Username>${name}</tt:Username><tt:Password>${password}</tt:Password><tt:UserLevel>${level}</tt:UserLevel></tds:User>`;
+    expect(
+      (await soap('device CreateUsers', op('tds', 'CreateUsers', user('bob', 'bob-password-1', 'User'))))
+        .status,
+    ).toBe(200);
+    expect((await soap('device GetUsers after create', op('tds', 'GetUsers'))).body).toContain(
+      '<tt:Username>bob</tt:Username>',
+    );
+    const clash = await soap(
+      'fault UsernameClash',
+      op('tds', 'CreateUsers', user('bob', 'bob-password-1', 'User')),
+    );
+    expect(subcodes(clash.body)).toEqual(['OperationProhibited', 'UsernameClash']);
+    expect(
+      (await soap('device SetUser', op('tds', 'SetUser', user('bob', 'bob-password-2', 'Operator')))).status,
+    ).toBe(200);
+    // bob's new password works, and he is an Operator now.
+    const asBob = await soap('bob GetUsers refused', op('tds', 'GetUsers'), {
+      username: 'bob',
+      password: 'bob-password-2',
+    });
+    expect(subcodes(asBob.body)).toEqual(['NotAuthorized']);
+    expect(
+      (
+        await soap('bob GetProfiles', op('trt', 'GetProfiles'), {
+          username: 'bob',
+          password: 'bob-password-2',
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await soap('device DeleteUsers', op('tds', 'DeleteUsers', '<tds:Username>bob</tds:Username>'))).status,
+    ).toBe(200);
+    expect((await soap('device GetUsers after delete', op('tds', 'GetUsers'))).body).not.toContain('bob');
+    const last = await soap(
+      'fault FixedUser',
+      op('tds', 'DeleteUsers', '<tds:Username>admin</tds:Username>'),
+    );
+    expect(subcodes(last.body)).toEqual(['OperationProhibited', 'FixedUser']);
+  });
+
+  test('Synology: CreateProfile, AddVideoEncoderConfiguration, GetStreamUri, DeleteProfile; unauthenticated CreateProfile faults', async () => {
+    const created = await soap(
+      'media CreateProfile',
+      op('trt', 'CreateProfile', '<trt:Name>SynoProfile</trt:Name>'),
+    );
+    expect(created.status).toBe(200);
+    expect(created.body).toContain('token="profile_SynoProfile"');
+    const token = '<trt:ProfileToken>profile_SynoProfile</trt:ProfileToken>';
+    const add = await soap(
+      'media AddVideoEncoderConfiguration',
+      op(
+        'trt',
+        'AddVideoEncoderConfiguration',
+        `${token}<trt:ConfigurationToken>encoder_main</trt:ConfigurationToken>`,
+      ),
+    );
+    expect(add.status).toBe(200);
+    expect((await soap('media GetProfiles with SynoProfile', op('trt', 'GetProfiles'))).body).toContain(
+      'SynoProfile',
+    );
+    const uri = await soap('media GetStreamUri SynoProfile', op('trt', 'GetStreamUri', token));
+    expect(uri.body).toContain('/main</tt:Uri>');
+    const anonymous = await soap(
+      'fault CreateProfile without credentials',
+      op('trt', 'CreateProfile', '<trt:Name>SynoProfile2</trt:Name>'),
+      null,
+    );
+    expect(anonymous.status).toBe(401);
+    expect(subcodes(anonymous.body)).toEqual(['NotAuthorized']);
+    expect((await soap('media DeleteProfile', op('trt', 'DeleteProfile', token))).status).toBe(200);
+    const fixed = await soap('fault DeletionOfFixedProfile', op('trt', 'DeleteProfile', profileMain));
+    expect(subcodes(fixed.body)).toEqual(['OperationProhibited', 'DeletionOfFixedProfile']);
+  });
+
+  test('SetVideoEncoderConfiguration reaches the agent and the registry record', async () => {
+    const config =
+      `<trt:Configuration token="encoder_main"><tt:Name>Main</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding>` +
+      `<tt:Resolution><tt:Width>1280</tt:Width><tt:Height>720</tt:Height></tt:Resolution><tt:Quality>5</tt:Quality>` +
+      `<tt:RateControl><tt:FrameRateLimit>10</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>2000</tt:BitrateLimit></tt:RateControl>` +
+      `</trt:Configuration><trt:ForcePersistence>true</trt:ForcePersistence>`;
+    const reply = await soap(
+      'media SetVideoEncoderConfiguration',
+      op('trt', 'SetVideoEncoderConfiguration', config),
+    );
+    expect(reply.status).toBe(200);
+    expect(settingsRequests.at(-1)).toMatchObject({
+      main: { width: 1280, height: 720, fps: 10, bitrateKbps: 2000 },
+    });
+    const { camera: stored } = await call(rig.nc, Registry.get, { id: camera.id });
+    expect(stored.settings.main).toMatchObject({ width: 1280, height: 720, fps: 10, bitrateKbps: 2000 });
+    await waitFor('the new resolution in GetProfiles', async () =>
+      (await soap('media GetProfiles after Set', op('trt', 'GetProfiles'))).body.includes(
+        '<tt:Width>1280</tt:Width>',
+      ),
+    );
+    const bad = config.replace('<tt:Width>1280', '<tt:Width>99999');
+    const refused = await soap('fault ConfigModify', op('trt', 'SetVideoEncoderConfiguration', bad));
+    expect(subcodes(refused.body)).toEqual(['InvalidArgVal', 'ConfigModify']);
+  });
+
+  test('SystemReboot restarts the capture with the current settings', async () => {
+    const before = settingsRequests.length;
+    const reply = await soap('device SystemReboot', op('tds', 'SystemReboot'));
+    expect(reply.status).toBe(200);
+    expect(settingsRequests.length).toBe(before + 1);
+  });
+
+  test('SetDiscoveryMode is kept in the camera record', async () => {
+    const set = await soap(
+      'device SetDiscoveryMode',
+      op('tds', 'SetDiscoveryMode', '<tds:DiscoveryMode>NonDiscoverable</tds:DiscoveryMode>'),
+    );
+    expect(set.status).toBe(200);
+    const { camera: stored } = await call(rig.nc, Registry.get, { id: camera.id });
+    expect(stored.discoveryMode).toBe('NonDiscoverable');
+  });
+
+  test('faults: NoProfile, InvalidStreamSetup, NoConfig, NoSuchService', async () => {
+    const cases: [string, string, string[]][] = [
+      [
+        'fault NoProfile',
+        op('trt', 'GetStreamUri', '<trt:ProfileToken>nope</trt:ProfileToken>'),
+        ['InvalidArgVal', 'NoProfile'],
+      ],
+      [
+        'fault InvalidStreamSetup',
+        op(
+          'trt',
+          'GetStreamUri',
+          `<trt:StreamSetup><tt:Stream>RTP-Multicast</tt:Stream><tt:Transport><tt:Protocol>UDP</tt:Protocol></tt:Transport></trt:StreamSetup>${profileMain}`,
+        ),
+        ['InvalidArgVal', 'InvalidStreamSetup'],
+      ],
+      [
+        'fault NoConfig',
+        op('trt', 'GetVideoEncoderConfiguration', '<trt:ConfigurationToken>x</trt:ConfigurationToken>'),
+        ['InvalidArgVal', 'NoConfig'],
+      ],
+      [
+        'fault NoSuchService',
+        op('tds', 'GetCapabilities', '<tds:Category>PTZ</tds:Category>'),
+        ['ActionNotSupported', 'NoSuchService'],
+      ],
+    ];
+    for (const [name, body, expected] of cases) {
+      expect(subcodes((await soap(name, body)).body)).toEqual(expected);
+    }
+  });
+
+  test('every other fault kind', async () => {
+    const user = (name: string, password: string, level: string) =>
+      `<tds:User><tt:Username>${name}</tt:Username><tt:Password>${password}</tt:Password><tt:UserLevel>${level}</tt:UserLevel></tds:User>`;
+    const cases: [string, string, string[]][] = [
+      ['fault InvalidArgs', op('tds', 'CreateUsers'), ['InvalidArgs']],
+      [
+        'fault UsernameMissing',
+        op('tds', 'DeleteUsers', '<tds:Username>nobody</tds:Username>'),
+        ['InvalidArgVal', 'UsernameMissing'],
+      ],
+      [
+        'fault Password too short',
+        op('tds', 'CreateUsers', user('carol', 'short', 'User')),
+        ['OperationProhibited', 'Password'],
+      ],
+      [
+        'fault PasswordTooLong',
+        op('tds', 'CreateUsers', user('carol', 'x'.repeat(129), 'User')),
+        ['OperationProhibited', 'PasswordTooLong'],
+      ],
+      [
+        'fault AnonymousNotAllowed',
+        op('tds', 'CreateUsers', user('carol', 'carol-password', 'Anonymous')),
+        ['OperationProhibited', 'AnonymousNotAllowed'],
+      ],
+      [
+        'fault ProfileExists',
+        op('trt', 'CreateProfile', '<trt:Name>x</trt:Name><trt:Token>profile_main</trt:Token>'),
+        ['InvalidArgVal', 'ProfileExists'],
+      ],
+      [
+        'fault InvalidArgVal discovery mode',
+        op('tds', 'SetDiscoveryMode', '<tds:DiscoveryMode>Loud</tds:DiscoveryMode>'),
+        ['InvalidArgVal', 'InvalidArgVal'],
+      ],
+    ];
+    for (const [name, body, expected] of cases) {
+      expect(subcodes((await soap(name, body)).body)).toEqual(expected);
+    }
+    const must = await postSoap(
+      camera.onvifPort,
+      `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><x:Trace xmlns:x="urn:example" s:mustUnderstand="true"/></s:Header><s:Body>${op('tds', 'GetSystemDateAndTime')}</s:Body></s:Envelope>`,
+    );
+    keep('fault MustUnderstand', must.body);
+    expect(must.status).toBe(500);
+    expect(must.body).toContain('env:MustUnderstand');
+  });
+
+  test('an agent that does not answer: Receiver fault, nothing changed', async () => {
+    const silent = await rig.camera('soap-host-silent-agent');
+    const reply = await postSoap(silent.onvifPort, envelope(op('tds', 'SystemReboot'), { creds: admin }));
+    keep('fault agent offline', reply.body);
+    expect(reply.status).toBe(500);
+    expect(reply.body).toContain('env:Receiver');
+    expect(subcodes(reply.body)).toEqual(['Action']);
+  });
+
+  test('HTTP Digest, MD5 and SHA-256: 401 with both challenges, then accepted; a wrong password asked again', async () => {
+    const body = envelope(op('trt', 'GetProfiles'));
+    const challenge = await postSoap(camera.onvifPort, body);
+    expect(challenge.status).toBe(401);
+    keep('fault NotAuthorized digest challenge', challenge.body);
+    const values = challenge.headers['www-authenticate'];
+    for (const alg of ['SHA-256', 'MD5'] as const) {
+      const authorization = digestAuthorization(
+        values,
+        alg,
+        'POST',
+        '/onvif/device_service',
+        admin.username,
+        admin.password,
+      );
+      const ok = await postSoap(camera.onvifPort, body, { headers: { Authorization: authorization } });
+      expect(ok.status).toBe(200);
+      // The same nonce count again is a replay.
+      const again = await postSoap(camera.onvifPort, body, { headers: { Authorization: authorization } });
+      expect(again.status).toBe(401);
+    }
+    const wrong = digestAuthorization(
+      values,
+      'MD5',
+      'POST',
+      '/onvif/device_service',
+      admin.username,
+      'not-the-password',
+    );
+    expect((await postSoap(camera.onvifPort, body, { headers: { Authorization: wrong } })).status).toBe(401);
+  });
+});
