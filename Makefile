@@ -8,9 +8,9 @@ JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
 test: deps lint build typecheck unit medium
 
-# The whole system as native processes; Ctrl-C stops it.
+# The whole system as native processes (scripts/dev, settings DEV_*: see README.md); Ctrl-C stops it.
 dev: deps build
-	@scripts/dev.sh
+	@node scripts/dev/dist/dev.js
 
 deps: system-deps node-deps
 
@@ -72,4 +72,4 @@ bench-soap: deps build
 	$(BENCH) bench/soap.bench.ts
 
 clean:
-	rm -rf libs/*/dist services/*/dist test/*/dist node_modules/.cache
+	rm -rf libs/*/dist services/*/dist test/*/dist scripts/dev/dist node_modules/.cache
