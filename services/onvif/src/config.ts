@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@desk-onvif/service-kit';
+import { NetworkSet } from '@desk-onvif/media-auth';
 
 const host = z
   .string()
@@ -51,6 +52,30 @@ export const onvifConfigShape = {
   KV_REPLICAS: env.int(1, 5).default(1),
   MANUFACTURER: z.string().min(1).max(64).default('desk-onvif'),
   MODEL: z.string().min(1).max(64).default('Desktop Camera'),
+  /**
+   * Who may use MediaMTX's API and metrics through the auth hook: loopback and Docker's default
+   * bridge networks (Prometheus in compose). The API and metrics ports are not published.
+   */
+  MEDIA_INTERNAL_NETWORKS: z
+    .string()
+    .default('127.0.0.0/8,::1/128,172.16.0.0/12')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (cidrs) => {
+        try {
+          new NetworkSet(cidrs);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'comma-separated networks such as 127.0.0.0/8,172.16.0.0/12' },
+    ),
   LOG_LEVEL: env.logLevel().default('info'),
 };
 

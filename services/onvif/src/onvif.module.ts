@@ -19,6 +19,7 @@ import { CameraEffects } from './camera.effects.js';
 import { CameraListeners } from './camera.listeners.js';
 import { ONVIF_CONFIG, type OnvifConfig } from './config.js';
 import { CamerasBucket, CredentialsService } from './credentials.service.js';
+import { MediaAuthController } from './media-auth.controller.js';
 import { OnvifController } from './onvif.controller.js';
 import { OnvifHttp } from './onvif.http.js';
 import { OnvifMetrics } from './onvif.metrics.js';
@@ -68,7 +69,7 @@ export class OnvifModule {
   static forRoot(config: OnvifConfig): DynamicModule {
     return {
       module: OnvifModule,
-      controllers: [OnvifController, ObservabilityController],
+      controllers: [OnvifController, MediaAuthController, ObservabilityController],
       providers: [
         { provide: ONVIF_CONFIG, useValue: config },
         {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import {
   NotFoundError,
@@ -121,7 +121,7 @@ export class UserStore {
     if (!user) return undefined;
     const a = Buffer.from(user.password);
     const b = Buffer.from(password);
-    return a.length === b.length && a.equals(b) ? user.info.level : undefined;
+    return a.length === b.length && timingSafeEqual(a, b) ? user.info.level : undefined;
   }
 
   async create(cameraId: string, users: NewUser[], generated = false): Promise<void> {
