@@ -5,13 +5,21 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onvif, { type Cam } from 'onvif';
-import { freePort, REPO_ROOT, spawnTracked, waitFor, type Spawned } from '@desk-onvif/test-support';
+import {
+  freePort,
+  probeStreams,
+  REPO_ROOT,
+  spawnTracked,
+  waitFor,
+  type Spawned,
+} from '@desk-onvif/test-support';
 
 /**
  * `make dev`'s script for real: DEV_CAMERAS=1 (plus the first agent, on a test pattern: no
  * $DISPLAY here) on free ports in a temporary state directory. The printed cameras answer ONVIF
- * with the printed credentials, discovery answers on loopback only, Ctrl-C leaves no process
- * (nats-server, node, ffmpeg: checked by pid), and a second run finds the same cameras again.
+ * and serve their stream with the printed credentials (and refuse wrong ones), discovery answers
+ * on loopback, Ctrl-C leaves no process (nats-server, node, ffmpeg: checked by pid), and a second
+ * run finds the same cameras again and stops on SIGTERM just as cleanly.
  * Discovery stays on loopback (the script's default): no multicast leaves this machine.
  */
 const DEV_SCRIPT = join(REPO_ROOT, 'scripts', 'dev', 'dist', 'dev.js');
@@ -181,9 +189,9 @@ async function startDev(env: NodeJS.ProcessEnv): Promise<{ proc: Spawned; camera
   return { proc, cameras: parseCameras(proc.output()) };
 }
 
-/** SIGINT (Ctrl-C), as a terminal sends it; resolves with the exit code. */
-async function stopDev(proc: Spawned): Promise<number | null> {
-  proc.child.kill('SIGINT');
+/** SIGINT (Ctrl-C, as a terminal sends it) or SIGTERM; resolves with the exit code. */
+async function stopDev(proc: Spawned, signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+  proc.child.kill(signal);
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), 60_000);
   const code = await proc.exited;
   clearTimeout(timer);
@@ -250,7 +258,7 @@ async function probe(port: number, wanted: number): Promise<string[]> {
   }
 }
 
-test('make dev: cameras answer ONVIF with the printed credentials; Ctrl-C leaves no process; a restart keeps them', async () => {
+test('make dev: cameras answer ONVIF and RTSP with the printed credentials; Ctrl-C leaves no process; a restart keeps them', async () => {
   const env = await devEnv();
   const first = await startDev(env);
   const out = first.proc.output();
@@ -284,6 +292,23 @@ test('make dev: cameras answer ONVIF with the printed credentials; Ctrl-C leaves
     // npm onvif's connect() shrugs off a refused GetProfiles; an authenticated call does not.
     const intruder = await connect(camera, `${camera.password}-wrong`);
     await expect(promised((cb) => intruder.getDeviceInformation(cb))).rejects.toThrow(/not authorized/i);
+
+    // The stream the agent publishes, read as an NVR does with the same credentials.
+    const withCreds = (password: string) => {
+      const url = new URL(main.uri);
+      url.username = camera.user;
+      url.password = password;
+      return url.href;
+    };
+    let probed: Awaited<ReturnType<typeof probeStreams>> | undefined;
+    await waitFor(
+      `the stream of ${camera.label}`,
+      async () => (probed = await probeStreams(withCreds(camera.password))).ok,
+      60_000,
+      500,
+    );
+    expect(probed?.ok && probed.streams.map((st) => st.codec_name)).toEqual(['h264']);
+    expect((await probeStreams(withCreds(`${camera.password}-wrong`))).ok).toBe(false);
   }
 
   const xaddrs = await probe(Number(env.DEV_DISCOVERY_PORT), cameras.length);
@@ -312,6 +337,6 @@ test('make dev: cameras answer ONVIF with the printed credentials; Ctrl-C leaves
   await connect(second.cameras[1] as PrintedCamera);
   const again = descendants(second.proc.child.pid ?? 0);
   expect(again.length).toBeGreaterThanOrEqual(7);
-  expect(await stopDev(second.proc)).toBe(0);
+  expect(await stopDev(second.proc, 'SIGTERM')).toBe(0);
   expect(again.filter(alive)).toEqual([]);
 }, 400_000);
