@@ -67,6 +67,34 @@ function tcpAccepts(host: string, port: number): Promise<boolean> {
   });
 }
 
+/**
+ * nats-server is ready once JetStream answers, not when its port accepts: the registry opens its
+ * KV buckets at start. A raw NATS exchange (INFO, CONNECT, SUB, PUB $JS.API.INFO), to need no client.
+ */
+function jetStreamAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    let data = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.on('data', (chunk: Buffer) => {
+      const first = data === '';
+      data += chunk.toString();
+      if (first && data.startsWith('INFO '))
+        socket.write(
+          'CONNECT {"verbose":false,"pedantic":false,"name":"make-dev"}\r\nSUB _INBOX.make-dev 1\r\n' +
+            'PUB $JS.API.INFO _INBOX.make-dev 0\r\n\r\n',
+        );
+      if (data.includes('account_info_response')) done(!data.includes('"error"'));
+      else if (data.includes('-ERR')) done(false);
+    });
+  });
+}
+
 async function httpOk(url: string): Promise<boolean> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
@@ -121,7 +149,7 @@ class DevSystem {
       ['-a', c.host, '-p', String(c.natsPort), '-js', '-sd', join(c.stateDir, 'jetstream')],
       {},
     );
-    await waitUntil('nats-server', nats, () => tcpAccepts(c.host, c.natsPort), 20_000);
+    await waitUntil('nats-server JetStream', nats, () => jetStreamAnswers(c.host, c.natsPort), 30_000);
 
     const registry = this.spawn(
       'port-registry',
@@ -347,14 +375,16 @@ async function main(): Promise<number> {
   mkdirSync(join(config.stateDir, 'logs'), { recursive: true, mode: 0o700 });
 
   const system = new DevSystem(config);
-  let signals = 0;
+  // A second signal a second or more after the first kills at once. Sooner, it is the same request
+  // arriving twice (`timeout`, for one, signals the process and then its whole group).
+  let firstSignalAt: number | undefined;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      signals += 1;
-      if (signals === 1) {
-        say(`\ndev: ${signal}: stopping everything…`);
+      if (firstSignalAt === undefined) {
+        firstSignalAt = Date.now();
+        say(`\ndev: ${signal}: stopping everything… (again to kill at once)`);
         stop.abort();
-      } else {
+      } else if (Date.now() - firstSignalAt >= 1000) {
         say('dev: killing everything now');
         system.killNow();
         process.exit(130);
