@@ -18,8 +18,14 @@ describe('install', () => {
       ...['/RU', 'LAB\\ada', '/IT', '/TR', taskCommand(spec)],
     ]);
     expect(taskCommand(spec)).toBe(
-      '"C:\\Program Files\\nodejs\\node.exe" "C:\\desk-onvif\\services\\capture-agent\\dist\\main.js" run --config "C:\\Users\\ada\\AppData\\Roaming\\desk-onvif\\agent.json"',
+      '"C:\\Program Files\\nodejs\\node.exe" "C:\\desk-onvif\\services\\capture-agent\\dist\\main.js" run --mode per-user --config "C:\\Users\\ada\\AppData\\Roaming\\desk-onvif\\agent.json"',
     );
+  });
+
+  it('the task runs the agent in the mode it was installed for, however that mode was given', () => {
+    // `install --mode per-user` without a config file: the mode exists only in install's flags.
+    const command = taskCommand({ ...spec, configFile: undefined });
+    expect(command).toMatch(/ run --mode per-user$/);
   });
 
   it('shared: one task for every user who logs on', () => {
@@ -27,6 +33,7 @@ describe('install', () => {
     expect(args.slice(3, 4)).toEqual(['desk-onvif-agent (shared)']);
     expect(args).toContain('BUILTIN\\Users');
     expect(args.at(-1)).not.toContain('--config');
+    expect(args.at(-1)).toMatch(/ run --mode shared$/);
     expect(schtasksDeleteArgs({ mode: 'shared', user: 'x' })).toEqual([
       '/Delete',
       '/F',

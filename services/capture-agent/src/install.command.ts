@@ -18,10 +18,15 @@ export function taskName(spec: Pick<TaskSpec, 'mode' | 'user'>): string {
   return `desk-onvif-agent (${who})`;
 }
 
-/** What the task runs: node, the agent's entry, `run`, and the config file when one is used. */
+/**
+ * What the task runs: node, the agent's entry, `run` in the mode the task was made for, and the
+ * config file when one is used. The mode is spelled out because it may have come from a flag of
+ * `install` (`--mode per-user`), which the task would not otherwise see: a per-user task would
+ * then run a shared-mode agent, every user's logon registering the same PC camera.
+ */
 export function taskCommand(spec: TaskSpec): string {
   const q = (s: string) => `"${s}"`;
-  const parts = [q(spec.nodePath), q(spec.entryPath), 'run'];
+  const parts = [q(spec.nodePath), q(spec.entryPath), 'run', '--mode', spec.mode];
   if (spec.configFile) parts.push('--config', q(spec.configFile));
   return parts.join(' ');
 }
