@@ -81,7 +81,7 @@ Cameras will appear:
       http://${host}:<port>/onvif/device_service    with <port> in ${range}, one per camera
   - streams at
       rtsp://${host}:${rtsp_port}/desk/<camera id>/main   and   .../sub
-  - each camera's address, RTSP URL and credentials: run 'capture-agent status' on its PC.
+  - each camera's address, RTSP URL and credentials: run 'desk-onvif-agent status' on its PC.
 
 Capture agents connect to NATS at nats://${host}:4222 with the token NATS_TOKEN from ${env_file}.
 Open on this server's firewall: UDP 3702, TCP ${range}, TCP ${rtsp_port}, UDP 8000-8001, TCP 4222.
