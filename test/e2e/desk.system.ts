@@ -42,6 +42,8 @@ export interface DeskSystemOptions {
   fps: number;
   /** Frames between keyframes: how long a new reader may wait for its first picture. */
   gop?: number;
+  /** The main stream's bitrate; 2000 kbps unless given. */
+  mainBitrateKbps?: number;
   /** The desktop's colour at the start (`#rrggbb`). */
   colour: string;
   /** The camera's first ONVIF Administrator, given to the agent (`--onvif-user/--onvif-password`). */
@@ -160,7 +162,13 @@ export class DeskSystem {
         id: camera.id,
         patch: {
           settings: {
-            main: { width: opts.width, height: opts.height, fps: opts.fps, bitrateKbps: 2000, gop },
+            main: {
+              width: opts.width,
+              height: opts.height,
+              fps: opts.fps,
+              bitrateKbps: opts.mainBitrateKbps ?? 2000,
+              gop,
+            },
             sub: {
               width: even(opts.width / 2),
               height: even(opts.height / 2),
