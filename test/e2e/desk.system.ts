@@ -152,41 +152,23 @@ export class DeskSystem {
       stoppers.push(() => Promise.resolve(state.dispose()));
       const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
       stoppers.push(() => nc.close());
-      // The camera's encoding is set as an administrator sets it (registry.update), before its
-      // agent starts: the agent streams the record's settings and GetProfiles reports the same.
       const hostId = randomUUID();
-      const identity = { hostId, hostName: 'e2e-desk', mode: 'shared' as const };
-      const { camera } = await call(nc, Registry.register, { identity });
       const gop = opts.gop ?? opts.fps;
-      await call(nc, Registry.update, {
-        id: camera.id,
-        patch: {
-          settings: {
-            main: {
-              width: opts.width,
-              height: opts.height,
-              fps: opts.fps,
-              bitrateKbps: opts.mainBitrateKbps ?? 2000,
-              gop,
-            },
-            sub: {
-              width: even(opts.width / 2),
-              height: even(opts.height / 2),
-              fps: opts.fps,
-              bitrateKbps: 512,
-              gop,
-            },
-          },
-        },
-      });
       const agent = await AgentProcess.start({
         AGENT_NATS_URL: nats.url,
         AGENT_MEDIA_URL: `rtsp://${media.host}:${media.rtspPort}`,
         AGENT_DISPLAY: xvfb.display,
         AGENT_SOURCE: 'desktop',
         AGENT_ENCODER: 'libx264',
+        // Configured on the agent: it reports them to the registry, and GetProfiles says the same.
+        AGENT_FPS: String(opts.fps),
+        AGENT_GOP: String(gop),
+        AGENT_MAIN_SIZE: `${opts.width}x${opts.height}`,
+        AGENT_SUB_SIZE: `${even(opts.width / 2)}x${even(opts.height / 2)}`,
+        AGENT_MAIN_BITRATE_KBPS: String(opts.mainBitrateKbps ?? 2000),
+        AGENT_SUB_BITRATE_KBPS: '512',
         AGENT_HOST_ID: hostId,
-        AGENT_HOST_NAME: identity.hostName,
+        AGENT_HOST_NAME: 'e2e-desk',
         AGENT_ONVIF_USER: opts.onvifUser.username,
         AGENT_ONVIF_PASSWORD: opts.onvifUser.password,
         AGENT_STATE_DIR: state.dir,
