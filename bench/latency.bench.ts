@@ -21,6 +21,7 @@ const COLOURS = ['#c82878', '#2878c8', '#78c828', '#e0a020', '#1e8c8c', '#7830c8
 
 describe('bench: glass-to-glass latency', () => {
   it(`desktop → agent → media server → reader at ${FPS} fps, ${WIDTH}x${HEIGHT}`, async () => {
+    const loadAtStart = loadavg()[0]!;
     const sys = await DeskSystem.start({
       width: WIDTH,
       height: HEIGHT,
@@ -55,12 +56,17 @@ describe('bench: glass-to-glass latency', () => {
           minMs: round(Math.min(...latencies), 1),
           maxMs: round(Math.max(...latencies), 1),
           xsetrootMedianMs: round(median(xsetroot), 1),
+          /** In order: spikes in a row point at CPU starvation rather than the pipeline. */
+          samplesMs: latencies.map((l) => Math.round(l)),
           capture: `x11grab ${WIDTH}x${HEIGHT} @ ${FPS} fps, libx264 veryfast zerolatency 4000k, GOP ${FPS}, main stream (+ sub ${WIDTH / 2}x${HEIGHT / 2})`,
           mediaServer: sys.media.kind,
           reader:
             'ffmpeg -fflags nobuffer -flags low_delay -probesize 32 -analyzeduration 0, RTSP/TCP, rawvideo to a pipe',
-          loadAverage1m: round(loadavg()[0]!, 2),
-          note: '2 cores shared with other workloads; the reader decodes every frame of the main stream',
+          loadAverage1m: { start: round(loadAtStart, 2), end: round(loadavg()[0]!, 2) },
+          note:
+            '2 cores shared with other workloads; the reader decodes every frame of the main stream. ' +
+            'When another benchmark runs at the same time the encoder and the reader fall behind and ' +
+            'latencies pile up to seconds: check the load before trusting a run.',
         },
       };
       writeResult('latency', result);
