@@ -282,7 +282,6 @@ export class DeskSystem {
   /** What every part printed, for the message of a failed test. */
   output(): string {
     return [
-      ['nats', ''],
       ['media', this.media.output()],
       ['registry', this.registry.output()],
       ['onvif', this.onvif.output()],
