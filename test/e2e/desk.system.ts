@@ -106,7 +106,7 @@ export class DeskSystem {
             REGISTRY_HTTP_HOST: '127.0.0.1',
             // Below the ephemeral ports, where fewer other processes bind.
             REGISTRY_PORT_RANGE: '21000-21999',
-            REGISTRY_LOG_LEVEL: 'warn',
+            REGISTRY_LOG_LEVEL: 'info',
           },
           'REGISTRY_HTTP_PORT',
         ),
@@ -120,7 +120,7 @@ export class DeskSystem {
             ONVIF_PUBLIC_HOST: host,
             ONVIF_MEDIA_HOST: media.host,
             ONVIF_RTSP_PORT: String(media.rtspPort),
-            ONVIF_LOG_LEVEL: 'warn',
+            ONVIF_LOG_LEVEL: 'debug',
           },
           'ONVIF_HTTP_PORT',
           { port: onvifHttpPort },
@@ -279,16 +279,18 @@ export class DeskSystem {
     return StreamWatcher.start(url, { ...opts, wrap: this.wrap });
   }
 
-  /** What every part printed, for the message of a failed test. */
+  /** What every part printed, and which processes are gone, for the message of a failed test. */
   output(): string {
-    return [
-      ['media', this.media.output()],
-      ['registry', this.registry.output()],
-      ['onvif', this.onvif.output()],
-      ['discovery', this.discovery?.output() ?? ''],
-      ['agent', this.agent.output()],
-    ]
-      .map(([name, text]) => `--- ${name}\n${(text ?? '').slice(-4000)}`)
+    const parts: Array<[string, string, number | undefined]> = [
+      ['nats-server', '', this.nats.pid],
+      ['media', this.media.output(), undefined],
+      ['registry', this.registry.output(), this.registry.pid],
+      ['onvif', this.onvif.output(), this.onvif.pid],
+      ['discovery', this.discovery?.output() ?? '', this.discovery?.pid],
+      ['agent', this.agent.output(), this.agent.proc.child.pid],
+    ];
+    return parts
+      .map(([name, text, pid]) => `--- ${name}${running(pid) ? '' : ' (NOT RUNNING)'}\n${text.slice(-6000)}`)
       .join('\n');
   }
 
@@ -311,6 +313,17 @@ export interface NvrProfile {
   width?: number;
   height?: number;
   uri: string;
+}
+
+/** Whether a process is alive; true when there is no pid to ask about (in-process parts). */
+function running(pid: number | undefined): boolean {
+  if (pid === undefined) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function even(n: number): number {

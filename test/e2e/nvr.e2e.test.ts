@@ -173,8 +173,14 @@ suite("the whole system, from the NVR's side", () => {
   });
 
   const kill = (pid: number | undefined) => {
-    if (pid === undefined) throw new Error('not running');
-    process.kill(pid, 'SIGKILL');
+    try {
+      if (pid === undefined) throw new Error('no process');
+      process.kill(pid, 'SIGKILL');
+    } catch (err) {
+      throw new Error(`it was not running before the kill: ${(err as Error).message}\n${sys.output()}`, {
+        cause: err,
+      });
+    }
   };
   const restarts: Array<[string, () => Promise<void>]> = [
     ['nats-server', () => (kill(sys.nats.pid), sys.nats.restart())],
