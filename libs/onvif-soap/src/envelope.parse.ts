@@ -1,4 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
+import { createSafeXmlParser } from '@desk-onvif/safe-xml';
 import { Ns } from './namespaces.js';
 import { Faults } from './soap.fault.js';
 import { unescapeXml, type XmlAttr, type XmlNode } from './xml.js';
@@ -19,28 +19,8 @@ export interface ParseLimits {
 
 export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxDepth: 64 };
 
-/**
- * fast-xml-parser with entity processing off: no DTD entity, no external entity, no expansion.
- * Values stay strings; `preserveOrder` keeps one uniform node shape to resolve namespaces on.
- */
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  processEntities: false,
-  htmlEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  removeNSPrefix: false,
-  commentPropName: false,
-  // No path strings for callbacks we do not use (a measurable share of each parse).
-  jPath: false,
-  // A second guard behind checkMarkup's depth limit.
-  maxNestedTags: 1000,
-});
+// A second guard behind checkMarkup's depth limit.
+const parser = createSafeXmlParser(1000);
 
 /**
  * Parses one SOAP envelope (1.1 or 1.2) into its header and operation element, namespaces

@@ -14,37 +14,8 @@ export interface XmlAttr {
   value: string;
 }
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-};
-
-/** Escapes text and attribute values for the response builders. */
-export function esc(value: string | number | boolean): string {
-  const s = String(value);
-  return /[&<>"']/.test(s) ? s.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c) : s;
-}
-
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-/**
- * Decodes the five predefined entities and character references, nothing else: the parser runs with
- * entity processing off (XXE and entity expansion), and a DTD is refused before it, so no other
- * entity can exist. An unknown reference stays as written.
- */
-export function unescapeXml(value: string): string {
-  if (!value.includes('&')) return value;
-  return value.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-z]{2,4});/g, (whole, ref: string) => {
-    if (ref.startsWith('#')) {
-      const code = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return NAMED[ref] ?? whole;
-  });
-}
+/** `esc` for the response builders; `unescapeXml` because the parser leaves entities alone. */
+export { escapeXml as esc, unescapeXml } from '@desk-onvif/safe-xml';
 
 export function child(node: XmlNode | undefined, local: string, ns?: string): XmlNode | undefined {
   return node?.children.find((c) => c.local === local && (ns === undefined || c.ns === ns));

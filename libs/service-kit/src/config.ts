@@ -84,3 +84,29 @@ export async function bootOrExit(boot: () => Promise<void>): Promise<void> {
     process.exit(1);
   }
 }
+
+/** The NATS variables every service has (`<PREFIX>NATS_URL` …). */
+export const natsConfigShape = {
+  NATS_URL: env.url(['nats', 'tls']).default('nats://127.0.0.1:4222'),
+  NATS_USER: z.string().optional(),
+  NATS_PASSWORD: z.string().optional(),
+  NATS_TOKEN: z.string().optional(),
+};
+
+export function natsSettingsOf(
+  config: {
+    NATS_URL: string;
+    NATS_USER?: string | undefined;
+    NATS_PASSWORD?: string | undefined;
+    NATS_TOKEN?: string | undefined;
+  },
+  name: string,
+) {
+  return {
+    url: config.NATS_URL,
+    user: config.NATS_USER,
+    password: config.NATS_PASSWORD,
+    token: config.NATS_TOKEN,
+    name,
+  };
+}

@@ -4,4 +4,4 @@ export * from './message.parse.js';
 export * from './message.build.js';
 export * from './scope.match.js';
 export * from './onvif.scopes.js';
-export { escapeXml } from './xml.text.js';
+export { escapeXml } from '@desk-onvif/safe-xml';

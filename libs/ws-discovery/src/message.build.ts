@@ -1,5 +1,5 @@
 import { ANONYMOUS, Actions, DISCOVERY_URN, NS, type QName, type SoapVersion } from './namespaces.js';
-import { escapeXml } from './xml.text.js';
+import { escapeXml } from '@desk-onvif/safe-xml';
 
 /** A Target Service as WS-Discovery 2005/04 §4 describes it: one camera. */
 export interface TargetService {

@@ -1,5 +1,5 @@
-import { XMLParser } from 'fast-xml-parser';
-import { unescapeXml } from './xml.text.js';
+import { createSafeXmlParser } from '@desk-onvif/safe-xml';
+import { unescapeXml } from '@desk-onvif/safe-xml';
 
 /**
  * A namespace-aware view of a small XML document on top of fast-xml-parser, which itself only
@@ -28,20 +28,7 @@ export class XmlReadError extends Error {
 /** Limits that keep the work for one datagram small whatever its content. */
 export const XML_LIMITS = { maxDepth: 24, maxElements: 400 } as const;
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  // No entity expansion at all: a datagram can never grow while parsed (billion laughs).
-  processEntities: false,
-  htmlEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  maxNestedTags: XML_LIMITS.maxDepth,
-});
+const parser = createSafeXmlParser(XML_LIMITS.maxDepth);
 
 type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
 

@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { z } from 'zod';
-import { env, loadConfig } from '@desk-onvif/service-kit';
+import { env, loadConfig, natsConfigShape } from '@desk-onvif/service-kit';
 
 const list = (what: string, ok: (item: string) => boolean) =>
   z
@@ -25,10 +25,7 @@ const isCidr = (v: string) => {
 
 /** Every variable is `DISCOVERY_<NAME>`; see the service README's configuration table. */
 export const discoveryConfigShape = {
-  NATS_URL: env.url(['nats', 'tls']).default('nats://127.0.0.1:4222'),
-  NATS_USER: z.string().optional(),
-  NATS_PASSWORD: z.string().optional(),
-  NATS_TOKEN: z.string().optional(),
+  ...natsConfigShape,
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   HTTP_PORT: env.int(0, 65535).default(9103),
   /**

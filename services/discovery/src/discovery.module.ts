@@ -1,10 +1,13 @@
-import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { Buckets } from '@desk-onvif/contracts';
 import {
   HEALTH_CHECKS,
   METRICS_REGISTRY,
   ObservabilityController,
-  connectNats,
+  NATS_CONNECTION,
+  natsConnectionProviders,
+  natsHealthCheck,
+  natsSettingsOf,
   createMetricsRegistry,
   openBucket,
   type HealthCheck,
@@ -25,15 +28,7 @@ import { allowedNetworks, type ListenAddress } from './network.interfaces.js';
 import { RateLimiter } from './rate.limiter.js';
 import { ReplyScheduler } from './reply.scheduler.js';
 
-const NATS = Symbol('NATS');
 const CAMERAS_KV = Symbol('CAMERAS_KV');
-
-class NatsCloser implements OnApplicationShutdown {
-  constructor(@Inject(NATS) private readonly nc: NatsConnection) {}
-  async onApplicationShutdown(): Promise<void> {
-    await this.nc.drain().catch(() => undefined);
-  }
-}
 
 /** The discovery service: no NATS handlers, a KV watch in, UDP out, /metrics and /healthz. */
 @Module({})
@@ -58,20 +53,10 @@ export class DiscoveryModule {
       controllers: [ObservabilityController],
       providers: [
         { provide: DISCOVERY_CONFIG, useValue: config },
-        {
-          provide: NATS,
-          useFactory: () =>
-            connectNats({
-              url: config.NATS_URL,
-              user: config.NATS_USER,
-              password: config.NATS_PASSWORD,
-              token: config.NATS_TOKEN,
-              name: 'discovery',
-            }),
-        },
+        ...natsConnectionProviders(natsSettingsOf(config, 'discovery')),
         {
           provide: CAMERAS_KV,
-          inject: [NATS],
+          inject: [NATS_CONNECTION],
           // Bound, not created: the registry owns the bucket; the watch retries until it exists.
           useFactory: (nc: NatsConnection) => openBucket(nc, Buckets.cameras, { create: false }),
         },
@@ -115,12 +100,9 @@ export class DiscoveryModule {
         },
         {
           provide: HEALTH_CHECKS,
-          inject: [NATS],
+          inject: [NATS_CONNECTION],
           useFactory: (nc: NatsConnection): HealthCheck[] => [
-            {
-              name: 'nats',
-              check: () => (nc.isClosed() ? Promise.reject(new Error('closed')) : 'connected'),
-            },
+            natsHealthCheck(nc),
             {
               name: 'udp',
               check: () =>
@@ -131,7 +113,6 @@ export class DiscoveryModule {
             { name: 'cameras', check: () => `${directory.size} announced` },
           ],
         },
-        { provide: NatsCloser, inject: [NATS], useFactory: (nc: NatsConnection) => new NatsCloser(nc) },
       ],
     };
   }

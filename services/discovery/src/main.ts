@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { networkInterfaces } from 'node:os';
-import { ConfigError, bootOrExit, startService } from '@desk-onvif/service-kit';
+import { ConfigError, bootOrExit, startService, natsSettingsOf } from '@desk-onvif/service-kit';
 import { loadDiscoveryConfig } from './config.js';
 import { DiscoveryModule } from './discovery.module.js';
 import { InterfaceConfigError, selectInterfaces, type ListenAddress } from './network.interfaces.js';
@@ -16,13 +16,7 @@ await bootOrExit(async () => {
   }
   await startService({
     module: DiscoveryModule.forRoot(config, listening),
-    nats: {
-      url: config.NATS_URL,
-      user: config.NATS_USER,
-      password: config.NATS_PASSWORD,
-      token: config.NATS_TOKEN,
-      name: 'discovery-rpc',
-    },
+    nats: natsSettingsOf(config, 'discovery-rpc'),
     http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
     logLevel: config.LOG_LEVEL,
   });

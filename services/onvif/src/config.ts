@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadConfig } from '@desk-onvif/service-kit';
+import { env, loadConfig, natsConfigShape } from '@desk-onvif/service-kit';
 import { NetworkSet } from '@desk-onvif/media-auth';
 
 const host = z
@@ -10,10 +10,7 @@ const host = z
 
 /** Every variable is `ONVIF_<NAME>`; see the README's configuration table. */
 export const onvifConfigShape = {
-  NATS_URL: env.url(['nats', 'tls']).default('nats://127.0.0.1:4222'),
-  NATS_USER: z.string().optional(),
-  NATS_PASSWORD: z.string().optional(),
-  NATS_TOKEN: z.string().optional(),
+  ...natsConfigShape,
   /** /metrics and /healthz. */
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   HTTP_PORT: env.int(0, 65535).default(9102),

@@ -8,7 +8,10 @@ import {
   HEALTH_CHECKS,
   METRICS_REGISTRY,
   ObservabilityController,
-  connectNats,
+  NATS_CONNECTION,
+  natsConnectionProviders,
+  natsHealthCheck,
+  natsSettingsOf,
   createMetricsRegistry,
   openBucket,
   watchBucket,
@@ -27,7 +30,6 @@ import { PasswordSealer } from './password.sealer.js';
 import { ProfileBook } from './profile.book.js';
 import { UserStore } from './user.store.js';
 
-const NATS = Symbol('NATS');
 const VERSION = '0.1.0';
 
 /** Follows KV `users` and then KV `cameras` for the life of the app; closes everything on shutdown. */
@@ -38,7 +40,6 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
     private readonly users: UserStore,
     private readonly cameras: CamerasBucket,
     private readonly listeners: CameraListeners,
-    private readonly nc: NatsConnection,
   ) {}
   onModuleInit(): void {
     const onError = (bucket: string) => (err: unknown) =>
@@ -57,10 +58,9 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
       onError(Buckets.cameras),
     );
   }
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     this.abort.abort();
     this.listeners.closeAll();
-    if (!this.nc.isClosed()) await this.nc.drain();
   }
 }
 
@@ -72,27 +72,17 @@ export class OnvifModule {
       controllers: [OnvifController, MediaAuthController, ObservabilityController],
       providers: [
         { provide: ONVIF_CONFIG, useValue: config },
-        {
-          provide: NATS,
-          useFactory: () =>
-            connectNats({
-              url: config.NATS_URL,
-              user: config.NATS_USER,
-              password: config.NATS_PASSWORD,
-              token: config.NATS_TOKEN,
-              name: 'onvif',
-            }),
-        },
+        ...natsConnectionProviders(natsSettingsOf(config, 'onvif')),
         {
           // The registry creates `cameras`; binding does not need it to exist yet (the watch retries).
           provide: CamerasBucket,
-          inject: [NATS],
+          inject: [NATS_CONNECTION],
           useFactory: async (nc: NatsConnection) =>
             new CamerasBucket(await openBucket(nc, Buckets.cameras, { create: false })),
         },
         {
           provide: UserStore,
-          inject: [NATS],
+          inject: [NATS_CONNECTION],
           useFactory: async (nc: NatsConnection) =>
             new UserStore(
               await openBucket(nc, Buckets.users, { create: true, replicas: config.KV_REPLICAS }),
@@ -136,13 +126,21 @@ export class OnvifModule {
         { provide: ProfileBook, useFactory: () => new ProfileBook() },
         {
           provide: CameraEffects,
-          inject: [NATS, UserStore, ProfileBook],
+          inject: [NATS_CONNECTION, UserStore, ProfileBook],
           useFactory: (nc: NatsConnection, users: UserStore, profiles: ProfileBook) =>
             new CameraEffects(nc, users, profiles, config.AGENT_TIMEOUT_MS),
         },
         {
           provide: OnvifHttp,
-          inject: [SoapEndpoint, DigestAuthority, UserStore, ProfileBook, CameraEffects, OnvifMetrics, NATS],
+          inject: [
+            SoapEndpoint,
+            DigestAuthority,
+            UserStore,
+            ProfileBook,
+            CameraEffects,
+            OnvifMetrics,
+            NATS_CONNECTION,
+          ],
           useFactory: (
             endpoint: SoapEndpoint,
             digest: DigestAuthority,
@@ -166,7 +164,7 @@ export class OnvifModule {
         },
         {
           provide: CameraListeners,
-          inject: [OnvifHttp, NATS, UserStore, ProfileBook, OnvifMetrics],
+          inject: [OnvifHttp, NATS_CONNECTION, UserStore, ProfileBook, OnvifMetrics],
           useFactory: (
             http: OnvifHttp,
             nc: NatsConnection,
@@ -177,19 +175,15 @@ export class OnvifModule {
         },
         {
           provide: Watchers,
-          inject: [UserStore, CamerasBucket, CameraListeners, NATS],
-          useFactory: (u: UserStore, c: CamerasBucket, l: CameraListeners, nc: NatsConnection) =>
-            new Watchers(u, c, l, nc),
+          inject: [UserStore, CamerasBucket, CameraListeners],
+          useFactory: (u: UserStore, c: CamerasBucket, l: CameraListeners) => new Watchers(u, c, l),
         },
         CredentialsService,
         {
           provide: HEALTH_CHECKS,
-          inject: [NATS, CameraListeners],
+          inject: [NATS_CONNECTION, CameraListeners],
           useFactory: (nc: NatsConnection, listeners: CameraListeners): HealthCheck[] => [
-            {
-              name: 'nats',
-              check: () => (nc.isClosed() ? Promise.reject(new Error('closed')) : 'connected'),
-            },
+            natsHealthCheck(nc),
             { name: 'listeners', check: () => `${listeners.size} cameras` },
           ],
         },

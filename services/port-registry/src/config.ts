@@ -1,12 +1,9 @@
 import { z } from 'zod';
-import { env, loadConfig } from '@desk-onvif/service-kit';
+import { env, loadConfig, natsConfigShape } from '@desk-onvif/service-kit';
 
 /** Every variable is `REGISTRY_<NAME>`; see the README's configuration table. */
 export const registryConfigShape = {
-  NATS_URL: env.url(['nats', 'tls']).default('nats://127.0.0.1:4222'),
-  NATS_USER: z.string().optional(),
-  NATS_PASSWORD: z.string().optional(),
-  NATS_TOKEN: z.string().optional(),
+  ...natsConfigShape,
   /** ONVIF ports handed out, inclusive; DeskCamera's 8090-8110 by default. */
   PORT_RANGE: env.portRange().default({ start: 8090, end: 8110 }),
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootOrExit, startService } from '@desk-onvif/service-kit';
+import { bootOrExit, startService, natsSettingsOf } from '@desk-onvif/service-kit';
 import { loadRegistryConfig } from './config.js';
 import { RegistryModule } from './registry.module.js';
 
@@ -7,13 +7,7 @@ await bootOrExit(async () => {
   const config = loadRegistryConfig();
   await startService({
     module: RegistryModule.forRoot(config),
-    nats: {
-      url: config.NATS_URL,
-      user: config.NATS_USER,
-      password: config.NATS_PASSWORD,
-      token: config.NATS_TOKEN,
-      name: 'port-registry-rpc',
-    },
+    nats: natsSettingsOf(config, 'port-registry-rpc'),
     http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
     logLevel: config.LOG_LEVEL,
   });

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Module,
-  type DynamicModule,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Buckets } from '@desk-onvif/contracts';
 import {
   HEALTH_CHECKS,
@@ -12,7 +6,10 @@ import {
   ObservabilityController,
   RPC_ERROR_HOOK,
   type RpcErrorHook,
-  connectNats,
+  NATS_CONNECTION,
+  natsConnectionProviders,
+  natsHealthCheck,
+  natsSettingsOf,
   createMetricsRegistry,
   openBucket,
   watchBucket,
@@ -28,8 +25,6 @@ import { RegistryController } from './registry.controller.js';
 import { RegistryMetrics } from './registry.metrics.js';
 import { Clock, EventPublisher } from './registry.ports.js';
 import { RegistryService } from './registry.service.js';
-
-const NATS = Symbol('NATS');
 
 /** Keeps the view current with two bucket watches for the life of the app. */
 class ViewWatcher implements OnModuleInit, OnApplicationShutdown {
@@ -61,13 +56,6 @@ class ViewWatcher implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-class NatsCloser implements OnApplicationShutdown {
-  constructor(@Inject(NATS) private readonly nc: NatsConnection) {}
-  async onApplicationShutdown(): Promise<void> {
-    await this.nc.drain().catch(() => undefined);
-  }
-}
-
 @Module({})
 export class RegistryModule {
   static forRoot(config: RegistryConfig): DynamicModule {
@@ -76,20 +64,10 @@ export class RegistryModule {
       controllers: [RegistryController, ObservabilityController],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
-        {
-          provide: NATS,
-          useFactory: () =>
-            connectNats({
-              url: config.NATS_URL,
-              user: config.NATS_USER,
-              password: config.NATS_PASSWORD,
-              token: config.NATS_TOKEN,
-              name: 'port-registry',
-            }),
-        },
+        ...natsConnectionProviders(natsSettingsOf(config, 'port-registry')),
         {
           provide: CameraStore,
-          inject: [NATS],
+          inject: [NATS_CONNECTION],
           useFactory: async (nc: NatsConnection) => {
             const opts = { create: true, replicas: config.KV_REPLICAS };
             return new CameraStore(
@@ -100,7 +78,7 @@ export class RegistryModule {
         },
         {
           provide: EventPublisher,
-          inject: [NATS],
+          inject: [NATS_CONNECTION],
           useFactory: (nc: NatsConnection) => new EventPublisher(nc),
         },
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('port-registry') },
@@ -113,12 +91,9 @@ export class RegistryModule {
         },
         {
           provide: HEALTH_CHECKS,
-          inject: [NATS, CameraStore],
+          inject: [NATS_CONNECTION, CameraStore],
           useFactory: (nc: NatsConnection, store: CameraStore): HealthCheck[] => [
-            {
-              name: 'nats',
-              check: () => (nc.isClosed() ? Promise.reject(new Error('closed')) : 'connected'),
-            },
+            natsHealthCheck(nc),
             { name: 'kv', check: async () => `${(await store.cameras.status()).values} cameras` },
           ],
         },
@@ -139,7 +114,6 @@ export class RegistryModule {
           inject: [CameraStore, CameraView],
           useFactory: (s: CameraStore, v: CameraView) => new ViewWatcher(s, v),
         },
-        { provide: NatsCloser, inject: [NATS], useFactory: (nc: NatsConnection) => new NatsCloser(nc) },
       ],
     };
   }

@@ -8,15 +8,17 @@ const ESCAPES: Record<string, string> = {
   "'": '&apos;',
 };
 
-export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+/** Text and attribute values for the message builders. */
+export function escapeXml(value: string | number | boolean): string {
+  const s = String(value);
+  return /[&<>"']/.test(s) ? s.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c) : s;
 }
 
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 /**
- * The parser runs with entity processing off (no DTD, no expansion), so the five predefined
- * entities and character references are decoded here; anything else stays as written.
+ * The parser runs with entity processing off, so the five predefined entities and character
+ * references are decoded here; anything else (and a reference to no character) stays as written.
  */
 export function unescapeXml(value: string): string {
   if (!value.includes('&')) return value;

@@ -1,0 +1,2 @@
+export * from './safe.parser.js';
+export * from './xml.text.js';
