@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry, call, cameraIdOf, identityKey, type CameraRecord } from '@desk-onvif/contracts';
 import {
@@ -12,6 +10,7 @@ import {
   Xvfb,
   freePort,
   readColour,
+  spawnTracked,
   startMediaServer,
   waitFor,
   type ColourRead,
@@ -21,7 +20,6 @@ import {
 } from '@desk-onvif/test-support';
 import { AgentProcess, tempStateDir } from '../../services/capture-agent/test/agent.process.js';
 
-const exec = promisify(execFile);
 const NVR_CLIENT = join(dirname(fileURLToPath(import.meta.url)), 'nvr-client.mjs');
 
 export interface Credentials {
@@ -250,7 +248,14 @@ export class DeskSystem {
       process.execPath,
       [NVR_CLIENT, ...args],
     ];
-    const { stdout } = await exec(command, argv, { env: { ...process.env, ...env }, timeout: 30_000 });
+    // Tracked: killed with the test process, whatever happens.
+    const proc = spawnTracked(command, argv, { ...process.env, ...env });
+    let stdout = '';
+    proc.child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
+    const timer = setTimeout(() => void proc.stop(), 30_000);
+    const code = await proc.exited;
+    clearTimeout(timer);
+    if (code !== 0) throw new Error(`nvr-client ${args[0]} exited ${code}: ${proc.output()}`);
     return JSON.parse(stdout) as unknown;
   }
 
