@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap clean
+.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency clean
 
 test: deps lint build typecheck unit medium
 
@@ -70,6 +70,11 @@ bench-agent: deps build
 # 1,000 cameras: bench/results/soap.json.
 bench-soap: deps build
 	$(BENCH) bench/soap.bench.ts
+
+# Glass-to-glass latency of the whole system at 30 fps on loopback (Xvfb colour changes → RTSP
+# reader): bench/results/latency.json.
+bench-latency: deps build
+	$(BENCH) bench/latency.bench.ts
 
 clean:
 	rm -rf libs/*/dist services/*/dist test/*/dist scripts/dev/dist node_modules/.cache

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   type CameraRecord,
@@ -197,6 +198,10 @@ export class CaptureAgent {
     if (!before) this.supervisor.start();
     else if (JSON.stringify(argsBefore) !== JSON.stringify(this.safeArgs()))
       void this.supervisor.restart('assignment');
+    // The record must describe what is streamed: GetProfiles is built from it.
+    const streamed = this.settings;
+    if (fresh && streamed && !isDeepStrictEqual(streamed, camera.settings))
+      void this.session.reportSettings(camera.id, streamed);
     if (!next.onvif)
       void this.session.bootstrapOnvif(camera.id, (creds) => {
         if (this.state?.camera.id !== camera.id) return;

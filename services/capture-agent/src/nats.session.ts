@@ -4,6 +4,7 @@ import {
   type CameraRecord,
   type CredentialsBootstrap,
   DeskOnvifError,
+  type EncoderSettings,
   Onvif,
   Registry,
   type RegisterRequest,
@@ -158,6 +159,23 @@ export class NatsSession {
       }
     } finally {
       this.bootstrapping = false;
+    }
+  }
+
+  /**
+   * Tells the registry the encoding the agent streams when it is not the record's (configured
+   * sizes, fps, bitrates), so that GetProfiles describes the real stream. Once per registration:
+   * a failure is logged, and the next registration tries again.
+   */
+  async reportSettings(cameraId: string, settings: EncoderSettings): Promise<void> {
+    const nc = this.nc;
+    if (!nc || nc.isClosed()) return;
+    try {
+      await call(nc, Registry.update, { id: cameraId, patch: { settings } }, 5000);
+      this.logger.info('encoder settings reported to the registry', { cameraId, settings });
+    } catch (err) {
+      const code = err instanceof DeskOnvifError ? err.code : 'UNAVAILABLE';
+      this.logger.warn('could not report the encoder settings', { cameraId, code, err: errorMessage(err) });
     }
   }
 

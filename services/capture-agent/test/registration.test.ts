@@ -86,6 +86,15 @@ describe('capture agent: registration and resilience', () => {
       agent: { platform: 'linux' },
     });
     await main.waitForFrames(2);
+    // The configured encoding reaches the record, which GetProfiles describes (it was 1920x1080).
+    await waitFor('the streamed settings in the record', async () => {
+      const { settings } = (await call(nc, Registry.get, { id: camera.id })).camera;
+      return settings.main.width === 320 && settings.sub.height === 120;
+    });
+    expect((await call(nc, Registry.get, { id: camera.id })).camera.settings).toMatchObject({
+      main: { width: 320, height: 240, fps: 10 },
+      sub: { width: 160, height: 120, fps: 10 },
+    });
 
     const statePath = join(state.dir, 'state.json');
     expect(statSync(statePath).mode & 0o777).toBe(0o600);

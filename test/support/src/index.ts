@@ -9,3 +9,4 @@ export * from './xvfb.js';
 export * from './media.js';
 export * from './rtsp-receiver.js';
 export * from './onvif-xml.js';
+export * from './stream-watcher.js';

@@ -34,6 +34,11 @@ export interface MediaServer {
 export interface MediaServerOptions {
   /** The auth hook MediaMTX POSTs to; on loopback. */
   authHookUrl: string;
+  /**
+   * The address RTSP and the API listen on: loopback by default, e.g. a NetNamespace's hostAddress
+   * for clients inside it. A container publishes its ports on Docker's host and ignores this.
+   */
+  host?: string;
 }
 
 function findOnPath(name: string): string | undefined {
@@ -109,17 +114,19 @@ export async function startMediaServer(opts: MediaServerOptions): Promise<MediaS
 
 async function startRelay(opts: MediaServerOptions): Promise<MediaServer> {
   const lines: string[] = [];
+  const host = opts.host ?? '127.0.0.1';
   const relay = await RtspRelay.start({
+    host,
     authHookUrl: opts.authHookUrl,
     pathNames: Object.keys((projectConfig().paths as object | null) ?? {}),
     log: (event, fields) => lines.push(`${event} ${JSON.stringify(fields)}`),
   });
   return {
     kind: 'relay-double',
-    host: '127.0.0.1',
+    host,
     rtspPort: relay.rtspPort,
-    apiUrl: `http://127.0.0.1:${relay.apiPort}`,
-    rtspUrl: urlFor('127.0.0.1', relay.rtspPort),
+    apiUrl: `http://${host}:${relay.apiPort}`,
+    rtspUrl: urlFor(host, relay.rtspPort),
     output: () => lines.join('\n'),
     stop: () => relay.stop(),
   };
@@ -127,15 +134,16 @@ async function startRelay(opts: MediaServerOptions): Promise<MediaServer> {
 
 async function startBinary(opts: MediaServerOptions): Promise<MediaServer> {
   const bin = process.env.MEDIAMTX_BIN || findOnPath('mediamtx')!;
-  const [rtsp, api, metrics] = [await freePort(), await freePort(), await freePort()];
+  const host = opts.host ?? '127.0.0.1';
+  const [rtsp, api, metrics] = [await freePort(host), await freePort(host), await freePort(host)];
   const dir = mkdtempSync(join(tmpdir(), 'desk-onvif-mediamtx-'));
   const file = join(dir, 'mediamtx.yml');
   writeFileSync(
     file,
     testConfig(opts.authHookUrl, {
-      rtsp: `127.0.0.1:${rtsp}`,
-      api: `127.0.0.1:${api}`,
-      metrics: `127.0.0.1:${metrics}`,
+      rtsp: `${host}:${rtsp}`,
+      api: `${host}:${api}`,
+      metrics: `${host}:${metrics}`,
     }),
   );
   const proc: Spawned = spawnTracked(bin, [file]);
@@ -143,14 +151,14 @@ async function startBinary(opts: MediaServerOptions): Promise<MediaServer> {
   void proc.exited.then(() => (exited = true));
   await waitFor(`mediamtx on ${rtsp}`, async () => {
     if (exited) throw new Error(`mediamtx exited: ${proc.output()}`);
-    return (await tcpAnswers('127.0.0.1', rtsp)) && (await tcpAnswers('127.0.0.1', api));
+    return (await tcpAnswers(host, rtsp)) && (await tcpAnswers(host, api));
   });
   return {
     kind: 'mediamtx-binary',
-    host: '127.0.0.1',
+    host,
     rtspPort: rtsp,
-    apiUrl: `http://127.0.0.1:${api}`,
-    rtspUrl: urlFor('127.0.0.1', rtsp),
+    apiUrl: `http://${host}:${api}`,
+    rtspUrl: urlFor(host, rtsp),
     output: () => proc.output(),
     stop: async () => {
       await proc.stop();

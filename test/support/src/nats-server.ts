@@ -68,6 +68,11 @@ export class NatsServer {
     }
   }
 
+  /** The server's process id while it runs, e.g. to kill it hard. */
+  get pid(): number | undefined {
+    return this.proc?.child.pid;
+  }
+
   /** Stops the server, keeping its store, as a crash or an upgrade would. */
   async stop(): Promise<void> {
     await this.proc?.stop();

@@ -29,16 +29,17 @@ export class ServiceProcess {
   /**
    * `env` holds the service's own variables; `httpPortVar` names the one for its HTTP port. With
    * `netns` it runs inside that namespace (its HTTP host variable must allow the veth address, as
-   * the default 0.0.0.0 does) and is reached on the namespace's address.
+   * the default 0.0.0.0 does) and is reached on the namespace's address. `port` fixes the HTTP
+   * port, for a peer that must know it before the service starts (MediaMTX's auth hook).
    */
   static async start(
     name: string,
     env: Record<string, string>,
     httpPortVar: string,
-    opts: { netns?: NetNamespace } = {},
+    opts: { netns?: NetNamespace; port?: number } = {},
   ): Promise<ServiceProcess> {
     // A fresh namespace has no other listeners: a port free on the host is free in there too.
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const svc = new ServiceProcess(
       name,
       port,

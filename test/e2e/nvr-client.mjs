@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// The NVR of the end-to-end test, run as a process inside the test's network namespace. It speaks
+// only through the npm `onvif` library (agsh 0.8.x, the client inside older UniFi Protect builds),
+// never through desk-onvif's own code. Prints one JSON document on stdout; a failure exits 1 with
+// the error on stderr.
+//
+//   probe <timeoutMs>   Discovery.probe on lo → [{urn, xaddrs, scopes}]
+//   connect <xaddr>     Cam.connect as NVR_USERNAME / NVR_PASSWORD (GetSystemDateAndTime,
+//                       GetServices or GetCapabilities, GetProfiles…), then GetStreamUri (RTSP)
+//                       of every profile → {profiles: [{token, name, width, height, uri}]}
+import { URL } from 'node:url';
+import onvif from 'onvif';
+import onvifUtils from 'onvif/lib/utils.js';
+
+const { Cam, Discovery } = onvif;
+const { linerase } = onvifUtils;
+const [mode, ...args] = process.argv.slice(2);
+
+/** Stdout to a pipe is asynchronous: exit only once everything is written. */
+function finish(value) {
+  process.stdout.write(JSON.stringify(value), () => process.exit(0));
+}
+
+function fail(err) {
+  process.stderr.write(`${err && err.stack ? err.stack : String(err)}\n`, () => process.exit(1));
+}
+
+function probe(timeout) {
+  Discovery.on('error', () => undefined);
+  Discovery.probe({ timeout: Number(timeout), resolve: false, device: 'lo' }, (err, found) => {
+    if (err) return fail(err);
+    finish(
+      (found || []).map((d) => {
+        const m = linerase(d).probeMatches.probeMatch;
+        return { urn: m.endpointReference.address, xaddrs: m.XAddrs.split(' '), scopes: m.scopes.split(' ') };
+      }),
+    );
+  });
+}
+
+function streamUri(cam, profileToken) {
+  return new Promise((resolve, reject) =>
+    cam.getStreamUri({ protocol: 'RTSP', profileToken }, (err, res) =>
+      err ? reject(err) : resolve(res.uri),
+    ),
+  );
+}
+
+function connect(xaddr, username, password) {
+  const url = new URL(xaddr);
+  const cam = new Cam(
+    {
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      username,
+      password,
+      timeout: 10000,
+    },
+    async (err) => {
+      if (err) return fail(err);
+      try {
+        const profiles = [];
+        for (const p of cam.profiles) {
+          const res = p.videoEncoderConfiguration && p.videoEncoderConfiguration.resolution;
+          profiles.push({
+            token: p.$.token,
+            name: p.name,
+            width: res && res.width,
+            height: res && res.height,
+            uri: await streamUri(cam, p.$.token),
+          });
+        }
+        finish({ profiles });
+      } catch (e) {
+        fail(e);
+      }
+    },
+  );
+}
+
+const modes = {
+  probe: () => probe(args[0]),
+  connect: () => connect(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD),
+};
+if (!modes[mode]) {
+  process.stderr.write('usage: nvr-client.mjs probe <timeoutMs> | connect <xaddr>\n');
+  process.exit(2);
+}
+modes[mode]();
