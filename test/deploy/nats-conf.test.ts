@@ -26,22 +26,40 @@ let httpPort: number;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'desk-onvif-nats-conf-'));
-  [port, httpPort] = [await freePort(), await freePort()];
-  const conf = readFileSync(join(REPO_ROOT, 'docker', 'nats.conf'), 'utf8')
-    .replace(/^port: 4222$/m, `port: ${port}\nhost: 127.0.0.1`)
-    .replace(/^http_port: 8222$/m, `http: 127.0.0.1:${httpPort}`)
-    .replace('store_dir: /data', `store_dir: ${join(dir, 'js')}`);
-  expect(conf).not.toContain('4222');
-  writeFileSync(join(dir, 'nats.conf'), conf);
-  nats = spawnTracked(process.env.NATS_SERVER_BIN ?? 'nats-server', ['--config', join(dir, 'nats.conf')], {
-    ...process.env,
-    NATS_TOKEN: token,
-  });
-  // compose's healthcheck URL.
-  await waitFor('nats healthz', async () => {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/healthz?js-enabled-only=true`);
-    return res.status === 200;
-  });
+  // Free ports are only free when asked: a server that lost a race for one is started again.
+  for (let attempt = 1; ; attempt++) {
+    [port, httpPort] = [await freePort(), await freePort()];
+    const conf = readFileSync(join(REPO_ROOT, 'docker', 'nats.conf'), 'utf8')
+      .replace(/^port: 4222$/m, `port: ${port}\nhost: 127.0.0.1`)
+      .replace(/^http_port: 8222$/m, `http: 127.0.0.1:${httpPort}`)
+      .replace('store_dir: /data', `store_dir: ${join(dir, 'js')}`);
+    expect(conf).not.toContain('4222');
+    writeFileSync(join(dir, 'nats.conf'), conf);
+    const server = spawnTracked(
+      process.env.NATS_SERVER_BIN ?? 'nats-server',
+      ['--config', join(dir, 'nats.conf')],
+      { ...process.env, NATS_TOKEN: token },
+    );
+    nats = server;
+    let exited = false;
+    void server.exited.then(() => (exited = true));
+    try {
+      // compose's healthcheck URL.
+      await waitFor(
+        'nats healthz',
+        async () => {
+          if (exited) throw new Error(`nats-server exited:\n${server.output()}`);
+          const res = await fetch(`http://127.0.0.1:${httpPort}/healthz?js-enabled-only=true`);
+          return res.status === 200;
+        },
+        30_000,
+      );
+      return;
+    } catch (err) {
+      await server.stop();
+      if (attempt === 3) throw err;
+    }
+  }
 });
 
 afterAll(async () => {

@@ -66,7 +66,11 @@ suite('discovery under fuzzing', () => {
         .filter((s) => s.startsWith('{'));
     const received = () => metric('desk_onvif_discovery_datagrams_received_total');
     const base = await received();
-    let heapWarm = 0;
+    // Heap used includes garbage not yet collected, so one reading says little; the lowest of many
+    // readings (the troughs right after collections) follows the live heap. Early troughs (after
+    // warm-up) against late ones: what grows per datagram shows as tens of MB.
+    const heapEarly: number[] = [];
+    const heapLate: number[] = [];
     let rssWarm = 0;
     let sent = 0;
     // Batches, each acknowledged by the sender and then absorbed by the service, so that the
@@ -93,10 +97,10 @@ suite('discovery under fuzzing', () => {
         30_000,
         20,
       );
-      if (heapWarm === 0 && sent >= 10_000) {
-        heapWarm = await metric('nodejs_heap_size_used_bytes');
-        rssWarm = await metric('process_resident_memory_bytes');
-      }
+      const heap = await metric('nodejs_heap_size_used_bytes');
+      if (sent >= 10_000 && sent < 40_000) heapEarly.push(heap);
+      if (sent >= 70_000) heapLate.push(heap);
+      if (rssWarm === 0 && sent >= 10_000) rssWarm = await metric('process_resident_memory_bytes');
     }
     stdin.end();
     await sender.exited;
@@ -107,7 +111,7 @@ suite('discovery under fuzzing', () => {
     expect(await metric('desk_onvif_discovery_matches_sent_total')).toBe(2);
     expect((await fetch(`${l.discovery.baseUrl}/healthz`)).status).toBe(200);
     // Flat: what grows per datagram would show here as tens of MB.
-    const heapGrowth = (await metric('nodejs_heap_size_used_bytes')) - heapWarm;
+    const heapGrowth = Math.min(...heapLate) - Math.min(...heapEarly);
     const rssGrowth = (await metric('process_resident_memory_bytes')) - rssWarm;
     console.log(
       `fuzz: ${final.sent} sent in ${Date.now() - started} ms, heap growth ${(heapGrowth / 1e6).toFixed(1)} MB, rss growth ${(rssGrowth / 1e6).toFixed(1)} MB`,
