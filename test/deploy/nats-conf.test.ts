@@ -9,7 +9,7 @@ import {
   ServiceProcess,
   freePort,
   spawnTracked,
-  waitFor,
+  waitUntilReady,
   type Spawned,
 } from '@desk-onvif/test-support';
 
@@ -41,14 +41,12 @@ beforeAll(async () => {
       { ...process.env, NATS_TOKEN: token },
     );
     nats = server;
-    let exited = false;
-    void server.exited.then(() => (exited = true));
     try {
       // compose's healthcheck URL.
-      await waitFor(
+      await waitUntilReady(
+        server,
         'nats healthz',
         async () => {
-          if (exited) throw new Error(`nats-server exited:\n${server.output()}`);
           const res = await fetch(`http://127.0.0.1:${httpPort}/healthz?js-enabled-only=true`);
           return res.status === 200;
         },

@@ -11,6 +11,7 @@ import {
   REPO_ROOT,
   spawnTracked,
   waitFor,
+  waitUntilReady,
   type Spawned,
 } from '@desk-onvif/test-support';
 
@@ -175,14 +176,10 @@ function parseCameras(output: string): PrintedCamera[] {
 async function startDev(env: NodeJS.ProcessEnv): Promise<{ proc: Spawned; cameras: PrintedCamera[] }> {
   const proc = spawnTracked(process.execPath, [DEV_SCRIPT], env, REPO_ROOT);
   dev = proc;
-  let exited = false;
-  void proc.exited.then(() => (exited = true));
-  await waitFor(
+  await waitUntilReady(
+    proc,
     'make dev to print its cameras',
-    () => {
-      if (exited) throw new Error(`make dev exited:\n${proc.output()}`);
-      return proc.output().includes('Ctrl-C stops everything.');
-    },
+    () => proc.output().includes('Ctrl-C stops everything.'),
     150_000,
     200,
   );

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cameraIdOf, identityKey, mediaPathsOf } from '@desk-onvif/contracts';
-import { freePort, spawnTracked, type Spawned, waitFor } from '@desk-onvif/test-support';
+import { freePort, spawnTracked, type Spawned, waitUntilReady } from '@desk-onvif/test-support';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const AGENT_ENTRY = resolve(HERE, '..', 'dist', 'main.js');
@@ -40,10 +40,7 @@ export class AgentProcess {
       ...env,
     });
     const agent = new AgentProcess(proc, metricsPort);
-    let exited = false;
-    void proc.exited.then(() => (exited = true));
-    await waitFor('agent /healthz', async () => {
-      if (exited) throw new Error(`agent exited:\n${proc.output()}`);
+    await waitUntilReady(proc, 'agent /healthz', async () => {
       return (await fetch(`${agent.baseUrl}/healthz`)).ok;
     });
     return agent;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { RtspRelay } from '@desk-onvif/rtsp-relay';
-import { freePort, waitFor } from './ports.js';
-import { spawnTracked, type Spawned } from './processes.js';
+import { freePort } from './ports.js';
+import { spawnTracked, waitUntilReady, type Spawned } from './processes.js';
 import { REPO_ROOT } from './service.js';
 
 /** MediaMTX's image for tests, pinned to the version mediamtx.yml is written for. */
@@ -147,10 +147,7 @@ async function startBinary(opts: MediaServerOptions): Promise<MediaServer> {
     }),
   );
   const proc: Spawned = spawnTracked(bin, [file]);
-  let exited = false;
-  void proc.exited.then(() => (exited = true));
-  await waitFor(`mediamtx on ${rtsp}`, async () => {
-    if (exited) throw new Error(`mediamtx exited: ${proc.output()}`);
+  await waitUntilReady(proc, `mediamtx on ${rtsp}`, async () => {
     return (await tcpAnswers(host, rtsp)) && (await tcpAnswers(host, api));
   });
   return {

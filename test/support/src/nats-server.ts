@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { freePort, waitFor } from './ports.js';
-import { spawnTracked, type Spawned } from './processes.js';
+import { freePort } from './ports.js';
+import { spawnTracked, waitUntilReady, type Spawned } from './processes.js';
 
 /**
  * A real nats-server with JetStream for one test suite: a free loopback port, a temporary store,
@@ -48,11 +48,8 @@ export class NatsServer {
       this.storeDir,
     ]);
     const proc = this.proc;
-    let exited = false;
-    void proc.exited.then(() => (exited = true));
     try {
-      await waitFor(`nats-server on ${this.port}`, async () => {
-        if (exited) throw new Error(`nats-server exited: ${proc.output()}`);
+      await waitUntilReady(proc, `nats-server on ${this.port}`, async () => {
         const nc = await connect({ servers: this.url, timeout: 1000, reconnect: false });
         try {
           const { jetstreamManager } = await import('@nats-io/jetstream');

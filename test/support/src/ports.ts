@@ -13,7 +13,13 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Polls `probe` until it resolves true, or fails after `timeoutMs` with the last error. */
+/** Thrown by a probe to stop waiting at once: what it waits for can no longer happen. */
+export class WaitAborted extends Error {}
+
+/**
+ * Polls `probe` until it resolves true, or fails after `timeoutMs` with the last error. A probe that
+ * throws WaitAborted fails the wait at once.
+ */
 export async function waitFor(
   what: string,
   probe: () => boolean | Promise<boolean>,
@@ -26,6 +32,7 @@ export async function waitFor(
     try {
       if (await probe()) return;
     } catch (err) {
+      if (err instanceof WaitAborted) throw err;
       last = err;
     }
     await new Promise((r) => setTimeout(r, everyMs));

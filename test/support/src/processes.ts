@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { WaitAborted, waitFor } from './ports.js';
 
 /** Every child a test started, killed when the test process exits, whatever happens. */
 const children = new Set<ChildProcess>();
@@ -62,4 +63,28 @@ export function spawnTracked(
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Waits until `probe` says the process is ready; fails at once, with everything it printed, if it
+ * exits first (a wrong flag or a port taken shows in seconds, not at the timeout).
+ */
+export async function waitUntilReady(
+  proc: Spawned,
+  what: string,
+  probe: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<void> {
+  let exited = false;
+  void proc.exited.then(() => (exited = true));
+  await waitFor(
+    what,
+    () => {
+      if (exited) throw new WaitAborted(`${what}: the process exited first:\n${proc.output()}`);
+      return probe();
+    },
+    timeoutMs,
+    everyMs,
+  );
 }

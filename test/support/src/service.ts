@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NetNamespace } from './netns.js';
-import { freePort, waitFor } from './ports.js';
-import { spawnTracked, type Spawned } from './processes.js';
+import { freePort } from './ports.js';
+import { spawnTracked, waitUntilReady, type Spawned } from './processes.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -68,12 +68,10 @@ export class ServiceProcess {
     const [command, args] = this.netns ? this.netns.wrap(...argv) : argv;
     const proc = spawnTracked(command, args, this.env);
     this.proc = proc;
-    let exited = false;
-    void proc.exited.then(() => (exited = true));
-    await waitFor(
+    await waitUntilReady(
+      proc,
       `${this.name} /healthz`,
       async () => {
-        if (exited) throw new Error(`${this.name} exited:\n${proc.output()}`);
         const res = await fetch(`${this.baseUrl}/healthz`);
         return res.status === 200;
       },

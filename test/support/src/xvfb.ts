@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { waitFor } from './ports.js';
-import { spawnTracked, type Spawned } from './processes.js';
+import { spawnTracked, waitUntilReady, type Spawned } from './processes.js';
 
 const run = promisify(execFile);
 
@@ -36,11 +35,8 @@ export class Xvfb {
         'tcp',
         '-noreset',
       ]);
-      let exited = false;
-      void proc.exited.then(() => (exited = true));
       try {
-        await waitFor(`Xvfb :${n}`, async () => {
-          if (exited) throw new Error(`Xvfb :${n} exited: ${proc.output()}`);
+        await waitUntilReady(proc, `Xvfb :${n}`, async () => {
           await run('xdpyinfo', ['-display', `:${n}`], { timeout: 5000 });
           return true;
         });
