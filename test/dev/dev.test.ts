@@ -247,8 +247,12 @@ async function probe(port: number, wanted: number): Promise<string[]> {
         }
         return xaddrs.size >= wanted;
       },
-      30_000,
-    );
+      // Readiness, not speed: a camera is announced after its agent's first heartbeat reaches the
+      // registry, which on a loaded 2-core machine has taken longer than 30 s.
+      90_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}; heard ${JSON.stringify([...xaddrs])}`, { cause: err });
+    });
     return [...xaddrs];
   } finally {
     socket.close();
