@@ -16,6 +16,9 @@ const lab = await DiscoveryLab.start('the discovery fuzz test', {
     DISCOVERY_REPLY_MAX_DELAY_MS: '0',
     // Room for a whole batch, so that pacing by batches loses nothing.
     DISCOVERY_RECV_BUFFER_BYTES: '4194304',
+    // A small old space: what a datagram leaves behind (over ~1 KB each) ends the process here,
+    // and full collections come often enough for the heap troughs below to mean something.
+    NODE_OPTIONS: '--max-old-space-size=128',
   },
 });
 const suite = lab ? describe : describe.skip;
@@ -116,7 +119,8 @@ suite('discovery under fuzzing', () => {
     console.log(
       `fuzz: ${final.sent} sent in ${Date.now() - started} ms, heap growth ${(heapGrowth / 1e6).toFixed(1)} MB, rss growth ${(rssGrowth / 1e6).toFixed(1)} MB`,
     );
-    expect(heapGrowth).toBeLessThan(24e6);
+    // 60,000 datagrams lie between the two windows: 32 MB is about half a KB each.
+    expect(heapGrowth).toBeLessThan(32e6);
     expect(rssGrowth).toBeLessThan(64e6);
     expect(await metric('desk_onvif_discovery_pending_replies')).toBe(0);
     expect(await metric('desk_onvif_discovery_tracked_sources')).toBeLessThanOrEqual(4);
