@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { AgentProcess, sharedCamera, tempStateDir } from '../services/capture-agent/test/agent.process.js';
-import { NatsServer, RtspReceiver, ServiceProcess, waitFor, Xvfb } from '@desk-onvif/test-support';
+import { NatsServer, RtspReceiver, waitFor, Xvfb, startRegistry } from '@desk-onvif/test-support';
 import { median, round, writeResult } from './stats.js';
 
 /**
@@ -32,11 +32,7 @@ describe('bench: capture agent', () => {
     const camera = sharedCamera();
     const state = tempStateDir();
     const nats = await NatsServer.start();
-    const registry = await ServiceProcess.start(
-      'port-registry',
-      { REGISTRY_NATS_URL: nats.url, REGISTRY_PORT_RANGE: '20000-20999' },
-      'REGISTRY_HTTP_PORT',
-    );
+    const registry = await startRegistry(nats.url, { REGISTRY_PORT_RANGE: '20000-20999' });
     const xvfb = await Xvfb.start({ width: 1920, height: 1080 });
     const colours = ['#c82878', '#2878c8', '#78c828'];
     let tick = 0;

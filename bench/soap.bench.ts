@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { connect } from '@nats-io/transport-node';
 import { Onvif, Registry, call, type CameraRecord } from '@desk-onvif/contracts';
-import { NatsServer, ServiceProcess, waitFor } from '@desk-onvif/test-support';
+import { NatsServer, ServiceProcess, waitFor, startRegistry } from '@desk-onvif/test-support';
 import { median, writeResult } from './stats.js';
 
 const CAMERAS = 1000;
@@ -109,11 +109,10 @@ async function listenersOpen(svc: ServiceProcess): Promise<number> {
 
 it('GetStreamUri with a fresh UsernameToken per request; 1,000 cameras', async () => {
   const nats = await NatsServer.start();
-  const registry = await ServiceProcess.start(
-    'port-registry',
-    { REGISTRY_NATS_URL: nats.url, REGISTRY_PORT_RANGE: '21000-22999', REGISTRY_LOG_LEVEL: 'warn' },
-    'REGISTRY_HTTP_PORT',
-  );
+  const registry = await startRegistry(nats.url, {
+    REGISTRY_PORT_RANGE: '21000-22999',
+    REGISTRY_LOG_LEVEL: 'warn',
+  });
   const nc = await connect({ servers: nats.url });
   const onvifEnv = {
     ONVIF_NATS_URL: nats.url,

@@ -17,6 +17,7 @@ import {
   type CommandWrapper,
   type MediaServer,
   type NetNamespace,
+  startRegistry,
 } from '@desk-onvif/test-support';
 import { AgentProcess, tempStateDir } from '../../services/capture-agent/test/agent.process.js';
 
@@ -97,17 +98,11 @@ export class DeskSystem {
       });
       stoppers.push(() => media.stop());
       const [registry, onvif, discovery] = await Promise.all([
-        ServiceProcess.start(
-          'port-registry',
-          {
-            REGISTRY_NATS_URL: nats.url,
-            REGISTRY_HTTP_HOST: '127.0.0.1',
-            // Below the ephemeral ports, where fewer other processes bind.
-            REGISTRY_PORT_RANGE: '21000-21999',
-            REGISTRY_LOG_LEVEL: 'info',
-          },
-          'REGISTRY_HTTP_PORT',
-        ),
+        startRegistry(nats.url, {
+          // Below the ephemeral ports, where fewer other processes bind.
+          REGISTRY_PORT_RANGE: '21000-21999',
+          REGISTRY_LOG_LEVEL: 'info',
+        }),
         ServiceProcess.start(
           'onvif',
           {

@@ -13,6 +13,7 @@ import {
   spawnTracked,
   waitFor,
   Xvfb,
+  startRegistry,
 } from '@desk-onvif/test-support';
 import { AgentProcess, alive, runCli, sharedCamera, tempStateDir } from './agent.process.js';
 
@@ -39,15 +40,10 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
-    registry = await ServiceProcess.start(
-      'port-registry',
-      {
-        REGISTRY_NATS_URL: nats.url,
-        REGISTRY_PORT_RANGE: '20000-20999',
-        REGISTRY_HEARTBEAT_TIMEOUT_MS: '5000',
-      },
-      'REGISTRY_HTTP_PORT',
-    );
+    registry = await startRegistry(nats.url, {
+      REGISTRY_PORT_RANGE: '20000-20999',
+      REGISTRY_HEARTBEAT_TIMEOUT_MS: '5000',
+    });
     xvfb = await Xvfb.start({ width: 640, height: 480 });
     await xvfb.fill(COLOUR);
     [main, sub] = await Promise.all([

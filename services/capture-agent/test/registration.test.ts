@@ -10,7 +10,14 @@ import {
   Onvif,
   Registry,
 } from '@desk-onvif/contracts';
-import { freePort, NatsServer, RtspReceiver, ServiceProcess, waitFor } from '@desk-onvif/test-support';
+import {
+  freePort,
+  NatsServer,
+  RtspReceiver,
+  ServiceProcess,
+  waitFor,
+  startRegistry,
+} from '@desk-onvif/test-support';
 import { AgentProcess, alive, FAKE_FFMPEG, runCli, sharedCamera, tempStateDir } from './agent.process.js';
 
 /**
@@ -30,15 +37,10 @@ describe('capture agent: registration and resilience', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
-    registry = await ServiceProcess.start(
-      'port-registry',
-      {
-        REGISTRY_NATS_URL: nats.url,
-        REGISTRY_PORT_RANGE: '20000-20999',
-        REGISTRY_HEARTBEAT_TIMEOUT_MS: '5000',
-      },
-      'REGISTRY_HTTP_PORT',
-    );
+    registry = await startRegistry(nats.url, {
+      REGISTRY_PORT_RANGE: '20000-20999',
+      REGISTRY_HEARTBEAT_TIMEOUT_MS: '5000',
+    });
     [main, sub] = await Promise.all([
       RtspReceiver.start(camera.paths.main),
       RtspReceiver.start(camera.paths.sub),

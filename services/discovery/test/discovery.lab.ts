@@ -12,6 +12,7 @@ import {
   spawnTracked,
   waitFor,
   type Spawned,
+  startRegistry,
 } from '@desk-onvif/test-support';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 
@@ -46,16 +47,10 @@ export class DiscoveryLab {
     try {
       const nats = await NatsServer.start({ host: ns.hostAddress });
       started.push({ stop: () => nats.dispose() });
-      const registry = await ServiceProcess.start(
-        'port-registry',
-        {
-          REGISTRY_NATS_URL: nats.url,
-          REGISTRY_HTTP_HOST: '127.0.0.1',
-          REGISTRY_PORT_RANGE: opts.portRange ?? '20000-20999',
-          REGISTRY_HEARTBEAT_TIMEOUT_MS: String(opts.heartbeatTimeoutMs ?? 3_600_000),
-        },
-        'REGISTRY_HTTP_PORT',
-      );
+      const registry = await startRegistry(nats.url, {
+        REGISTRY_PORT_RANGE: opts.portRange ?? '20000-20999',
+        REGISTRY_HEARTBEAT_TIMEOUT_MS: String(opts.heartbeatTimeoutMs ?? 3_600_000),
+      });
       started.push(registry);
       const discovery = await ServiceProcess.start(
         'discovery',

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry, call, type CameraRecord, Onvif } from '@desk-onvif/contracts';
 import { Ns, PasswordType, passwordDigest } from '@desk-onvif/onvif-soap';
-import { NatsServer, ServiceProcess, captureXml, waitFor } from '@desk-onvif/test-support';
+import { NatsServer, ServiceProcess, captureXml, waitFor, startRegistry } from '@desk-onvif/test-support';
 
 /**
  * A real nats-server, the real port-registry and the real onvif service as processes, and a NATS
@@ -19,11 +19,10 @@ export class OnvifRig {
 
   static async start(env: Record<string, string> = {}): Promise<OnvifRig> {
     const nats = await NatsServer.start();
-    const registry = await ServiceProcess.start(
-      'port-registry',
-      { REGISTRY_NATS_URL: nats.url, REGISTRY_PORT_RANGE: '20000-29999', REGISTRY_LOG_LEVEL: 'warn' },
-      'REGISTRY_HTTP_PORT',
-    );
+    const registry = await startRegistry(nats.url, {
+      REGISTRY_PORT_RANGE: '20000-29999',
+      REGISTRY_LOG_LEVEL: 'warn',
+    });
     const onvif = await ServiceProcess.start(
       'onvif',
       {

@@ -94,6 +94,23 @@ export class ServiceProcess {
   }
 }
 
+/**
+ * The real port-registry on a nats-server, its HTTP on loopback, ready when /healthz answers.
+ * `env` adds or overrides REGISTRY_ variables (a port range of the test's own, a log level…).
+ */
+export function startRegistry(natsUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  return ServiceProcess.start(
+    'port-registry',
+    {
+      REGISTRY_NATS_URL: natsUrl,
+      REGISTRY_HTTP_HOST: '127.0.0.1',
+      REGISTRY_PORT_RANGE: '20000-20999',
+      ...env,
+    },
+    'REGISTRY_HTTP_PORT',
+  );
+}
+
 /** Runs a service's entry with the given env to completion: for config-error tests. */
 export async function runToExit(
   name: string,
