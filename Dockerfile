@@ -11,10 +11,8 @@ WORKDIR /app
 COPY . .
 # --ignore-scripts: no install script is needed to compile, and ffmpeg-static's would download a
 # binary the server image has no use for (the capture agent runs on the PCs, not here).
-# `npm install`, not `npm ci`: the lock file is written where the registry mirror serves only the
-# linux-x64 optional packages, and `npm ci` refuses a lock without the other platforms' entries.
-# `npm install` still installs the locked versions.
-RUN npm install --ignore-scripts --no-audit --no-fund
+# `npm ci`: exactly the locked tree (the lock lists every platform's optional packages).
+RUN npm ci --ignore-scripts --no-audit --no-fund
 # Only the shipped projects: the root tsconfig also references test tools that are not here.
 RUN npx tsc -b $(ls -d libs/*/ services/*/)
 # What the runtime stage needs: every workspace manifest (npm checks them against the lock),
@@ -33,7 +31,7 @@ WORKDIR /app
 COPY --from=build /out/ ./
 # Production dependencies of the services only (the libs come along as their workspace deps).
 RUN set -eu; ws=""; for d in services/*/; do ws="$ws --workspace=${d%/}"; done; \
-    npm install --omit=dev --ignore-scripts --no-audit --no-fund $ws && npm cache clean --force
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund $ws && npm cache clean --force
 USER node
 ENTRYPOINT ["/app/service-entrypoint.sh"]
 CMD ["--help"]

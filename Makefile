@@ -18,13 +18,11 @@ system-deps:
 	@scripts/ensure-system-deps.sh
 
 # ffmpeg-static's own install downloads a binary; FFMPEG_BIN points it at the system ffmpeg instead.
-# `npm install` rather than `npm ci`: the registry mirror here serves only this platform's optional
-# packages (e.g. @swc/core-linux-x64-gnu, not darwin), so the lock file cannot list the others and
-# `npm ci` refuses it. `npm install` keeps the locked versions all the same.
+# `npm ci`: exactly the locked tree (the lock lists every platform's optional packages), reproducible.
 node-deps: node_modules/.package-lock.json
 
 node_modules/.package-lock.json: package-lock.json package.json $(wildcard libs/*/package.json services/*/package.json test/*/package.json)
-	npm install --no-audit --no-fund
+	npm ci --no-audit --no-fund
 	@touch $@
 
 build:
