@@ -136,7 +136,7 @@ describe('the image', () => {
 
   it('is built in stages from the lock file and tsc -b', () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
-    expect(dockerfile).toMatch(/^RUN npm install --ignore-scripts/m);
+    expect(dockerfile).toMatch(/^RUN npm ci --ignore-scripts/m);
     expect(dockerfile).toMatch(/tsc -b/);
     expect(dockerfile).toMatch(/^USER node$/m);
   });
