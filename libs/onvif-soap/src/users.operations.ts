@@ -1,10 +1,4 @@
-import {
-  USER_LEVELS,
-  type NewUser,
-  type Operation,
-  type OperationContext,
-  type UserLevel,
-} from './operation.types.js';
+import { USER_LEVELS, type NewUser, type Operation, type UserLevel } from './operation.types.js';
 import { Faults } from './soap.fault.js';
 import { checkUserChange } from './user.changes.js';
 import { child, children, esc, type XmlNode } from './xml.js';
