@@ -21,7 +21,9 @@ export type AuthFailure =
   | 'replayed-nonce'
   | 'missing-credentials'
   | 'stale-nonce'
-  | 'level';
+  | 'level'
+  /** Set by the service, not here: the address or user is locked out after repeated wrong passwords. */
+  | 'throttled';
 
 export type AuthOutcome = { ok: true; username: string } | { ok: false; reason: AuthFailure };
 
