@@ -11,3 +11,4 @@ export * from './rtsp-receiver.js';
 export * from './onvif-xml.js';
 export * from './stream-watcher.js';
 export * from './audio.js';
+export * from './site-pki.js';
