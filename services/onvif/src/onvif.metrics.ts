@@ -87,6 +87,15 @@ export class OnvifMetrics {
       },
     });
     new Counter({
+      name: 'desk_onvif_user_change_retries_total',
+      help: 'User changes written again because another change of the same camera won the compare-and-set',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(users.casRetries);
+      },
+    });
+    new Counter({
       name: 'desk_onvif_replay_cache_refusals_total',
       help: 'Requests refused because the replay cache was full of live nonces (raise ONVIF_NONCE_CACHE_SIZE)',
       registers,
