@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { SecureContext } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import type { KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -10,11 +10,12 @@ import type { OnvifMetrics } from './onvif.metrics.js';
 import type { ProfileBook } from './profile.book.js';
 import type { UserStore } from './user.store.js';
 import { KvResync } from './kv.resync.js';
+import { createCameraServer, type CameraServer } from './camera.server.js';
 
 interface Listener {
   camera: CameraRecord;
   port: number;
-  server: Server;
+  server: CameraServer;
   open: boolean;
   grace: NodeJS.Timeout | undefined;
 }
@@ -36,6 +37,7 @@ export class CameraListeners {
     private readonly users: UserStore,
     private readonly profiles: ProfileBook,
     private readonly metrics: OnvifMetrics,
+    private readonly tls: SecureContext | undefined,
   ) {}
 
   get size(): number {
@@ -86,14 +88,12 @@ export class CameraListeners {
     const listener: Listener = {
       camera,
       port: camera.onvifPort,
-      server: createServer({ keepAliveTimeout: 30_000, requestTimeout: 30_000 }, (req, res) =>
-        this.http.handle(listener.camera, req, res),
-      ),
+      server: createCameraServer((req, res) => this.http.handle(listener.camera, req, res), this.tls),
       open: false,
       grace: undefined,
     };
     this.byCamera.set(camera.id, listener);
-    listener.server.on('error', (err: NodeJS.ErrnoException) => {
+    listener.server.server.on('error', (err: NodeJS.ErrnoException) => {
       // After listen() succeeded an error (e.g. EMFILE on accept) is logged; an unhandled one would end the process.
       if (listener.open) {
         this.logger.error({
@@ -109,7 +109,7 @@ export class CameraListeners {
       clearTimeout(listener.grace);
       void this.reportUnusable(camera, `${err.code ?? 'error'}: ${err.message}`);
     });
-    listener.server.listen(camera.onvifPort, this.config.LISTEN_HOST, () => {
+    listener.server.server.listen(camera.onvifPort, this.config.LISTEN_HOST, () => {
       listener.open = true;
       this.metrics.listenersOpen.inc();
       this.logger.log({ msg: 'listening', cameraId: camera.id, port: camera.onvifPort });
@@ -171,7 +171,7 @@ export class CameraListeners {
     clearTimeout(listener.grace);
     if (why === 'removed') this.profiles.forget(cameraId);
     if (listener.open) this.metrics.listenersOpen.dec();
-    listener.server.close();
+    listener.server.server.close();
     listener.server.closeAllConnections();
     this.logger.log({ msg: 'closed', cameraId, port: listener.port, why });
   }

@@ -21,7 +21,7 @@ import type { Registry } from 'prom-client';
 import { AuthGuard } from './auth.guard.js';
 import { CameraEffects } from './camera.effects.js';
 import { CameraListeners } from './camera.listeners.js';
-import { ONVIF_CONFIG, throttlePolicyOf, type OnvifConfig } from './config.js';
+import { cameraTlsOf, ONVIF_CONFIG, throttlePolicyOf, type OnvifConfig } from './config.js';
 import { CamerasBucket, CredentialsService } from './credentials.service.js';
 import { MediaAuthController } from './media-auth.controller.js';
 import { OnvifController } from './onvif.controller.js';
@@ -76,6 +76,7 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
 @Module({})
 export class OnvifModule {
   static forRoot(config: OnvifConfig): DynamicModule {
+    const tls = cameraTlsOf(config);
     return {
       module: OnvifModule,
       controllers: [OnvifController, MediaAuthController, ObservabilityController],
@@ -121,6 +122,7 @@ export class OnvifModule {
             new SoapEndpoint({
               windowMs: config.CREATED_WINDOW_MS,
               allowPasswordText: config.ALLOW_PASSWORD_TEXT,
+              requireTls: config.REQUIRE_TLS,
               nonces,
               digest,
               limits: { ...DEFAULT_PARSE_LIMITS, maxDepth: config.MAX_XML_DEPTH },
@@ -189,7 +191,7 @@ export class OnvifModule {
             users: UserStore,
             profiles: ProfileBook,
             metrics: OnvifMetrics,
-          ) => new CameraListeners(config, http, nc, users, profiles, metrics),
+          ) => new CameraListeners(config, http, nc, users, profiles, metrics, tls),
         },
         {
           provide: Watchers,
