@@ -10,6 +10,7 @@ import {
   type CameraRecord,
 } from '@desk-onvif/contracts';
 import { NATS_CONNECTION } from '@desk-onvif/service-kit';
+import { CONSOLE_CONFIG, type ConsoleConfig } from './config.js';
 import { ConsoleNotFoundError } from './errors.js';
 import { FleetService } from './fleet.service.js';
 import { parseBody } from './auth.controller.js';
@@ -22,6 +23,8 @@ export interface Effect {
 }
 
 const TIMEOUT_MS = 5000;
+/** How long the onvif service gets to open the new port (it watches the record). */
+const PORT_MOVE_MS = 15_000;
 
 /**
  * Camera changes as the ONVIF path makes them: encoder settings go to the agent first (it answers
@@ -32,6 +35,7 @@ const TIMEOUT_MS = 5000;
 export class CameraAdmin {
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
     private readonly fleet: FleetService,
   ) {}
 
@@ -71,13 +75,14 @@ export class CameraAdmin {
 
   /** The onvif service moves the listener: applied once the new port accepts connections here. */
   private async portEffect(port: number): Promise<Effect> {
-    const deadline = Date.now() + TIMEOUT_MS;
+    const host = onvifCheckHost(this.config);
+    const deadline = Date.now() + PORT_MOVE_MS;
     while (Date.now() < deadline) {
-      if (await accepts('127.0.0.1', port))
-        return { what: 'onvifPort', status: 'applied', detail: `listening on ${port}` };
+      if (await accepts(host, port))
+        return { what: 'onvifPort', status: 'applied', detail: `listening on ${host}:${port}` };
       await new Promise((r) => setTimeout(r, 200));
     }
-    return { what: 'onvifPort', status: 'pending', detail: `nothing listens on ${port} yet` };
+    return { what: 'onvifPort', status: 'pending', detail: `nothing listens on ${host}:${port} yet` };
   }
 }
 
@@ -92,4 +97,8 @@ export function accepts(host: string, port: number, timeoutMs = 1000): Promise<b
     s.once('connect', () => done(true));
     s.once('error', () => done(false));
   });
+}
+
+export function onvifCheckHost(config: Pick<ConsoleConfig, 'ONVIF_CHECK_HOST' | 'CAMERA_HOST'>): string {
+  return config.ONVIF_CHECK_HOST ?? config.CAMERA_HOST ?? '127.0.0.1';
 }

@@ -13,6 +13,8 @@ export const consoleConfigShape = {
   /** The host NVRs use, written into ONVIF addresses and RTSP URLs; unset: the console's Host header. */
   CAMERA_HOST: z.string().min(1).optional(),
   RTSP_PORT: env.int(1, 65535).default(8554),
+  /** Where the console checks that a camera's ONVIF port answers; unset: CAMERA_HOST, else 127.0.0.1. */
+  ONVIF_CHECK_HOST: z.string().min(1).optional(),
   /** MediaMTX's WebRTC server (WHEP), e.g. http://127.0.0.1:8889; unset: live view by snapshots. */
   WHEP_URL: env.url(['http', 'https']).optional(),
   /** Idle sessions end after this; every session ends after SESSION_MAX_S. */

@@ -58,7 +58,8 @@ export class FleetService implements OnModuleInit, OnApplicationShutdown {
           if (err) return;
           try {
             const ev = decodeEvent(Registry.event, msg.data);
-            if (ev.type === 'camera.port-moved')
+            // A move an administrator made is no error; one forced by a failed bind is.
+            if (ev.type === 'camera.port-moved' && ev.reason !== 'admin')
               this.state.error(
                 ev.id,
                 new Date().toISOString(),
@@ -130,9 +131,13 @@ export class FleetService implements OnModuleInit, OnApplicationShutdown {
       }
     }
     if (!kv) return;
-    const pending = (await kv.status()).values;
+    // The bucket keeps a few revisions per key: count the keys, which the watch delivers once each.
+    let pending = 0;
+    for await (const _ of await kv.keys()) pending++;
     let seen = 0;
     if (pending === 0) this.markReady();
+    // Whatever happens to the count meanwhile (a camera removed), the fleet shows after 3 s.
+    setTimeout(() => this.markReady(), 3000).unref();
     await watchBucket(
       kv,
       {
