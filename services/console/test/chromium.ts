@@ -50,7 +50,7 @@ export async function launchChromium(): Promise<{ browser: Browser; close: () =>
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) as `${string}.png`, fullPage: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
 /** Signs in through the page's form, as a person would. */
@@ -68,26 +68,52 @@ export async function signInThroughPage(
   await page.waitForSelector('[data-fleet-ready=true]');
 }
 
+/**
+ * Browser-side code runs as source text: the tests' type-check has no DOM library, so page
+ * functions are strings evaluated in the page.
+ */
+function inPage<T>(page: Page, body: string, arg: unknown): Promise<T> {
+  return page.evaluate(`((arg) => { ${body} })(${JSON.stringify(arg)})`) as Promise<T>;
+}
+
+/** The text of the first element matching `selector`, or undefined when there is none. */
+export function textOf(page: Page, selector: string): Promise<string | undefined> {
+  return inPage(
+    page,
+    'const e = document.querySelector(arg); return e ? e.textContent : undefined;',
+    selector,
+  );
+}
+
+/** The computed style property of the first element matching `selector`. */
+export function styleOf(page: Page, selector: string, property: string): Promise<string | undefined> {
+  return inPage(
+    page,
+    'const e = document.querySelector(arg.s); return e ? getComputedStyle(e).getPropertyValue(arg.p) : undefined;',
+    { s: selector, p: property },
+  );
+}
+
+export function countOf(page: Page, selector: string): Promise<number> {
+  return inPage(page, 'return document.querySelectorAll(arg).length;', selector);
+}
+
 /** The mean colour of the middle of a loaded <img> in the page, read back from a canvas. */
 export function imageColour(page: Page, selector: string): Promise<[number, number, number] | undefined> {
-  return page.$eval(selector, (el) => {
-    const img = el as HTMLImageElement;
-    if (!img.complete || img.naturalWidth === 0) return undefined;
+  return inPage(
+    page,
+    `const img = document.querySelector(arg);
+    if (!img || !img.complete || img.naturalWidth === 0) return undefined;
     const c = document.createElement('canvas');
     c.width = img.naturalWidth;
     c.height = img.naturalHeight;
-    const ctx = c.getContext('2d')!;
+    const ctx = c.getContext('2d');
     ctx.drawImage(img, 0, 0);
-    const w = Math.max(1, Math.floor(c.width / 2));
-    const h = Math.max(1, Math.floor(c.height / 2));
-    const d = ctx.getImageData(Math.floor(c.width / 4), Math.floor(c.height / 4), w, h).data;
+    const d = ctx.getImageData(Math.floor(c.width / 4), Math.floor(c.height / 4), Math.max(1, Math.floor(c.width / 2)), Math.max(1, Math.floor(c.height / 2))).data;
     const sum = [0, 0, 0];
-    for (let i = 0; i < d.length; i += 4) {
-      sum[0]! += d[i]!;
-      sum[1]! += d[i + 1]!;
-      sum[2]! += d[i + 2]!;
-    }
+    for (let i = 0; i < d.length; i += 4) { sum[0] += d[i]; sum[1] += d[i + 1]; sum[2] += d[i + 2]; }
     const n = d.length / 4;
-    return [sum[0]! / n, sum[1]! / n, sum[2]! / n] as [number, number, number];
-  });
+    return [sum[0] / n, sum[1] / n, sum[2] / n];`,
+    selector,
+  );
 }

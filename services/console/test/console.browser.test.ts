@@ -12,7 +12,16 @@ import {
 } from '@desk-onvif/test-support';
 import { AgentProcess, tempStateDir } from '../../capture-agent/test/agent.process.js';
 import { DeskSystem } from '../../../test/e2e/desk.system.js';
-import { chromiumAvailable, imageColour, launchChromium, screenshot, signInThroughPage } from './chromium.js';
+import {
+  chromiumAvailable,
+  countOf,
+  imageColour,
+  launchChromium,
+  screenshot,
+  signInThroughPage,
+  styleOf,
+  textOf,
+} from './chromium.js';
 import { ConsoleProcess } from './console.process.js';
 
 /**
@@ -111,14 +120,13 @@ suite('the console in Chromium', () => {
   async function submit(form: string, fields: Record<string, string>, effect: string): Promise<void> {
     for (const [name, value] of Object.entries(fields)) {
       const input = `[data-form="${form}"] [name="${name}"]`;
-      await page.$eval(input, (el) => ((el as HTMLInputElement).value = ''));
-      await page.type(input, value);
+      await page.locator(input).fill(value);
     }
     await page.click(`[data-form="${form}"] button`);
     try {
       await page.waitForSelector(`[data-effect="${effect}"][data-status="applied"]`, { timeout: 20_000 });
     } catch (err) {
-      const said = await page.$eval('[data-effects]', (e) => e.textContent ?? '');
+      const said = await textOf(page, '[data-effects]');
       const onvifSaid = sys.onvif
         .output()
         .split('\n')
@@ -135,15 +143,13 @@ suite('the console in Chromium', () => {
   test('the fleet shows every camera; each thumbnail has the colour of its desktop', async () => {
     await page.waitForSelector(`${row(sys.cameraId)}[data-state="online"]`, { timeout: 30_000 });
     await page.waitForSelector(`${row(second.id)}[data-state="online"]`, { timeout: 30_000 });
-    expect(await page.$$eval('[data-camera-id]', (rows) => rows.length)).toBe(2);
+    expect(await countOf(page, '[data-camera-id]')).toBe(2);
     await expectThumbnail(sys.cameraId, parseColour(RED));
     await expectThumbnail(second.id, parseColour(BLUE));
-    const address = await page.$eval(`${row(second.id)} [data-onvif-address]`, (e) => e.textContent ?? '');
+    const address = await textOf(page, `${row(second.id)} [data-onvif-address]`);
     const camera = await sys.camera();
     expect(address).toContain(`http://${sys.host}:`);
-    expect(await page.$eval(`${row(sys.cameraId)} [data-onvif-address]`, (e) => e.textContent)).toContain(
-      sys.xaddr(camera),
-    );
+    expect(await textOf(page, `${row(sys.cameraId)} [data-onvif-address]`)).toContain(sys.xaddr(camera));
     await screenshot(page, 'fleet');
   });
 
@@ -179,11 +185,8 @@ suite('the console in Chromium', () => {
     await submit('port', { onvifPort: String(port) }, 'onvifPort');
     const moved = await sys.camera();
     expect(moved.onvifPort).toBe(port);
-    await page.waitForFunction(
-      (p) =>
-        document.querySelector('[data-onvif-address]')?.textContent?.includes(`:${p}/onvif/device_service`),
-      { timeout: 10_000 },
-      port,
+    await waitFor('the page to show the new address', async () =>
+      ((await textOf(page, '[data-onvif-address]')) ?? '').includes(`:${port}/onvif/device_service`),
     );
     const profiles = await sys.connect(sys.xaddr(moved));
     expect(profiles.length).toBe(2);
@@ -212,9 +215,7 @@ suite('the console in Chromium', () => {
     await second.agent.stop();
     await page.goto(`${konsole.url}/#/`);
     await page.waitForSelector(`${row(second.id)}[data-state="offline"]`, { timeout: 40_000 });
-    expect(await page.$eval(`${row(second.id)}`, (e) => getComputedStyle(e).backgroundColor)).not.toBe(
-      'rgba(0, 0, 0, 0)',
-    );
+    expect(await styleOf(page, row(second.id), 'background-color')).not.toBe('rgba(0, 0, 0, 0)');
     await screenshot(page, 'fleet-offline');
   });
 });

@@ -1,27 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, REPO_ROOT, spawnTracked, waitUntilReady, type Spawned } from '@desk-onvif/test-support';
+import {
+  freePort,
+  REPO_ROOT,
+  spawnTracked,
+  testSitePki,
+  waitUntilReady,
+  type Spawned,
+} from '@desk-onvif/test-support';
 
 const ENTRY = join(REPO_ROOT, 'services', 'console', 'dist', 'main.js');
-
-/** A server certificate for 127.0.0.1 and localhost, made with openssl, as the site PKI would. */
-function makeCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'console.crt');
-  const key = join(dir, 'console.key');
-  execFileSync(
-    'openssl',
-    [
-      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
-      ...['-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=desk-onvif console test'],
-      ...['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
 
 export interface HttpsReply {
   status: number;
@@ -31,9 +20,9 @@ export interface HttpsReply {
 }
 
 /**
- * The real console (services/console/dist/main.js) over HTTPS on a free loopback port, with a
- * certificate of its own; ready when /healthz answers. `admin(name)` runs its create-admin command
- * and returns the password it printed once.
+ * The real console (services/console/dist/main.js) over HTTPS on a free loopback port, with the
+ * site PKI's server certificate (requests verify it against the site CA); ready when /healthz
+ * answers. `createAdmin(name)` runs its create-admin command and returns the password it printed once.
  */
 export class ConsoleProcess {
   private proc: Spawned | undefined;
@@ -45,23 +34,23 @@ export class ConsoleProcess {
   ) {}
 
   static async start(natsUrl: string, env: Record<string, string> = {}): Promise<ConsoleProcess> {
-    const dir = mkdtempSync(join(tmpdir(), 'desk-onvif-console-'));
-    const { cert, key } = makeCertificate(dir);
+    // The site CA and server certificate, as make dev and make up generate them.
+    const pki = await testSitePki();
     const port = await freePort();
     const c = new ConsoleProcess(
       port,
-      readFileSync(cert),
+      readFileSync(pki.caCert),
       {
         PATH: process.env.PATH ?? '',
         CONSOLE_NATS_URL: natsUrl,
         CONSOLE_HOST: '127.0.0.1',
         CONSOLE_PORT: String(port),
-        CONSOLE_TLS_CERT: cert,
-        CONSOLE_TLS_KEY: key,
+        CONSOLE_TLS_CERT: pki.serverCert,
+        CONSOLE_TLS_KEY: pki.serverKey,
         CONSOLE_LOG_LEVEL: 'warn',
         ...env,
       },
-      dir,
+      pki.dir,
     );
     const proc = spawnTracked(process.execPath, [ENTRY], c.env);
     c.proc = proc;
