@@ -1,6 +1,12 @@
 import { buildFault, buildResponse, CONTENT_TYPE } from './envelope.build.js';
-import { parseEnvelope, type ParseLimits, type SoapVersion } from './envelope.parse.js';
-import type { DigestAuthority } from './http-digest.js';
+import {
+  EnvelopeReader,
+  parseEnvelope,
+  type ParseLimits,
+  type SoapRequest,
+  type SoapVersion,
+} from './envelope.parse.js';
+import { parseDigestHeader, type DigestAuthority } from './http-digest.js';
 import { Ns } from './namespaces.js';
 import {
   mayCall,
@@ -33,7 +39,11 @@ export interface SoapHttpRequest {
   uri: string;
   contentType: string | undefined;
   authorization: string | undefined;
-  body: string;
+  /**
+   * The body as text, or as an EnvelopeReader (from `reader()`) has already read it while it
+   * arrived: the envelope, or the fault that refused it part way.
+   */
+  body: string | { envelope: SoapRequest } | { refused: SoapFault };
 }
 
 export interface SoapCallContext {
@@ -57,6 +67,8 @@ export interface SoapExchange {
   operation: string;
   outcome: Outcome;
   authFailure?: AuthFailure;
+  /** The username a refused request claimed (for throttling password guesses per user), if any. */
+  claimedUser?: string;
   caller?: OnvifUserInfo;
   effect?: Effect;
 }
@@ -81,21 +93,34 @@ const UNDERSTOOD = new Set([
 export class SoapEndpoint {
   constructor(private readonly policy: EndpointPolicy) {}
 
+  /**
+   * A reader for a body about to arrive, so that it is parsed (and refused) as it comes; undefined
+   * when the content type is no SOAP one: `handle` then refuses it without reading the body.
+   */
+  reader(contentType: string | undefined): EnvelopeReader | undefined {
+    return isSoapMedia(mediaOf(contentType)) ? new EnvelopeReader(this.policy.limits) : undefined;
+  }
+
   handle(req: SoapHttpRequest, ctx: SoapCallContext): SoapExchange {
-    const media = (req.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const media = mediaOf(req.contentType);
     const declared: SoapVersion = media === 'text/xml' ? '1.1' : '1.2';
     const base = { service: 'unknown', operation: 'unknown' };
-    if (media !== 'application/soap+xml' && media !== 'text/xml' && media !== 'application/xml') {
+    if (!isSoapMedia(media)) {
       const fault = Faults.wellFormed(
         `Content-Type "${media || '(none)'}" is not SOAP: use application/soap+xml`,
       );
       return { ...this.fault(declared, fault, base, 'bad_request'), status: 415 };
     }
-    let parsed;
-    try {
-      parsed = parseEnvelope(req.body, this.policy.limits);
-    } catch (err) {
-      return this.fault(declared, asFault(err), base, 'bad_request');
+    let parsed: SoapRequest;
+    if (typeof req.body !== 'string') {
+      if ('refused' in req.body) return this.fault(declared, req.body.refused, base, 'bad_request');
+      parsed = req.body.envelope;
+    } else {
+      try {
+        parsed = parseEnvelope(req.body, this.policy.limits);
+      } catch (err) {
+        return this.fault(declared, asFault(err), base, 'bad_request');
+      }
     }
     const { version, header, operation: opNode } = parsed;
     // SOAP 1.2 Part 2 §7.1.4: application/soap+xml carries SOAP 1.2 only.
@@ -128,9 +153,17 @@ export class SoapEndpoint {
 
     const auth = this.authenticate(req, header, ctx, op);
     if (!auth.ok) {
+      if (auth.reason === 'replay-cache-full') {
+        // Not the client's fault, and no credential was refused: a Receiver fault to retry later.
+        const exchange = this.fault(version, Faults.replayCacheFull(), names, 'fault');
+        exchange.authFailure = auth.reason;
+        exchange.headers['Retry-After'] = '1';
+        return exchange;
+      }
       const fault = Faults.notAuthorized();
       const exchange = this.fault(version, fault, names, 'auth_failed');
       exchange.authFailure = auth.reason;
+      if (auth.username !== undefined) exchange.claimedUser = auth.username;
       // ONVIF Core 5.9.1: HTTP Digest asks again with 401 and a challenge; WS-Security answers 400.
       if (auth.challenge) {
         exchange.status = 401;
@@ -196,7 +229,8 @@ export class SoapEndpoint {
     ctx: SoapCallContext,
     op: Operation,
   ):
-    { ok: true; caller: OnvifUserInfo | undefined } | { ok: false; reason: AuthFailure; challenge: boolean } {
+    | { ok: true; caller: OnvifUserInfo | undefined }
+    | { ok: false; reason: AuthFailure; challenge: boolean; username?: string } {
     const preAuth = op.access === 'PRE_AUTH';
     const token = readUsernameToken(header);
     let username: string | undefined;
@@ -210,7 +244,7 @@ export class SoapEndpoint {
       if (!outcome.ok)
         return preAuth
           ? { ok: true, caller: undefined }
-          : { ok: false, reason: outcome.reason, challenge: false };
+          : { ok: false, reason: outcome.reason, challenge: false, username: token.username };
       username = outcome.username;
     } else if (req.authorization && /^\s*digest\s/i.test(req.authorization)) {
       const outcome = this.policy.digest.verify(
@@ -220,19 +254,37 @@ export class SoapEndpoint {
         (u) => ctx.users.passwordOf(u),
         ctx.now,
       );
-      if (!outcome.ok)
-        return preAuth
-          ? { ok: true, caller: undefined }
-          : { ok: false, reason: outcome.reason, challenge: true };
+      if (!outcome.ok) {
+        if (preAuth) return { ok: true, caller: undefined };
+        const claimed = parseDigestHeader(req.authorization)?.username;
+        return {
+          ok: false,
+          reason: outcome.reason,
+          challenge: true,
+          ...(claimed ? { username: claimed } : {}),
+        };
+      }
       username = outcome.username;
     } else if (!preAuth) {
       return { ok: false, reason: 'missing-credentials', challenge: true };
     }
     const caller = username === undefined ? undefined : ctx.users.list.find((u) => u.username === username);
-    if (username !== undefined && !caller) return { ok: false, reason: 'unknown-user', challenge: false };
-    if (caller && !mayCall(caller.level, op.access)) return { ok: false, reason: 'level', challenge: false };
+    if (username !== undefined && !caller)
+      return { ok: false, reason: 'unknown-user', challenge: false, username };
+    if (caller && !mayCall(caller.level, op.access))
+      return { ok: false, reason: 'level', challenge: false, username: caller.username };
     return { ok: true, caller };
   }
+}
+
+function mediaOf(contentType: string | undefined): string {
+  if (contentType === undefined) return '';
+  const semi = contentType.indexOf(';');
+  return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+function isSoapMedia(media: string): boolean {
+  return media === 'application/soap+xml' || media === 'text/xml' || media === 'application/xml';
 }
 
 function asFault(err: unknown): SoapFault {

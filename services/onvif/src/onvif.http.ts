@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import { Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { cameraSubjects, call, DeskOnvifError, type CameraRecord } from '@desk-onvif/contracts';
@@ -6,12 +7,16 @@ import {
   buildFault,
   CONTENT_TYPE,
   Faults,
+  parseDigestHeader,
   SoapFault,
   type DeviceIdentity,
   type DigestAuthority,
   type SoapEndpoint,
   type SoapExchange,
+  type SoapHttpRequest,
+  type SoapRequest,
 } from '@desk-onvif/onvif-soap';
+import { sleep, type AuthGuard } from './auth.guard.js';
 import type { CameraEffects } from './camera.effects.js';
 import type { OnvifConfig } from './config.js';
 import type { OnvifMetrics } from './onvif.metrics.js';
@@ -28,7 +33,13 @@ export interface OnvifHttpDeps {
   metrics: OnvifMetrics;
   nc: NatsConnection;
   device: DeviceIdentity;
+  guard: AuthGuard;
 }
+
+/** Refusals that are password guesses (a clock skew or a replayed nonce is not one). */
+const GUESSES = new Set(['bad-password', 'unknown-user']);
+
+type SoapBody = SoapHttpRequest['body'];
 
 /** Past this much, an oversized body is not even read to its end. */
 const DRAIN_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -69,27 +80,56 @@ export class OnvifHttp {
   }
 
   /**
-   * Reads the body up to MAX_BODY_BYTES. A larger one is not kept: the rest is read and dropped so
-   * that the client, still sending, gets its 413 rather than a reset; past DRAIN_LIMIT_BYTES the
-   * connection is cut.
+   * Reads the body up to MAX_BODY_BYTES, parsing it as it arrives (EnvelopeReader), so that a
+   * hostile body is refused at the chunk that breaks a limit: the fault goes out at once, the
+   * connection closes after it and the rest is not parsed. A body over MAX_BODY_BYTES is not kept:
+   * the rest is read and dropped so that the client, still sending, gets its 413 rather than a
+   * reset; past DRAIN_LIMIT_BYTES the connection is cut.
    */
-  private readBody(req: IncomingMessage, res: ServerResponse, done: (body: string) => void): void {
+  private readBody(req: IncomingMessage, res: ServerResponse, done: (body: SoapBody) => void): void {
     const max = this.d.config.MAX_BODY_BYTES;
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > DRAIN_LIMIT_BYTES) return this.tooLarge(res, true);
-    const chunks: Buffer[] = [];
+    // No SOAP content type: nothing to parse; SoapEndpoint answers 415 once the body is in. A body
+    // announced larger than the limit is not parsed either: it gets its 413.
+    const reader = declared > max ? undefined : this.d.endpoint.reader(req.headers['content-type']);
+    const decoder = new StringDecoder('utf8');
     let size = 0;
+    let refused = false;
+    const refuse = (err: unknown) => {
+      refused = true;
+      res.shouldKeepAlive = false;
+      done({ refused: err instanceof SoapFault ? err : Faults.internal() });
+    };
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= max) chunks.push(chunk);
-      else if (size > DRAIN_LIMIT_BYTES) {
+      if (refused) return;
+      if (size > DRAIN_LIMIT_BYTES) {
         req.removeAllListeners('data');
         this.tooLarge(res, true);
+      } else if (size <= max && reader) {
+        try {
+          reader.write(decoder.write(chunk));
+        } catch (err) {
+          refuse(err);
+        }
       }
     });
     req.on('end', () => {
-      if (size <= max) done(Buffer.concat(chunks, size).toString('utf8'));
-      else if (size <= DRAIN_LIMIT_BYTES) this.tooLarge(res, false);
+      if (refused) return;
+      if (size > max) {
+        if (size <= DRAIN_LIMIT_BYTES) this.tooLarge(res, false);
+        return;
+      }
+      if (!reader) return done('');
+      let envelope: SoapRequest;
+      try {
+        reader.write(decoder.end());
+        envelope = reader.end();
+      } catch (err) {
+        return refuse(err);
+      }
+      done({ envelope });
     });
     req.on('error', () => res.destroy());
   }
@@ -109,11 +149,12 @@ export class OnvifHttp {
     camera: CameraRecord,
     req: IncomingMessage,
     res: ServerResponse,
-    body: string,
+    body: SoapBody,
   ): Promise<void> {
     const started = process.hrtime.bigint();
     const now = new Date();
     let exchange: SoapExchange;
+    let delayMs = 0;
     try {
       exchange = this.d.endpoint.handle(
         {
@@ -132,6 +173,9 @@ export class OnvifHttp {
           now,
         },
       );
+      const throttled = this.throttle(camera, req, exchange);
+      exchange = throttled.exchange;
+      delayMs = throttled.delayMs;
       if (exchange.effect) {
         try {
           await this.d.effects.run(camera, exchange.effect);
@@ -176,16 +220,48 @@ export class OnvifHttp {
         reason: exchange.authFailure,
       });
     }
-    this.d.metrics.requests.inc({
-      onvif_service: exchange.service,
-      operation: exchange.operation,
-      outcome: exchange.outcome,
-    });
-    this.d.metrics.latency.observe(
-      { onvif_service: exchange.service, operation: exchange.operation },
+    this.d.metrics.soapAnswered(
+      exchange.service,
+      exchange.operation,
+      exchange.outcome,
       Number(process.hrtime.bigint() - started) / 1e9,
     );
-    res.writeHead(exchange.status, exchange.headers).end(exchange.body);
+    await sleep(delayMs);
+    // A Content-Length, not chunked encoding: one write of head and body.
+    res
+      .writeHead(exchange.status, { ...exchange.headers, 'Content-Length': Buffer.byteLength(exchange.body) })
+      .end(exchange.body);
+  }
+
+  /**
+   * Password guessing (auth.throttle.ts): a request whose credentials were looked at is refused
+   * while its address or user is locked out, whatever the password; a wrong one is answered late.
+   * PRE_AUTH operations and requests without credentials are not concerned.
+   */
+  private throttle(
+    camera: CameraRecord,
+    req: IncomingMessage,
+    exchange: SoapExchange,
+  ): { exchange: SoapExchange; delayMs: number } {
+    const username = exchange.caller?.username ?? exchange.claimedUser;
+    if (username === undefined) return { exchange, delayMs: 0 };
+    const source = req.socket.remoteAddress ?? '';
+    const check = this.d.guard.check('soap', source, camera.id, username);
+    if (check.locked) {
+      const retryS = Math.ceil(check.retryAfterMs / 1000);
+      const refused = this.d.endpoint.fault(
+        exchange.version,
+        Faults.notAuthorized(`too many wrong passwords: locked out, retry in ${retryS} s`),
+        exchange,
+        'auth_failed',
+      );
+      refused.headers['Retry-After'] = String(retryS);
+      return { exchange: { ...refused, authFailure: 'throttled' }, delayMs: 0 };
+    }
+    if (exchange.authFailure && GUESSES.has(exchange.authFailure))
+      return { exchange, delayMs: this.d.guard.failed('soap', source, camera.id, username) };
+    if (exchange.caller) this.d.guard.succeeded(source, camera.id, username);
+    return { exchange, delayMs: 0 };
   }
 
   /** Where clients reach this camera: the configured public host, else the host they used. */
@@ -204,6 +280,23 @@ export class OnvifHttp {
   private async snapshot(camera: CameraRecord, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const now = new Date();
     const users = this.d.users.usersOf(camera.id);
+    const source = req.socket.remoteAddress ?? '';
+    const claimed = req.headers.authorization
+      ? parseDigestHeader(req.headers.authorization)?.username
+      : undefined;
+    if (claimed !== undefined) {
+      const check = this.d.guard.check('snapshot', source, camera.id, claimed);
+      if (check.locked) {
+        this.d.metrics.snapshots.inc({ outcome: 'throttled' });
+        res
+          .writeHead(429, {
+            'Retry-After': String(Math.ceil(check.retryAfterMs / 1000)),
+            'Content-Type': 'text/plain',
+          })
+          .end('too many wrong passwords: locked out\n');
+        return;
+      }
+    }
     const auth = req.headers.authorization
       ? this.d.digest.verify(
           req.headers.authorization,
@@ -213,9 +306,17 @@ export class OnvifHttp {
           now,
         )
       : ({ ok: false, reason: 'missing-credentials' } as const);
+    if (!auth.ok && auth.reason === 'replay-cache-full') {
+      this.d.metrics.authFailures.inc({ reason: auth.reason });
+      this.d.metrics.snapshots.inc({ outcome: 'error' });
+      res.writeHead(503, { 'Retry-After': '1', 'Content-Type': 'text/plain' }).end('busy: try again\n');
+      return;
+    }
     if (!auth.ok) {
       this.d.metrics.authFailures.inc({ reason: auth.reason });
       this.d.metrics.snapshots.inc({ outcome: 'unauthorized' });
+      if (claimed !== undefined && GUESSES.has(auth.reason))
+        await sleep(this.d.guard.failed('snapshot', source, camera.id, claimed));
       res
         .writeHead(401, {
           'WWW-Authenticate': this.d.digest.challenge(now, auth.reason === 'stale-nonce'),
@@ -224,6 +325,7 @@ export class OnvifHttp {
         .end('authentication required\n');
       return;
     }
+    this.d.guard.succeeded(source, camera.id, auth.username);
     const stream = new URL(req.url ?? '/', 'http://x').searchParams.get('stream') === 'sub' ? 'sub' : 'main';
     try {
       const reply = await call(

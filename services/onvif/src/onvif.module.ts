@@ -18,9 +18,10 @@ import {
   type HealthCheck,
 } from '@desk-onvif/service-kit';
 import type { Registry } from 'prom-client';
+import { AuthGuard } from './auth.guard.js';
 import { CameraEffects } from './camera.effects.js';
 import { CameraListeners } from './camera.listeners.js';
-import { ONVIF_CONFIG, type OnvifConfig } from './config.js';
+import { ONVIF_CONFIG, throttlePolicyOf, type OnvifConfig } from './config.js';
 import { CamerasBucket, CredentialsService } from './credentials.service.js';
 import { MediaAuthController } from './media-auth.controller.js';
 import { OnvifController } from './onvif.controller.js';
@@ -100,6 +101,7 @@ export class OnvifModule {
         },
         {
           provide: NonceCache,
+          // A token's nonce lives until Created + window, and Created may be a window ahead.
           useFactory: () => new NonceCache(config.NONCE_CACHE_SIZE, 2 * config.CREATED_WINDOW_MS),
         },
         {
@@ -127,11 +129,16 @@ export class OnvifModule {
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('onvif') },
         {
           provide: OnvifMetrics,
-          inject: [METRICS_REGISTRY, NonceCache, UserStore],
-          useFactory: (registry: Registry, nonces: NonceCache, users: UserStore) =>
-            new OnvifMetrics(registry, nonces, users),
+          inject: [METRICS_REGISTRY, NonceCache, DigestAuthority, UserStore],
+          useFactory: (registry: Registry, nonces: NonceCache, digest: DigestAuthority, users: UserStore) =>
+            new OnvifMetrics(registry, nonces, digest, users),
         },
         { provide: ProfileBook, useFactory: () => new ProfileBook() },
+        {
+          provide: AuthGuard,
+          inject: [METRICS_REGISTRY],
+          useFactory: (registry: Registry) => new AuthGuard(throttlePolicyOf(config), registry),
+        },
         {
           provide: CameraEffects,
           inject: [NATS_CONNECTION, UserStore, ProfileBook],
@@ -148,6 +155,7 @@ export class OnvifModule {
             CameraEffects,
             OnvifMetrics,
             NATS_CONNECTION,
+            AuthGuard,
           ],
           useFactory: (
             endpoint: SoapEndpoint,
@@ -157,8 +165,10 @@ export class OnvifModule {
             effects: CameraEffects,
             metrics: OnvifMetrics,
             nc: NatsConnection,
+            guard: AuthGuard,
           ) =>
             new OnvifHttp({
+              guard,
               config,
               endpoint,
               digest,
