@@ -18,3 +18,4 @@ export * from './event.commands.js';
 export * from './events.operations.js';
 export * from './profile.claims.js';
 export * from './event.client-requests.js';
+export * from './user.changes.js';
