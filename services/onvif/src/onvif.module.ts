@@ -18,10 +18,11 @@ import {
   type HealthCheck,
 } from '@desk-onvif/service-kit';
 import type { Registry } from 'prom-client';
+import { AuthGuard } from './auth.guard.js';
 import { CameraEffects } from './camera.effects.js';
 import { CameraListeners } from './camera.listeners.js';
 import { EventSystem } from './event.system.js';
-import { ONVIF_CONFIG, type OnvifConfig } from './config.js';
+import { ONVIF_CONFIG, throttlePolicyOf, type OnvifConfig } from './config.js';
 import { CamerasBucket, CredentialsService } from './credentials.service.js';
 import { MediaAuthController } from './media-auth.controller.js';
 import { OnvifController } from './onvif.controller.js';
@@ -138,6 +139,11 @@ export class OnvifModule {
         },
         { provide: ProfileBook, useFactory: () => new ProfileBook() },
         {
+          provide: AuthGuard,
+          inject: [METRICS_REGISTRY],
+          useFactory: (registry: Registry) => new AuthGuard(throttlePolicyOf(config), registry),
+        },
+        {
           provide: CameraEffects,
           inject: [NATS_CONNECTION, UserStore, ProfileBook],
           useFactory: (nc: NatsConnection, users: UserStore, profiles: ProfileBook) =>
@@ -159,6 +165,7 @@ export class OnvifModule {
             OnvifMetrics,
             NATS_CONNECTION,
             EventSystem,
+            AuthGuard,
           ],
           useFactory: (
             endpoint: SoapEndpoint,
@@ -169,11 +176,13 @@ export class OnvifModule {
             metrics: OnvifMetrics,
             nc: NatsConnection,
             events: EventSystem,
+            guard: AuthGuard,
           ) =>
             new OnvifHttp({
               events: events.service,
               // Profile T needs HTTPS: not served yet (the trust-model issue brings it).
               features: { https: false, ...EventSystem.features(config) },
+              guard,
               config,
               endpoint,
               digest,
