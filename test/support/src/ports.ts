@@ -1,17 +1,5 @@
-import { createServer } from 'node:net';
-
-/** A port the OS says is free on loopback now. Callers still wait for their server to answer. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A TCP port free now (the harness's own helper, so tests and `make dev` pick ports alike). */
+export { freePort, freeUdpPort } from '@desk-onvif/system';
 
 /** Thrown by a probe to stop waiting at once: what it waits for can no longer happen. */
 export class WaitAborted extends Error {}

@@ -1,0 +1,146 @@
+import { accessSync, constants } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+
+/**
+ * Everything the system's processes are started from, in one object: `make dev` fills it from its
+ * `DEV_*` variables, the end-to-end test from its options. It flows one way: settings → the service
+ * table (service.table.ts) → each child's environment and command line. A port of 0 is picked free
+ * by `resolvePorts` before anything starts.
+ */
+export interface SystemSettings {
+  /** The repository: the services' `dist/main.js`, `mediamtx.yml`, the relay double. */
+  repoRoot: string;
+  /** JetStream store (`jetstream/`), agents' state (`agents/`), logs (`logs/`). */
+  stateDir: string;
+  /** Where NATS, the camera listeners and RTSP listen; the host in every URL handed out. */
+  host: string;
+  natsPort: number;
+  registryHttpPort: number;
+  onvifHttpPort: number;
+  discoveryHttpPort: number;
+  /** WS-Discovery's UDP port (3702: the one NVRs probe). */
+  discoveryPort: number;
+  /** `DISCOVERY_INTERFACES`: names or IPv4 addresses, comma-separated. */
+  discoveryInterfaces: string;
+  /** The ONVIF ports the registry hands out, `FIRST-LAST`. */
+  onvifPortRange: string;
+  rtspPort: number;
+  /** MediaMTX's RTP/RTCP (UDP); the relay double has none. */
+  rtpPort: number;
+  rtcpPort: number;
+  mediaApiPort: number;
+  /** MediaMTX's metrics; the relay double has none. */
+  mediaMetricsPort: number;
+  /** A MediaMTX binary; undefined: the RTSP relay test double (test/rtsp-relay) runs instead. */
+  mediamtxBin: string | undefined;
+  natsServerBin: string;
+  /** The agents' ffmpeg; undefined: ffmpeg-static's. */
+  ffmpegBin: string | undefined;
+  /** The onvif service's `ONVIF_USERS_KEY` (32 bytes, base64). */
+  onvifUsersKey: string;
+  /** One capture agent each, started last. */
+  agents: AgentSettings[];
+  /**
+   * A network namespace: the services marked `inNamespace` in the table (discovery) run inside it,
+   * where an NVR under test probes; the rest stay in the root namespace on `host`.
+   */
+  netns?: Namespace;
+  /** Services of the table not to start (e.g. discovery, where nobody probes). */
+  skip?: string[];
+  /** Extra environment per service name, applied last (log levels, a test's timings). */
+  env?: Record<string, Record<string, string>>;
+  /** Restart a child that exits unexpectedly (`make dev`); a test restarts what it kills itself. */
+  restartOnExit: boolean;
+}
+
+/** One capture agent: its name (log file, state directory), identity, source and credentials. */
+export interface AgentSettings {
+  name: string;
+  /** `--host-id`; absent: the machine's own identity. */
+  hostId?: string;
+  hostName?: string;
+  /** The X display to capture; absent: a test pattern. */
+  display?: string;
+  /** The camera's first ONVIF Administrator, handed over in the environment (never argv). */
+  onvifUser: string;
+  onvifPassword: string;
+  /** Its local /healthz, /status and /metrics on 127.0.0.1; 0: a free one. */
+  metricsPort: number;
+  /** More `AGENT_*` settings (encoder, sizes, timings), applied last. */
+  env?: Record<string, string>;
+}
+
+/** What the harness needs of a network namespace (test-support's NetNamespace is one). */
+export interface Namespace {
+  /** The namespace side of its veth pair: where services inside are reached. */
+  readonly address: string;
+  /** The command line that runs `command` inside it. */
+  wrap(command: string, args: string[]): [string, string[]];
+}
+
+type PortKey = {
+  [K in keyof SystemSettings]-?: SystemSettings[K] extends number ? K : never;
+}[keyof SystemSettings];
+
+/** Which ports are UDP; the others are TCP. */
+const UDP_PORTS = new Set<PortKey>(['discoveryPort', 'rtpPort', 'rtcpPort']);
+const TCP_PORTS: PortKey[] = [
+  'natsPort',
+  'registryHttpPort',
+  'onvifHttpPort',
+  'discoveryHttpPort',
+  'rtspPort',
+  'mediaApiPort',
+  'mediaMetricsPort',
+];
+
+/** The settings with every 0 port replaced by one free now (TCP on `host` or loopback, or UDP). */
+export async function resolvePorts(s: SystemSettings): Promise<SystemSettings> {
+  const out: SystemSettings = { ...s, agents: [] };
+  for (const key of [...TCP_PORTS, ...UDP_PORTS])
+    if (s[key] === 0) out[key] = UDP_PORTS.has(key) ? await freeUdpPort() : await freePort(s.host);
+  for (const agent of s.agents)
+    out.agents.push({ ...agent, metricsPort: agent.metricsPort || (await freePort()) });
+  return out;
+}
+
+/** A TCP port the OS says is free on `host` now. Callers still wait for their server to answer. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function freeUdpPort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, host, () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}
+
+/** The first executable `name` in the directories of `path` (a PATH value). */
+export function findOnPath(name: string, path: string | undefined): string | undefined {
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
