@@ -10,3 +10,4 @@ export * from './media.js';
 export * from './rtsp-receiver.js';
 export * from './onvif-xml.js';
 export * from './stream-watcher.js';
+export * from './site-pki.js';
