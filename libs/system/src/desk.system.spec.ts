@@ -74,7 +74,9 @@ describe('DeskSystem', () => {
     expect(sut.childSpec('nats-server').args).toEqual([
       ...['-a', '10.0.0.5', '-p', '4222', '-js', '-sd', '/state/jetstream'],
     ]);
-    expect(sut.childSpec('rtsp-relay').args).toContain('http://127.0.0.1:9102/mediamtx/auth');
+    expect(sut.childSpec('rtsp-relay').args.join(' ')).toContain(
+      '--rtp-port 8000 --rtcp-port 8001 --auth-url http://127.0.0.1:9102/mediamtx/auth',
+    );
   });
 
   it('gives agents their credentials in the environment, never on the command line', () => {
@@ -114,7 +116,8 @@ describe('DeskSystem', () => {
       }),
     );
     expect(sut.natsPort).toBeGreaterThan(0);
-    expect(sut.rtpPort).toBeGreaterThan(0);
+    expect(sut.rtpPort % 2).toBe(0);
+    expect(sut.rtcpPort).toBe(sut.rtpPort + 1);
     expect(sut.agents[0]?.metricsPort).toBeGreaterThan(0);
     expect(sut.rtspPort).toBe(8554);
   });

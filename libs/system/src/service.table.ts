@@ -95,6 +95,7 @@ export const SERVICES: ServiceDef[] = [
       args: [
         ...['--config', join(s.repoRoot, 'mediamtx.yml'), '--host', s.host],
         ...['--rtsp-port', String(s.rtspPort), '--api-port', String(s.mediaApiPort)],
+        ...['--rtp-port', String(s.rtpPort), '--rtcp-port', String(s.rtcpPort)],
         ...['--auth-url', authHookUrl(s)],
       ],
     }),

@@ -1,7 +1,6 @@
 import { accessSync, constants } from 'node:fs';
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { freePort, freeUdpPort, freeUdpPortPair } from './free.ports.js';
 
 /**
  * Everything the system's processes are started from, in one object: `make dev` fills it from its
@@ -27,7 +26,7 @@ export interface SystemSettings {
   /** The ONVIF ports the registry hands out, `FIRST-LAST`. */
   onvifPortRange: string;
   rtspPort: number;
-  /** MediaMTX's RTP/RTCP (UDP); the relay double has none. */
+  /** RTP/RTCP (UDP) for readers over UDP: an even port and the next one. */
   rtpPort: number;
   rtcpPort: number;
   mediaApiPort: number;
@@ -84,8 +83,6 @@ type PortKey = {
   [K in keyof SystemSettings]-?: SystemSettings[K] extends number ? K : never;
 }[keyof SystemSettings];
 
-/** Which ports are UDP; the others are TCP. */
-const UDP_PORTS = new Set<PortKey>(['discoveryPort', 'rtpPort', 'rtcpPort']);
 const TCP_PORTS: PortKey[] = [
   'natsPort',
   'registryHttpPort',
@@ -96,38 +93,22 @@ const TCP_PORTS: PortKey[] = [
   'mediaMetricsPort',
 ];
 
-/** The settings with every 0 port replaced by one free now (TCP on `host` or loopback, or UDP). */
+/**
+ * The settings with every 0 port replaced by one free now: TCP on `host`, WS-Discovery's UDP on
+ * loopback, and RTP/RTCP as an even port and the next (what MediaMTX and the relay require).
+ */
 export async function resolvePorts(s: SystemSettings): Promise<SystemSettings> {
   const out: SystemSettings = { ...s, agents: [] };
-  for (const key of [...TCP_PORTS, ...UDP_PORTS])
-    if (s[key] === 0) out[key] = UDP_PORTS.has(key) ? await freeUdpPort() : await freePort(s.host);
+  for (const key of TCP_PORTS) if (s[key] === 0) out[key] = await freePort(s.host);
+  if (s.discoveryPort === 0) out.discoveryPort = await freeUdpPort();
+  if (s.rtpPort === 0 || s.rtcpPort === 0) {
+    const pair = await freeUdpPortPair(s.host);
+    out.rtpPort = pair.rtpPort;
+    out.rtcpPort = pair.rtcpPort;
+  }
   for (const agent of s.agents)
     out.agents.push({ ...agent, metricsPort: agent.metricsPort || (await freePort()) });
   return out;
-}
-
-/** A TCP port the OS says is free on `host` now. Callers still wait for their server to answer. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export function freeUdpPort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(0, host, () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
 }
 
 /** The first executable `name` in the directories of `path` (a PATH value). */

@@ -1,5 +1,5 @@
-/** A TCP port free now (the harness's own helper, so tests and `make dev` pick ports alike). */
-export { freePort, freeUdpPort } from '@desk-onvif/system';
+/** Free ports, the harness's own helpers: tests and `make dev` pick ports alike. */
+export { freePort, freeUdpPort, freeUdpPortPair } from '@desk-onvif/system';
 
 /** Thrown by a probe to stop waiting at once: what it waits for can no longer happen. */
 export class WaitAborted extends Error {}
