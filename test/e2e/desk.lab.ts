@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry, call, cameraIdOf, identityKey, type CameraRecord } from '@desk-onvif/contracts';
-import { DeskSystem, findOnPath, resolvePorts, type SystemSettings } from '@desk-onvif/system';
+import { DeskSystem, findOnPath, type SystemSettings } from '@desk-onvif/system';
 import {
   REPO_ROOT,
   StreamWatcher,
@@ -79,7 +79,7 @@ export class DeskLab {
     try {
       await xvfb.fill(opts.colour);
       const hostId = randomUUID();
-      system = new DeskSystem(await resolvePorts(labSettings(opts, stateDir, hostId, xvfb.display)));
+      system = new DeskSystem(labSettings(opts, stateDir, hostId, xvfb.display));
       await system.start();
       const nc = await connect({ servers: system.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
       const lab = new DeskLab(opts, system, xvfb, hostId, nc);
@@ -202,7 +202,7 @@ export class DeskLab {
   }
 }
 
-/** The harness's settings for the lab: every port free, a throw-away store, fast agent timings. */
+/** The harness's settings for the lab: every port 0 (free, chosen at start), a throw-away store, fast agent timings. */
 function labSettings(
   opts: DeskLabOptions & { onvifUser: Credentials },
   stateDir: string,

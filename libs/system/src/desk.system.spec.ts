@@ -1,5 +1,6 @@
 import { DeskSystem } from './desk.system.js';
-import { resolvePorts, type SystemSettings } from './system.settings.js';
+import { createServer } from 'node:net';
+import { holdPorts, resolvePorts, type SystemSettings } from './system.settings.js';
 
 /** The harness's pure part: which services a settings object starts, in what order, with what. */
 function settings(over: Partial<SystemSettings> = {}): SystemSettings {
@@ -120,5 +121,20 @@ describe('DeskSystem', () => {
     expect(sut.rtcpPort).toBe(sut.rtpPort + 1);
     expect(sut.agents[0]?.metricsPort).toBeGreaterThan(0);
     expect(sut.rtspPort).toBe(8554);
+  });
+
+  it('holdPorts keeps each chosen port bound until its service is about to start', async () => {
+    const { settings: s, holds } = await holdPorts(settings({ natsPort: 0, host: '127.0.0.1' }));
+    const bindable = (port: number) =>
+      new Promise<boolean>((resolve) => {
+        const srv = createServer();
+        srv.once('error', () => resolve(false));
+        srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+      });
+    expect(await bindable(s.natsPort)).toBe(false);
+    await holds.release('port-registry');
+    expect(await bindable(s.natsPort)).toBe(false);
+    await holds.release('nats-server');
+    expect(await bindable(s.natsPort)).toBe(true);
   });
 });

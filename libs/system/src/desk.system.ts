@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { waitUntil } from './readiness.js';
 import { AGENT_ENTRY, SERVICES, agentEnv, agentService, type ServiceDef } from './service.table.js';
 import { SupervisedChild, type ChildSpec, type OutputSink } from './supervised.child.js';
-import type { SystemSettings } from './system.settings.js';
+import { holdPorts, type SystemSettings } from './system.settings.js';
 
 /** How long each piece may take to become ready. */
 const READY_TIMEOUT_MS = 30_000;
@@ -29,17 +29,22 @@ export interface MediaEndpoint {
  * The whole desk-onvif system as native processes, one process group each, started from one
  * settings object in the order of the service table (nats-server, port-registry, onvif, the media
  * server, discovery, the capture agents), each ready before the next starts. `make dev` runs it
- * until Ctrl-C; the end-to-end test kills and restarts its pieces. Ports must be resolved
- * (`resolvePorts`) first.
+ * until Ctrl-C; the end-to-end test kills and restarts its pieces. A port of 0 in the settings is
+ * chosen at `start` and held open until the service that binds it starts.
  */
 export class DeskSystem {
   private readonly running = new Map<string, { def: ServiceDef; child: SupervisedChild }>();
   private readonly exitHook = () => this.killNow();
 
   constructor(
-    readonly settings: SystemSettings,
+    private current: SystemSettings,
     private readonly out: SystemConsole = QUIET,
   ) {}
+
+  /** The settings, every port chosen once `start` has begun. */
+  get settings(): SystemSettings {
+    return this.current;
+  }
 
   /** The table this system runs: the enabled services, then one entry per agent. */
   get services(): ServiceDef[] {
@@ -72,11 +77,18 @@ export class DeskSystem {
     // Whatever happens to this process, no child outlives it.
     process.on('exit', this.exitHook);
     const sink: OutputSink = { logDir, ...this.out };
-    for (const def of this.services) {
-      const child = new SupervisedChild(this.specOf(def), sink);
-      this.running.set(def.name, { def, child });
-      child.start();
-      await this.waitReady(def.name, signal);
+    const { settings, holds } = await holdPorts(this.current);
+    this.current = settings;
+    try {
+      for (const def of this.services) {
+        await holds.release(def.name);
+        const child = new SupervisedChild(this.specOf(def), sink);
+        this.running.set(def.name, { def, child });
+        child.start();
+        await this.waitReady(def.name, signal);
+      }
+    } finally {
+      await holds.release();
     }
   }
 

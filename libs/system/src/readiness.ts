@@ -22,7 +22,13 @@ export async function waitUntil(
       throw new Error(
         `${child.spec.name} exited (${child.lastExit}) before ${what}; its last lines:\n${lastLines(child)}`,
       );
-    if (await probe()) return;
+    if (await probe()) {
+      // Still ours a moment later: another process's server on a port this child failed to bind
+      // would answer too, until the child's exit shows.
+      await new Promise((r) => setTimeout(r, 150));
+      if (child.exits === exits) return;
+      continue;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(

@@ -1,12 +1,12 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { freePort, freeUdpPort, freeUdpPortPair } from './free.ports.js';
+import { holdTcpPort, holdUdpPort, holdUdpPortPair, type HeldPort } from './free.ports.js';
 
 /**
  * Everything the system's processes are started from, in one object: `make dev` fills it from its
  * `DEV_*` variables, the end-to-end test from its options. It flows one way: settings → the service
  * table (service.table.ts) → each child's environment and command line. A port of 0 is picked free
- * by `resolvePorts` before anything starts.
+ * when the system starts, and held open until its service binds it (`holdPorts`).
  */
 export interface SystemSettings {
   /** The repository: the services' `dist/main.js`, `mediamtx.yml`, the relay double. */
@@ -83,6 +83,19 @@ type PortKey = {
   [K in keyof SystemSettings]-?: SystemSettings[K] extends number ? K : never;
 }[keyof SystemSettings];
 
+/** Who binds each port: it is held open until one of them starts. */
+const PORT_OWNERS: Record<PortKey, string[]> = {
+  natsPort: ['nats-server'],
+  registryHttpPort: ['port-registry'],
+  onvifHttpPort: ['onvif'],
+  discoveryHttpPort: ['discovery'],
+  discoveryPort: ['discovery'],
+  rtspPort: ['mediamtx', 'rtsp-relay'],
+  rtpPort: ['mediamtx', 'rtsp-relay'],
+  rtcpPort: ['mediamtx', 'rtsp-relay'],
+  mediaApiPort: ['mediamtx', 'rtsp-relay'],
+  mediaMetricsPort: ['mediamtx', 'rtsp-relay'],
+};
 const TCP_PORTS: PortKey[] = [
   'natsPort',
   'registryHttpPort',
@@ -93,22 +106,57 @@ const TCP_PORTS: PortKey[] = [
   'mediaMetricsPort',
 ];
 
-/**
- * The settings with every 0 port replaced by one free now: TCP on `host`, WS-Discovery's UDP on
- * loopback, and RTP/RTCP as an even port and the next (what MediaMTX and the relay require).
- */
-export async function resolvePorts(s: SystemSettings): Promise<SystemSettings> {
-  const out: SystemSettings = { ...s, agents: [] };
-  for (const key of TCP_PORTS) if (s[key] === 0) out[key] = await freePort(s.host);
-  if (s.discoveryPort === 0) out.discoveryPort = await freeUdpPort();
-  if (s.rtpPort === 0 || s.rtcpPort === 0) {
-    const pair = await freeUdpPortPair(s.host);
-    out.rtpPort = pair.rtpPort;
-    out.rtcpPort = pair.rtcpPort;
+/** Ports chosen for the settings and held open until their service starts. */
+export class PortHolds {
+  private readonly held: Array<{ owners: string[]; port: HeldPort }> = [];
+
+  add(owners: string[], port: HeldPort): number {
+    this.held.push({ owners, port });
+    return port.port;
   }
-  for (const agent of s.agents)
-    out.agents.push({ ...agent, metricsPort: agent.metricsPort || (await freePort()) });
-  return out;
+
+  /** Just before `service` starts: its ports become free for it to bind. */
+  async release(service?: string): Promise<void> {
+    const now = this.held.filter((h) => service === undefined || h.owners.includes(service));
+    for (const h of now) this.held.splice(this.held.indexOf(h), 1);
+    await Promise.all(now.map((h) => h.port.release()));
+  }
+}
+
+/**
+ * The settings with every 0 port replaced by one free now, held open (`holds`) until the service
+ * that binds it starts: TCP on `host`, WS-Discovery's UDP on loopback, and RTP/RTCP as an even port
+ * and the next (what MediaMTX and the relay require).
+ */
+export async function holdPorts(s: SystemSettings): Promise<{ settings: SystemSettings; holds: PortHolds }> {
+  const holds = new PortHolds();
+  const out: SystemSettings = { ...s, agents: [] };
+  try {
+    for (const key of TCP_PORTS)
+      if (s[key] === 0) out[key] = holds.add(PORT_OWNERS[key], await holdTcpPort(s.host));
+    if (s.discoveryPort === 0) out.discoveryPort = holds.add(PORT_OWNERS.discoveryPort, await holdUdpPort());
+    if (s.rtpPort === 0 || s.rtcpPort === 0) {
+      const [rtp, rtcp] = await holdUdpPortPair(s.host);
+      out.rtpPort = holds.add(PORT_OWNERS.rtpPort, rtp);
+      out.rtcpPort = holds.add(PORT_OWNERS.rtcpPort, rtcp);
+    }
+    for (const agent of s.agents)
+      out.agents.push({
+        ...agent,
+        metricsPort: agent.metricsPort || holds.add([`agent-${agent.name}`], await holdTcpPort()),
+      });
+  } catch (err) {
+    await holds.release();
+    throw err;
+  }
+  return { settings: out, holds };
+}
+
+/** The settings with every 0 port replaced by one free now (not held: the caller binds soon). */
+export async function resolvePorts(s: SystemSettings): Promise<SystemSettings> {
+  const { settings, holds } = await holdPorts(s);
+  await holds.release();
+  return settings;
 }
 
 /** The first executable `name` in the directories of `path` (a PATH value). */
