@@ -191,9 +191,10 @@ export class DeskSystem {
     };
   }
 
-  /** What every service printed lately, and which are not running: for a failed test's message. */
-  output(): string {
+  /** What every service (or only `name`) printed lately, and which are not running: for a failed test's message. */
+  output(name?: string): string {
     return [...this.running.values()]
+      .filter(({ def }) => name === undefined || def.name === name)
       .map(
         ({ def, child }) =>
           `--- ${def.name}${child.running ? '' : ' (NOT RUNNING)'}\n${child.output().slice(-6000)}`,
