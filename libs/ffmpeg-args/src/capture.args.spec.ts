@@ -195,6 +195,30 @@ describe('the filter graph, per where frames are x encoder', () => {
   });
 });
 
+describe('picture adjustments (ONVIF imaging)', () => {
+  const picture = { brightness: 75, contrast: 50, saturation: 50, sharpness: 100 };
+
+  it('run once before the split, so main, sub and the snapshots agree', () => {
+    const args = buildCaptureArgs({ ...job('linux', sources.desktop), picture });
+    expect(graphOf(args).split(';')[0]).toBe('[0:v]eq=brightness=0.25,unsharp=5:5:1.5,split=3[m][s][j]');
+  });
+
+  it('neutral values add no filter', () => {
+    const args = buildCaptureArgs({
+      ...job('linux', sources.desktop),
+      picture: { ...picture, brightness: 50, sharpness: 50 },
+    });
+    expect(graphOf(args).split(';')[0]).toBe('[0:v]split=3[m][s][j]');
+  });
+
+  it('ddagrab with NVENC: frames come down from the GPU once for the filters', () => {
+    const args = buildCaptureArgs({ ...job('ddagrab', sources.desktop, 'h264_nvenc'), picture });
+    expect(graphOf(args).split(';')[0]).toBe(
+      '[0:v]hwdownload,format=bgra,eq=brightness=0.25,unsharp=5:5:1.5,split=3[m][s][j]',
+    );
+  });
+});
+
 describe('outputs and pipes, whatever the platform, source and encoder', () => {
   const all = (['linux', 'gdigrab', 'ddagrab'] as const).flatMap((t) =>
     Object.values(sources).flatMap((s) => ENCODERS.map((e) => job(t, s, e))),
@@ -263,5 +287,55 @@ describe('helpers', () => {
     const shown = redactArgs(buildCaptureArgs(base)).join(' ');
     expect(shown).not.toContain('s3cr');
     expect(shown).toContain('rtsp://pub-cam:***@10.0.0.5:8554/desk/cam/main');
+  });
+});
+
+describe('the sub snapshot and the grey copy for the activity detector', () => {
+  const withExtras: CaptureJob = {
+    ...base,
+    snapshot: { ...base.snapshot, subFd: 5 },
+    activity: { fd: 6, width: 64, height: 36, fps: 10 },
+  };
+
+  it('x11grab: a five-way split, a JPEG at the sub size on fd 5, grey 64x36 at 10 fps on fd 6', () => {
+    const args = buildCaptureArgs(withExtras);
+    const graph = args[args.indexOf('-filter_complex') + 1]?.split(';');
+    expect(graph?.[0]).toBe('[0:v]split=5[m][s][j][k][a]');
+    expect(graph?.slice(-2)).toEqual([
+      '[k]fps=1/2,scale=640:360:flags=area,format=yuvj420p[vk]',
+      '[a]fps=10,scale=64:36:flags=area,format=gray[va]',
+    ]);
+    expect(args.slice(args.indexOf('[vk]') - 1)).toEqual([
+      ...['-map', '[vk]', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:5'],
+      ...['-map', '[va]', '-c:v', 'rawvideo', '-f', 'rawvideo', 'pipe:6'],
+    ]);
+  });
+
+  it('ddagrab with NVENC: scaled on the GPU, only the small frames come back', () => {
+    const args = buildCaptureArgs({
+      ...withExtras,
+      ...job('ddagrab', sources.desktop, 'h264_nvenc'),
+      snapshot: withExtras.snapshot,
+      activity: withExtras.activity,
+    });
+    expect(args[args.indexOf('-filter_complex') + 1]?.split(';').slice(-1)).toEqual([
+      '[a]fps=10,scale_cuda=64:36:format=yuv420p,hwdownload,format=yuv420p,format=gray[va]',
+    ]);
+  });
+
+  it.each([
+    [
+      'a descriptor used twice',
+      { ...withExtras, activity: { fd: 5, width: 64, height: 36, fps: 10 } },
+      /distinct/,
+    ],
+    [
+      'a grey copy that is not small',
+      { ...withExtras, activity: { fd: 6, width: 1920, height: 1080, fps: 10 } },
+      /at most 320x240/,
+    ],
+    ['no frame rate', { ...withExtras, activity: { fd: 6, width: 64, height: 36, fps: 0 } }, /activity.fps/],
+  ])('refused: %s', (_name, j, message) => {
+    expect(() => buildCaptureArgs(j)).toThrow(message);
   });
 });
