@@ -20,17 +20,27 @@ export async function devTls(
  * `create-admin admin --if-no-admin` prints a generated password once; later runs say one exists.
  */
 export async function webConsoleBanner(s: SystemSettings, caCert: string): Promise<string> {
-  const { stdout } = await run(
-    process.execPath,
-    [join(s.repoRoot, CONSOLE_ENTRY), 'create-admin', 'admin', '--if-no-admin'],
-    {
+  const address = `  console         https://${s.host}:${s.consolePort}/  (certificate of the site CA ${caCert})`;
+  const command = [join(s.repoRoot, CONSOLE_ENTRY), 'create-admin', 'admin', '--if-no-admin'];
+  let stdout: string;
+  try {
+    // Argon2id (64 MiB) and a Node start: seconds on a loaded machine.
+    ({ stdout } = await run(process.execPath, command, {
       env: { PATH: process.env.PATH ?? '', ...consoleEnv(s) },
-      timeout: 30_000,
-    },
-  );
+      timeout: 120_000,
+    }));
+  } catch (err) {
+    const e = err as { stderr?: string; signal?: string; message: string };
+    return [
+      address,
+      `                  WARNING: the first administrator could not be created (${e.signal ?? ''} ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' ')})`,
+      `                  create it by hand: node ${CONSOLE_ENTRY} create-admin admin (with the CONSOLE_* settings)`,
+      '',
+    ].join('\n');
+  }
   const first = /password\s+(\S+)/.exec(stdout);
   return [
-    `  console         https://${s.host}:${s.consolePort}/  (certificate of the site CA ${caCert})`,
+    address,
     first
       ? `                  first administrator: admin / ${first[1]}  (shown this once; only its hash is kept)`
       : '                  sign in with your console account (a new password: node services/console/dist/main.js reset-password admin)',

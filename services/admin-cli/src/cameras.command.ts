@@ -129,7 +129,9 @@ export async function camerasCommand(
         patch.onvifPort = port;
       } else {
         if (flags.main || flags.sub) {
+          // Imaging and anything else the record carries stay as they are.
           let settings = {
+            ...c.settings,
             main: flags.main ? parseStream(flags.main, c.settings.main) : c.settings.main,
             sub: flags.sub ? parseStream(flags.sub, c.settings.sub) : c.settings.sub,
           };

@@ -177,7 +177,9 @@ export function CameraPage({ id, store, session }: { id: string; store: FleetSto
           <form
             data-form="encoding"
             onSubmit={(e) =>
-              submit(e, (f) => ({ settings: { main: streamOf(f, 'main'), sub: streamOf(f, 'sub') } }))
+              submit(e, (f) => ({
+                settings: { ...camera.settings, main: streamOf(f, 'main'), sub: streamOf(f, 'sub') },
+              }))
             }
           >
             {(['main', 'sub'] as const).map((which) => (
