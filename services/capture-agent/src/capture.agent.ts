@@ -26,6 +26,7 @@ import { errorMessage, type Logger, withContext } from './logger.js';
 import { NatsSession } from './nats.session.js';
 import type { AgentState, StateStore } from './state.store.js';
 import { ActivityDetector } from './activity.detector.js';
+import { SessionMonitor, sessionMonitorCommand } from './session.monitor.js';
 import {
   ACTIVITY_FD,
   ACTIVITY_FRAME,
@@ -72,6 +73,7 @@ export class CaptureAgent {
   private latestSub: { jpeg: Buffer; at: Date } | undefined;
   private readonly activity: ActivityDetector;
   private activityTimer: NodeJS.Timeout | undefined;
+  private sessionMonitor: SessionMonitor | undefined;
   private rates = { fps: 0, bitrateKbps: 0 };
   private restarts = 0;
   private readonly startedAt = Date.now();
@@ -169,6 +171,7 @@ export class CaptureAgent {
     }
     this.session.start();
     this.heartbeat = setInterval(() => this.sendHeartbeat(), this.d.config.heartbeatMs);
+    this.startSessionMonitor();
     // The hold also ends when frames stop coming.
     this.activityTimer = setInterval(() => {
       if (this.activity.tick(Date.now())) this.activityEvent(false);
@@ -178,6 +181,7 @@ export class CaptureAgent {
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
     clearInterval(this.activityTimer);
+    this.sessionMonitor?.stop();
     await this.supervisor.stop();
     this.sendHeartbeat();
     this.responder.close();
@@ -292,6 +296,22 @@ export class CaptureAgent {
     if (streaming === this.wasStreaming) return;
     this.wasStreaming = streaming;
     this.publishEvent({ type: streaming ? 'capture.started' : 'capture.stopped', detail: state });
+  }
+
+  /** `camera.<id>.event` session.locked / session.unlocked, from the platform's monitor. */
+  private startSessionMonitor(): void {
+    if (!this.d.config.sessionMonitor) return;
+    const cmd = sessionMonitorCommand(process.platform, process.env);
+    if ('unavailable' in cmd) {
+      this.log.info('no session lock events', { why: cmd.unavailable });
+      return;
+    }
+    this.sessionMonitor = new SessionMonitor(
+      cmd,
+      (state) => this.publishEvent({ type: state === 'locked' ? 'session.locked' : 'session.unlocked' }),
+      this.log.child({ part: 'session' }),
+    );
+    this.sessionMonitor.start();
   }
 
   /** `camera.<id>.event` desktop.activity: the detector's transitions (ONVIF motion). */

@@ -97,6 +97,8 @@ export const configFields = {
   activityThreshold: int(1, 255).default(16),
   /** Motion stays on this long after the last change, so typing does not flap. */
   activityHoldMs: int(200, 600_000).default(5000),
+  /** Report the session's lock and unlock (Windows session notifications, Linux logind). */
+  sessionMonitor: bool().default(true),
   registerRetryMs: int(100, 600_000).default(5000),
   /** How often to ask the onvif service again for the camera's first ONVIF credentials. */
   onvifRetryMs: int(100, 3_600_000).default(30_000),
