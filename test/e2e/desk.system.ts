@@ -47,6 +47,8 @@ export interface DeskSystemOptions {
   colour: string;
   /** The camera's first ONVIF Administrator, given to the agent (`--onvif-user/--onvif-password`). */
   onvifUser?: Credentials;
+  /** More of the agent's environment: e.g. a PulseAudio server (PULSE_SERVER) and AGENT_AUDIO_… */
+  agentEnv?: Record<string, string>;
 }
 
 /**
@@ -171,6 +173,9 @@ export class DeskSystem {
         AGENT_BACKOFF_INITIAL_MS: '200',
         AGENT_BACKOFF_MAX_MS: '1000',
         AGENT_LOG_LEVEL: 'info',
+        // No sound server unless the test brings one: the agent's audio stays off.
+        AGENT_AUDIO: 'off',
+        ...opts.agentEnv,
       });
       // Before the state directory goes (stoppers run in reverse).
       stoppers.push(() => agent.stop());

@@ -45,6 +45,19 @@ export interface RtspTarget {
   password: string;
 }
 
+/** The camera's audio: a loopback device (and optionally a microphone), one codec, which streams. */
+export interface AudioJob {
+  /** Linux: a PulseAudio/PipeWire source (`@DEFAULT_MONITOR@`); Windows: a DirectShow audio device name. */
+  device: string;
+  /** Mixed in with the device when set: a microphone by the same kind of name. */
+  microphone?: string;
+  codec: 'aac' | 'pcmu';
+  bitrateKbps: number;
+  sampleRate: number;
+  main: boolean;
+  sub: boolean;
+}
+
 export interface CaptureJob {
   platform: CapturePlatform;
   /** Windows only; defaults to ddagrab. */
@@ -61,6 +74,8 @@ export interface CaptureJob {
   snapshot: { everySeconds: number; fd: number; quality: number };
   /** ffmpeg's `-progress` key=value blocks go to this descriptor, once per `periodSeconds`. */
   progress: { fd: number; periodSeconds: number };
+  /** Audio in the RTSP sessions; none when absent (`-an`). */
+  audio?: AudioJob;
 }
 
 /** A job that cannot be turned into a command line; the message says which field and why. */

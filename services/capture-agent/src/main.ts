@@ -8,7 +8,8 @@ import { configFields, envName, flagName } from './config.fields.js';
 import { firewallRules } from './firewall.command.js';
 import { NOT_WINDOWS_MESSAGE, schtasksCreateArgs, schtasksDeleteArgs } from './install.command.js';
 import { errorMessage, jsonLogger } from './logger.js';
-import { audioDevices, ffmpegPath, windowsMonitors, x11Monitors } from './platform.probe.js';
+import { ffmpegPath, windowsMonitors, x11Monitors } from './platform.probe.js';
+import { chooseAudioDevice, listAudioDevices } from './audio.device.js';
 import { runAgent } from './run.command.js';
 import { StateStore } from './state.store.js';
 import { fetchLive, formatStatus, statusView } from './status.command.js';
@@ -88,7 +89,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'devices': {
       const monitors = platform === 'win32' ? await windowsMonitors() : await x11Monitors(config.display);
-      const audio = await audioDevices(ffmpegPath(config.ffmpegPath), platform);
+      const audio = await listAudioDevices(ffmpegPath(config.ffmpegPath), platform);
+      const chosen = chooseAudioDevice(platform, config.audioDevice, audio);
       const text = [
         'monitors (source monitor:N):',
         ...monitors.map(
@@ -96,10 +98,23 @@ async function main(argv: string[]): Promise<number> {
             `  ${m.index}: ${m.name} ${m.bounds.width}x${m.bounds.height}+${m.bounds.x}+${m.bounds.y}${m.primary ? ' (primary)' : ''}`,
         ),
         `audio capture devices${platform === 'win32' ? ' (dshow)' : ' (PulseAudio)'}:`,
-        ...(audio.length ? audio.map((a) => `  ${a}`) : ['  none found']),
+        ...(audio.length
+          ? audio.map((a) => `  ${a.name}${a.loopback ? '  (loopback: what the PC plays)' : ''}`)
+          : ['  none found']),
+        chosen.device
+          ? `the camera's sound: ${chosen.device}${config.audio === 'off' ? ' (but audio is off)' : ''}`
+          : `the camera has no sound: ${chosen.why}`,
         '',
       ].join('\n');
-      print({ monitors, audio }, text);
+      print(
+        {
+          monitors,
+          audio,
+          audioDevice: chosen.device ?? null,
+          audioProblem: chosen.device ? null : chosen.why,
+        },
+        text,
+      );
       return 0;
     }
     case 'install':

@@ -1,6 +1,7 @@
 import type { CapturePlatform, CaptureSource } from '@desk-onvif/ffmpeg-args';
 import { resolveEncoder } from '@desk-onvif/ffmpeg-args';
 import { AgentMetrics } from './agent.metrics.js';
+import { listAudioDevices } from './audio.device.js';
 import { CaptureAgent } from './capture.agent.js';
 import type { AgentConfig } from './config.js';
 import { detectIdentity, identitySourceFor } from './identity.js';
@@ -40,13 +41,16 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     store,
     metrics,
     logger: log,
+    listAudio: () => listAudioDevices(ffmpeg, platform),
   });
+  await agent.probeAudio();
   log.info('agent starting', {
     version,
     mode: config.mode,
     encoder,
     source: source.kind,
     hostId: identity.hostId,
+    audio: agent.status().audio,
   });
   // ffmpeg first (the first frame is what a user waits for), then the local endpoints.
   agent.start();

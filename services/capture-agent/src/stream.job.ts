@@ -1,4 +1,9 @@
-import type { CameraRecord, EncoderSettings } from '@desk-onvif/contracts';
+import {
+  DEFAULT_AUDIO_SETTINGS,
+  type AudioSettings,
+  type CameraRecord,
+  type EncoderSettings,
+} from '@desk-onvif/contracts';
 import type {
   CaptureJob,
   CapturePlatform,
@@ -11,16 +16,37 @@ import type { AgentConfig } from './config.js';
 export const SNAPSHOT_FD = 3;
 export const PROGRESS_FD = 4;
 
+type SettingsConfig = Pick<
+  AgentConfig,
+  'fps' | 'mainSize' | 'subSize' | 'mainBitrateKbps' | 'subBitrateKbps' | 'gop'
+> &
+  Partial<Pick<AgentConfig, 'audioCodec' | 'audioOnSub'>>;
+
+/** The audio settings of the local config: AAC-LC 48 kHz, or G.711 μ-law (8 kHz, 64 kbit/s). */
+export function configuredAudio(config: Pick<SettingsConfig, 'audioCodec' | 'audioOnSub'>): AudioSettings {
+  const sub = config.audioOnSub ?? false;
+  return config.audioCodec === 'pcmu'
+    ? { codec: 'pcmu', bitrateKbps: 64, sampleRate: 8000, main: true, sub }
+    : { ...DEFAULT_AUDIO_SETTINGS, sub };
+}
+
 /**
  * The encoding the agent streams with: settings received from ONVIF (kept in the state file) win;
- * otherwise the camera record's, with whatever the local config sets explicitly on top.
+ * otherwise the camera record's, with whatever the local config sets explicitly on top. Audio is
+ * there only when the camera can capture it (`withAudio`): then the ONVIF or record settings, or
+ * the local config's.
  */
 export function effectiveSettings(
   record: EncoderSettings,
-  config: Pick<AgentConfig, 'fps' | 'mainSize' | 'subSize' | 'mainBitrateKbps' | 'subBitrateKbps' | 'gop'>,
+  config: SettingsConfig,
   fromOnvif: EncoderSettings | undefined,
+  withAudio = false,
 ): EncoderSettings {
-  if (fromOnvif) return fromOnvif;
+  const audio = withAudio ? (fromOnvif?.audio ?? record.audio ?? configuredAudio(config)) : undefined;
+  if (fromOnvif) {
+    const { audio: _ignored, ...video } = fromOnvif;
+    return audio ? { ...video, audio } : video;
+  }
   const stream = (base: EncoderSettings['main'], size: typeof config.mainSize, kbps: number | undefined) => ({
     width: size?.width ?? base.width,
     height: size?.height ?? base.height,
@@ -31,6 +57,7 @@ export function effectiveSettings(
   return {
     main: stream(record.main, config.mainSize, config.mainBitrateKbps),
     sub: stream(record.sub, config.subSize, config.subBitrateKbps),
+    ...(audio ? { audio } : {}),
   };
 }
 
@@ -48,9 +75,20 @@ export interface JobInputs {
   encoder: Encoder;
   /** The configured source with what the platform had to look up (monitor bounds, window id). */
   source: CaptureSource;
+  /** The audio devices present now; none: no audio in this ffmpeg, whatever the settings say. */
+  audioDevices?: { device: string; microphone?: string };
 }
 
-export function captureJob({ config, platform, camera, settings, encoder, source }: JobInputs): CaptureJob {
+export function captureJob({
+  config,
+  platform,
+  camera,
+  settings,
+  encoder,
+  source,
+  audioDevices,
+}: JobInputs): CaptureJob {
+  const a = settings.audio;
   const target = (url: string, path: string): RtspTarget => ({
     ...mediaEndpoint(url),
     path,
@@ -71,5 +109,6 @@ export function captureJob({ config, platform, camera, settings, encoder, source
     },
     snapshot: { everySeconds: config.snapshotEverySeconds, fd: SNAPSHOT_FD, quality: 5 },
     progress: { fd: PROGRESS_FD, periodSeconds: 1 },
+    ...(a && audioDevices ? { audio: { ...a, ...audioDevices } } : {}),
   };
 }
