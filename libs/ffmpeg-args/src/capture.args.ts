@@ -40,8 +40,9 @@ export function buildCaptureArgs(job: CaptureJob): string[] {
     'level+warning',
     '-progress',
     `pipe:${job.progress.fd}`,
-    '-stats_period',
-    String(job.progress.periodSeconds),
+    ...(job.progress.periodSeconds === undefined
+      ? []
+      : ['-stats_period', String(job.progress.periodSeconds)]),
     ...input.args,
     ...audioInputs,
     // One clock for audio and video: the inputs' own wall-clock timestamps (audio.args.ts).

@@ -5,3 +5,4 @@ export * from './encoder.args.js';
 export * from './encoder.choice.js';
 export * from './capture.args.js';
 export * from './audio.args.js';
+export * from './ffmpeg.features.js';

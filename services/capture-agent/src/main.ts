@@ -8,7 +8,7 @@ import { configFields, envName, flagName } from './config.fields.js';
 import { firewallRules } from './firewall.command.js';
 import { NOT_WINDOWS_MESSAGE, schtasksCreateArgs, schtasksDeleteArgs } from './install.command.js';
 import { errorMessage, jsonLogger } from './logger.js';
-import { ffmpegPath, windowsMonitors, x11Monitors } from './platform.probe.js';
+import { ffmpegPath, listMonitors } from './platform.probe.js';
 import { chooseAudioDevice, listAudioDevices } from './audio.device.js';
 import { runAgent } from './run.command.js';
 import { StateStore } from './state.store.js';
@@ -45,9 +45,13 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parseCliArgs(argv, SWITCHES);
-  if (parsed.switches.has('help') || !parsed.command) {
+  if (parsed.switches.has('help')) {
     process.stdout.write(usage());
-    return parsed.command || parsed.switches.has('help') ? 0 : EXIT_USAGE;
+    return 0;
+  }
+  if (!parsed.command) {
+    process.stderr.write(`desk-onvif-agent: a command is needed\n\n${usage()}`);
+    return EXIT_USAGE;
   }
   const command = parsed.command;
   if (!(COMMANDS as readonly string[]).includes(command) || parsed.problems.length) {
@@ -88,11 +92,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'devices': {
-      const monitors = platform === 'win32' ? await windowsMonitors() : await x11Monitors(config.display);
+      const { monitors, problem } = await listMonitors(platform, config.display);
       const audio = await listAudioDevices(ffmpegPath(config.ffmpegPath), platform);
       const chosen = chooseAudioDevice(platform, config.audioDevice, audio);
       const text = [
         'monitors (source monitor:N):',
+        ...(problem
+          ? [`  ${problem}`, '  (sources desktop, region:X,Y,WxH and window:TITLE need no monitor list)']
+          : []),
         ...monitors.map(
           (m) =>
             `  ${m.index}: ${m.name} ${m.bounds.width}x${m.bounds.height}+${m.bounds.x}+${m.bounds.y}${m.primary ? ' (primary)' : ''}`,
@@ -112,10 +119,12 @@ async function main(argv: string[]): Promise<number> {
           audio,
           audioDevice: chosen.device ?? null,
           audioProblem: chosen.device ? null : chosen.why,
+          ...(problem ? { problem } : {}),
         },
         text,
       );
-      return 0;
+      // Monitors that cannot be listed are a failure to say so: a script reading --json sees it too.
+      return problem ? EXIT_FAILURE : 0;
     }
     case 'install':
     case 'uninstall': {

@@ -4,12 +4,14 @@ import {
   type CameraRecord,
   type EncoderSettings,
 } from '@desk-onvif/contracts';
-import type {
-  CaptureJob,
-  CapturePlatform,
-  CaptureSource,
-  Encoder,
-  RtspTarget,
+import {
+  type CaptureJob,
+  type CapturePlatform,
+  type CaptureSource,
+  type Encoder,
+  type RtspTarget,
+  windowsGrabber,
+  type WindowsGrabber,
 } from '@desk-onvif/ffmpeg-args';
 import type { AgentConfig } from './config.js';
 
@@ -75,19 +77,16 @@ export interface JobInputs {
   encoder: Encoder;
   /** The configured source with what the platform had to look up (monitor bounds, window id). */
   source: CaptureSource;
+  /** Windows: the grabber this ffmpeg has (the configured one, or gdigrab when it lacks ddagrab). */
+  grabber: WindowsGrabber | undefined;
+  /** Whether this ffmpeg takes `-stats_period` (4.4 and later). */
+  statsPeriod: boolean;
   /** The audio devices present now; none: no audio in this ffmpeg, whatever the settings say. */
   audioDevices?: { device: string; microphone?: string };
 }
 
-export function captureJob({
-  config,
-  platform,
-  camera,
-  settings,
-  encoder,
-  source,
-  audioDevices,
-}: JobInputs): CaptureJob {
+export function captureJob(inputs: JobInputs): CaptureJob {
+  const { config, platform, camera, settings, encoder, source, audioDevices } = inputs;
   const a = settings.audio;
   const target = (url: string, path: string): RtspTarget => ({
     ...mediaEndpoint(url),
@@ -97,7 +96,7 @@ export function captureJob({
   });
   return {
     platform,
-    ...(platform === 'win32' ? { grabber: config.grabber } : { display: config.display }),
+    ...(platform === 'win32' ? { grabber: inputs.grabber ?? config.grabber } : { display: config.display }),
     source,
     encoder,
     drawMouse: config.drawMouse,
@@ -108,7 +107,18 @@ export function captureJob({
       sub: target(config.subMediaUrl ?? config.mediaUrl, camera.paths.sub),
     },
     snapshot: { everySeconds: config.snapshotEverySeconds, fd: SNAPSHOT_FD, quality: 5 },
-    progress: { fd: PROGRESS_FD, periodSeconds: 1 },
+    // Without -stats_period ffmpeg reports every 0.5 s: the supervisor's stall detection is the same.
+    progress: inputs.statsPeriod ? { fd: PROGRESS_FD, periodSeconds: 1 } : { fd: PROGRESS_FD },
     ...(a && audioDevices ? { audio: { ...a, ...audioDevices } } : {}),
   };
+}
+
+/** What captures: x11grab, gdigrab or ddagrab, or lavfi's test pattern (for the log and `status`). */
+export function grabberName(
+  platform: CapturePlatform,
+  source: CaptureSource,
+  grabber: WindowsGrabber | undefined,
+): string {
+  if (source.kind === 'test-pattern') return 'lavfi testsrc2';
+  return platform === 'linux' ? 'x11grab' : windowsGrabber({ source, grabber });
 }
