@@ -1,3 +1,4 @@
+import { audioOperations } from './audio.operations.js';
 import { deviceOperations } from './device.operations.js';
 import { media2Operations } from './media2.operations.js';
 import { mediaOperations } from './media.operations.js';
@@ -9,10 +10,9 @@ const SERVICE_NS: Record<ServiceName, string> = { device: Ns.device, media: Ns.m
 
 /** Every operation, keyed by `{namespace URI}local name`: dispatch never looks at a prefix. */
 const TABLE: ReadonlyMap<string, Operation> = new Map(
-  [...deviceOperations, ...userOperations, ...mediaOperations, ...media2Operations].map((op) => [
-    `{${SERVICE_NS[op.service]}}${op.name}`,
-    op,
-  ]),
+  [...deviceOperations, ...userOperations, ...mediaOperations, ...media2Operations, ...audioOperations].map(
+    (op) => [`{${SERVICE_NS[op.service]}}${op.name}`, op],
+  ),
 );
 
 export function findOperation(ns: string, local: string): Operation | undefined {

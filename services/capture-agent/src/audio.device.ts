@@ -43,7 +43,7 @@ export function parseDshowAudio(text: string): AudioDevice[] {
 
 /** The audio capture devices ffmpeg can open on this platform. */
 export async function listAudioDevices(ffmpeg: string, platform: CapturePlatform): Promise<AudioDevice[]> {
-  const opts = { timeout: 15_000, windowsHide: true, maxBuffer: 4 * 1024 * 1024 };
+  const opts = { timeout: 5000, windowsHide: true, maxBuffer: 4 * 1024 * 1024 };
   // Both list on stderr/stdout and dshow exits with an error after listing: that is its answer.
   const text = (args: string[]) =>
     run(ffmpeg, args, opts).then(

@@ -75,6 +75,7 @@ export class CaptureAgent {
   private audioCapable = false;
   private audio: AudioState = { state: 'off' };
   private audioPoll: NodeJS.Timeout | undefined;
+  private polling = false;
 
   constructor(private readonly d: AgentDeps) {
     this.key = identityKey(d.identity);
@@ -196,13 +197,17 @@ export class CaptureAgent {
    * came back (or a microphone) restarts ffmpeg with audio.
    */
   private async pollAudio(running: boolean): Promise<void> {
+    if (this.polling) return; // a slow listing is not asked again on top of itself
     const c = this.d.config;
     let listed: AudioDevice[];
+    this.polling = true;
     try {
       listed = await this.d.listAudio();
     } catch (err) {
       this.log.warn('audio devices not listed', { err: errorMessage(err) });
       return;
+    } finally {
+      this.polling = false;
     }
     const choice = chooseAudioDevice(this.d.platform, c.audioDevice, listed);
     const microphone = c.microphone && listed.some((d) => d.name === c.microphone) ? c.microphone : undefined;

@@ -109,7 +109,7 @@ export function captureJob(inputs: JobInputs): CaptureJob {
     snapshot: { everySeconds: config.snapshotEverySeconds, fd: SNAPSHOT_FD, quality: 5 },
     // Without -stats_period ffmpeg reports every 0.5 s: the supervisor's stall detection is the same.
     progress: inputs.statsPeriod ? { fd: PROGRESS_FD, periodSeconds: 1 } : { fd: PROGRESS_FD },
-    ...(a && audioDevices ? { audio: { ...a, ...audioDevices } } : {}),
+    ...(a && (a.main || a.sub) && audioDevices ? { audio: { ...a, ...audioDevices } } : {}),
   };
 }
 
