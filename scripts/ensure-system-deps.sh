@@ -16,6 +16,8 @@ command -v pulseaudio >/dev/null || need+=(pulseaudio)
 command -v pactl >/dev/null || need+=(pulseaudio-utils)
 command -v paplay >/dev/null || need+=(pulseaudio-utils)
 command -v java >/dev/null || need+=(default-jdk-headless)
+# The console's browser tests drive Debian's Chromium (puppeteer-core, no browser download).
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

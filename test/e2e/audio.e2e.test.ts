@@ -7,7 +7,7 @@ import {
   toneFrequencyOf,
   type PulsePlayer,
 } from '@desk-onvif/test-support';
-import { DeskSystem } from './desk.system.js';
+import { AGENT, DeskLab } from './desk.lab.js';
 
 /**
  * Audio end to end (issue 12): a real PulseAudio with a null sink plays a known tone; the agent
@@ -24,7 +24,7 @@ const TONE = 1000;
 maybe('audio: the PC’s sound reaches the NVR', () => {
   let pulse: PulseAudio;
   let player: PulsePlayer;
-  let system: DeskSystem;
+  let lab: DeskLab;
   const heartbeats: Heartbeat[] = [];
 
   beforeAll(async () => {
@@ -32,15 +32,15 @@ maybe('audio: the PC’s sound reaches the NVR', () => {
     player = pulse.player();
     await player.ready;
     player.tone(TONE);
-    system = await DeskSystem.start({
+    lab = await DeskLab.start({
       width: 640,
       height: 360,
       fps: 15,
       colour: '#204060',
       agentEnv: { ...pulse.env, AGENT_AUDIO: 'auto', AGENT_AUDIO_POLL_MS: '500', AGENT_HEARTBEAT_MS: '500' },
     });
-    const hb = cameraSubjects(system.cameraId).heartbeat;
-    system.nc.subscribe(hb.subject, {
+    const hb = cameraSubjects(lab.cameraId).heartbeat;
+    lab.nc.subscribe(hb.subject, {
       callback: (_e, m) => {
         heartbeats.push(decodeEvent(hb, m.data));
       },
@@ -48,12 +48,12 @@ maybe('audio: the PC’s sound reaches the NVR', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await system?.stop();
+    await lab?.stop();
     await player?.stop();
     await pulse?.stop();
   });
 
-  const mainUrl = async () => system.rtspUrl((await system.camera()).paths.main, system.opts.onvifUser);
+  const mainUrl = async () => lab.rtspUrl((await lab.camera()).paths.main, lab.opts.onvifUser);
 
   it('publishes AAC in the main stream’s session, next to the H.264', async () => {
     const probed = await probeStreams(await mainUrl(), 'tcp', 'codec_type,codec_name,sample_rate');
@@ -78,9 +78,9 @@ maybe('audio: the PC’s sound reaches the NVR', () => {
   it('says in its heartbeat and status that audio streams, and from which device', async () => {
     const last = () => heartbeats.at(-1);
     expect(last()?.audio).toEqual({ state: 'streaming', device: '@DEFAULT_MONITOR@', codec: 'aac' });
-    const status = (await (await fetch(`${system.agent.baseUrl}/status`)).json()) as { audio: unknown };
+    const status = (await lab.system.agentStatus(AGENT)) as unknown as { audio: unknown };
     expect(status.audio).toEqual({ state: 'streaming', device: '@DEFAULT_MONITOR@', codec: 'aac' });
     // The registry keeps what is streamed: the camera has audio, GetProfiles says so.
-    expect((await system.camera()).settings.audio).toMatchObject({ codec: 'aac', main: true });
+    expect((await lab.camera()).settings.audio).toMatchObject({ codec: 'aac', main: true });
   });
 });
