@@ -16,9 +16,14 @@ const SERVICE_NS: Record<ServiceName, string> = {
 
 /** Every operation, keyed by `{namespace URI}local name`: dispatch never looks at a prefix. */
 const TABLE: ReadonlyMap<string, Operation> = new Map(
-  [...deviceOperations, ...userOperations, ...mediaOperations, ...media2Operations, ...eventOperations, ...audioOperations].map(
-    (op) => [`{${op.ns ?? SERVICE_NS[op.service]}}${op.name}`, op],
-  ),
+  [
+    ...deviceOperations,
+    ...userOperations,
+    ...mediaOperations,
+    ...media2Operations,
+    ...eventOperations,
+    ...audioOperations,
+  ].map((op) => [`{${op.ns ?? SERVICE_NS[op.service]}}${op.name}`, op]),
 );
 
 export function findOperation(ns: string, local: string): Operation | undefined {
