@@ -1,6 +1,7 @@
 import { audioOperations } from './audio.operations.js';
 import { deviceOperations } from './device.operations.js';
 import { eventOperations } from './events.operations.js';
+import { imagingOperations } from './imaging.operations.js';
 import { media2Operations } from './media2.operations.js';
 import { mediaOperations } from './media.operations.js';
 import { Ns } from './namespaces.js';
@@ -12,6 +13,7 @@ const SERVICE_NS: Record<ServiceName, string> = {
   media: Ns.media,
   media2: Ns.media2,
   events: Ns.events,
+  imaging: Ns.imaging,
 };
 
 /** Every operation, keyed by `{namespace URI}local name`: dispatch never looks at a prefix. */
@@ -23,6 +25,7 @@ const TABLE: ReadonlyMap<string, Operation> = new Map(
     ...media2Operations,
     ...eventOperations,
     ...audioOperations,
+    ...imagingOperations,
   ].map((op) => [`{${op.ns ?? SERVICE_NS[op.service]}}${op.name}`, op]),
 );
 

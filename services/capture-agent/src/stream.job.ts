@@ -64,6 +64,7 @@ export function effectiveSettings(
   return {
     main: stream(record.main, config.mainSize, config.mainBitrateKbps),
     sub: stream(record.sub, config.subSize, config.subBitrateKbps),
+    ...(record.imaging ? { imaging: record.imaging } : {}),
     ...(audio ? { audio } : {}),
   };
 }
@@ -107,6 +108,7 @@ export function captureJob(inputs: JobInputs): CaptureJob {
     drawMouse: config.drawMouse,
     main: settings.main,
     sub: settings.sub,
+    ...(settings.imaging ? { picture: settings.imaging } : {}),
     publish: {
       main: target(config.mediaUrl, camera.paths.main),
       sub: target(config.subMediaUrl ?? config.mediaUrl, camera.paths.sub),
