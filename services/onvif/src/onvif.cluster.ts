@@ -1,5 +1,4 @@
 import cluster, { type Worker } from 'node:cluster';
-import type { LoggerService } from '@nestjs/common';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 
 /**
@@ -12,6 +11,7 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
  * answers for all of them, summed by the primary (prom-client's AggregatorRegistry).
  */
 
+const READY = 'desk-onvif:ready';
 const METRICS_ASK = 'desk-onvif:metrics?';
 const METRICS_REPLY = 'desk-onvif:metrics';
 const METRICS_TIMEOUT_MS = 5000;
@@ -34,26 +34,38 @@ export function workerOf(cameraId: string, workers: number): number {
   return Number.isFinite(n) ? n % workers : 0;
 }
 
+/** In a worker: tells the primary the service is up (a worker that dies before never was). */
+export function announceReady(): void {
+  if (cluster.isWorker) process.send?.({ type: READY });
+}
+
+/** The primary's log lines, in the shape of the services' JSON logs (it loads no Nest). */
+function log(level: 'log' | 'error', message: Record<string, unknown>): void {
+  process.stdout.write(
+    `${JSON.stringify({ level, pid: process.pid, timestamp: Date.now(), message, context: 'cluster' })}\n`,
+  );
+}
+
 /**
  * The primary: forks one worker per slot (ONVIF_WORKER_INDEX), forks a slot again when its worker
  * dies (after a pause that doubles while it keeps dying young), passes SIGTERM/SIGINT on and exits
- * when they have, and sums the workers' metrics for the one asking.
+ * when they have, and sums the workers' metrics for the one asking. A worker that exits before any
+ * was ever ready (a bad setting, which it has listed) ends the service with its exit code: the
+ * same configuration would only fail again.
  */
 export class WorkerSupervisor {
   private readonly aggregator = new AggregatorRegistry();
   private readonly slots = new Map<number, Worker>();
   private readonly pauses = new Map<number, number>();
+  private anyReady = false;
   private stopping = false;
 
-  constructor(
-    private readonly count: number,
-    private readonly logger: LoggerService,
-  ) {}
+  constructor(private readonly count: number) {}
 
   start(): void {
     for (let i = 0; i < this.count; i++) this.fork(i);
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => this.stop());
-    this.logger.log({ msg: 'supervising workers', workers: this.count }, 'cluster');
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => this.stop(0));
+    log('log', { msg: 'supervising workers', workers: this.count });
   }
 
   private fork(index: number): void {
@@ -61,23 +73,26 @@ export class WorkerSupervisor {
     const worker = cluster.fork({ ONVIF_WORKER_INDEX: String(index) });
     this.slots.set(index, worker);
     worker.on('message', (msg: unknown) => {
+      if (isMessage<{ type: typeof READY }>(msg, READY)) this.anyReady = true;
       if (isMessage<{ type: typeof METRICS_ASK; id: number }>(msg, METRICS_ASK))
         this.answerMetrics(worker, msg.id);
     });
     worker.on('exit', (code, signal) => {
       if (this.slots.get(index) === worker) this.slots.delete(index);
       if (this.stopping) {
-        if (this.slots.size === 0) process.exit(0);
+        if (this.slots.size === 0) process.exit();
+        return;
+      }
+      if (!this.anyReady) {
+        log('error', { msg: 'a worker failed to start: stopping', worker: index, code, signal });
+        this.stop(code || 1);
         return;
       }
       // A worker that dies within 10 s of its start waits twice as long as the last time.
       const young = Date.now() - startedAt < 10_000;
       const pause = young ? Math.min(30_000, (this.pauses.get(index) ?? 500) * 2) : 1000;
       this.pauses.set(index, pause);
-      this.logger.error(
-        { msg: 'worker exited: forking it again', worker: index, code, signal, pauseMs: pause },
-        'cluster',
-      );
+      log('error', { msg: 'worker exited: forking it again', worker: index, code, signal, pauseMs: pause });
       setTimeout(() => {
         if (!this.stopping) this.fork(index);
       }, pause);
@@ -94,10 +109,11 @@ export class WorkerSupervisor {
     );
   }
 
-  private stop(): void {
+  private stop(exitCode: number): void {
     if (this.stopping) return;
     this.stopping = true;
-    if (this.slots.size === 0) process.exit(0);
+    process.exitCode = exitCode;
+    if (this.slots.size === 0) process.exit();
     for (const worker of this.slots.values()) worker.process.kill('SIGTERM');
     // Workers close their listeners and drain NATS; one that hangs does not keep the service up.
     setTimeout(() => process.exit(1), 15_000).unref();
