@@ -7,6 +7,7 @@ import {
   buildFault,
   CONTENT_TYPE,
   Faults,
+  parseDigestHeader,
   SoapFault,
   type DeviceIdentity,
   type DigestAuthority,
@@ -15,6 +16,7 @@ import {
   type SoapHttpRequest,
   type SoapRequest,
 } from '@desk-onvif/onvif-soap';
+import { sleep, type AuthGuard } from './auth.guard.js';
 import type { CameraEffects } from './camera.effects.js';
 import type { OnvifConfig } from './config.js';
 import type { OnvifMetrics } from './onvif.metrics.js';
@@ -31,7 +33,11 @@ export interface OnvifHttpDeps {
   metrics: OnvifMetrics;
   nc: NatsConnection;
   device: DeviceIdentity;
+  guard: AuthGuard;
 }
+
+/** Refusals that are password guesses (a clock skew or a replayed nonce is not one). */
+const GUESSES = new Set(['bad-password', 'unknown-user']);
 
 type SoapBody = SoapHttpRequest['body'];
 
@@ -148,6 +154,7 @@ export class OnvifHttp {
     const started = process.hrtime.bigint();
     const now = new Date();
     let exchange: SoapExchange;
+    let delayMs = 0;
     try {
       exchange = this.d.endpoint.handle(
         {
@@ -166,6 +173,9 @@ export class OnvifHttp {
           now,
         },
       );
+      const throttled = this.throttle(camera, req, exchange);
+      exchange = throttled.exchange;
+      delayMs = throttled.delayMs;
       if (exchange.effect) {
         try {
           await this.d.effects.run(camera, exchange.effect);
@@ -216,10 +226,42 @@ export class OnvifHttp {
       exchange.outcome,
       Number(process.hrtime.bigint() - started) / 1e9,
     );
+    await sleep(delayMs);
     // A Content-Length, not chunked encoding: one write of head and body.
     res
       .writeHead(exchange.status, { ...exchange.headers, 'Content-Length': Buffer.byteLength(exchange.body) })
       .end(exchange.body);
+  }
+
+  /**
+   * Password guessing (auth.throttle.ts): a request whose credentials were looked at is refused
+   * while its address or user is locked out, whatever the password; a wrong one is answered late.
+   * PRE_AUTH operations and requests without credentials are not concerned.
+   */
+  private throttle(
+    camera: CameraRecord,
+    req: IncomingMessage,
+    exchange: SoapExchange,
+  ): { exchange: SoapExchange; delayMs: number } {
+    const username = exchange.caller?.username ?? exchange.claimedUser;
+    if (username === undefined) return { exchange, delayMs: 0 };
+    const source = req.socket.remoteAddress ?? '';
+    const check = this.d.guard.check('soap', source, camera.id, username);
+    if (check.locked) {
+      const retryS = Math.ceil(check.retryAfterMs / 1000);
+      const refused = this.d.endpoint.fault(
+        exchange.version,
+        Faults.notAuthorized(`too many wrong passwords: locked out, retry in ${retryS} s`),
+        exchange,
+        'auth_failed',
+      );
+      refused.headers['Retry-After'] = String(retryS);
+      return { exchange: { ...refused, authFailure: 'throttled' }, delayMs: 0 };
+    }
+    if (exchange.authFailure && GUESSES.has(exchange.authFailure))
+      return { exchange, delayMs: this.d.guard.failed('soap', source, camera.id, username) };
+    if (exchange.caller) this.d.guard.succeeded(source, camera.id, username);
+    return { exchange, delayMs: 0 };
   }
 
   /** Where clients reach this camera: the configured public host, else the host they used. */
@@ -238,6 +280,23 @@ export class OnvifHttp {
   private async snapshot(camera: CameraRecord, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const now = new Date();
     const users = this.d.users.usersOf(camera.id);
+    const source = req.socket.remoteAddress ?? '';
+    const claimed = req.headers.authorization
+      ? parseDigestHeader(req.headers.authorization)?.username
+      : undefined;
+    if (claimed !== undefined) {
+      const check = this.d.guard.check('snapshot', source, camera.id, claimed);
+      if (check.locked) {
+        this.d.metrics.snapshots.inc({ outcome: 'throttled' });
+        res
+          .writeHead(429, {
+            'Retry-After': String(Math.ceil(check.retryAfterMs / 1000)),
+            'Content-Type': 'text/plain',
+          })
+          .end('too many wrong passwords: locked out\n');
+        return;
+      }
+    }
     const auth = req.headers.authorization
       ? this.d.digest.verify(
           req.headers.authorization,
@@ -256,6 +315,8 @@ export class OnvifHttp {
     if (!auth.ok) {
       this.d.metrics.authFailures.inc({ reason: auth.reason });
       this.d.metrics.snapshots.inc({ outcome: 'unauthorized' });
+      if (claimed !== undefined && GUESSES.has(auth.reason))
+        await sleep(this.d.guard.failed('snapshot', source, camera.id, claimed));
       res
         .writeHead(401, {
           'WWW-Authenticate': this.d.digest.challenge(now, auth.reason === 'stale-nonce'),
@@ -264,6 +325,7 @@ export class OnvifHttp {
         .end('authentication required\n');
       return;
     }
+    this.d.guard.succeeded(source, camera.id, auth.username);
     const stream = new URL(req.url ?? '/', 'http://x').searchParams.get('stream') === 'sub' ? 'sub' : 'main';
     try {
       const reply = await call(

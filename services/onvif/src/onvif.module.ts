@@ -19,9 +19,10 @@ import {
   type HealthCheck,
 } from '@desk-onvif/service-kit';
 import type { Registry } from 'prom-client';
+import { AuthGuard } from './auth.guard.js';
 import { CameraEffects } from './camera.effects.js';
 import { CameraListeners } from './camera.listeners.js';
-import { ONVIF_CONFIG, type OnvifConfig } from './config.js';
+import { ONVIF_CONFIG, throttlePolicyOf, type OnvifConfig } from './config.js';
 import { CamerasBucket, CredentialsService } from './credentials.service.js';
 import { MediaAuthController } from './media-auth.controller.js';
 import { OnvifController } from './onvif.controller.js';
@@ -143,6 +144,11 @@ export class OnvifModule {
         },
         { provide: ProfileBook, useFactory: () => new ProfileBook() },
         {
+          provide: AuthGuard,
+          inject: [METRICS_REGISTRY],
+          useFactory: (registry: Registry) => new AuthGuard(throttlePolicyOf(config), registry),
+        },
+        {
           provide: CameraEffects,
           inject: [NATS_CONNECTION, UserStore, ProfileBook],
           useFactory: (nc: NatsConnection, users: UserStore, profiles: ProfileBook) =>
@@ -158,6 +164,7 @@ export class OnvifModule {
             CameraEffects,
             OnvifMetrics,
             NATS_CONNECTION,
+            AuthGuard,
           ],
           useFactory: (
             endpoint: SoapEndpoint,
@@ -167,8 +174,10 @@ export class OnvifModule {
             effects: CameraEffects,
             metrics: OnvifMetrics,
             nc: NatsConnection,
+            guard: AuthGuard,
           ) =>
             new OnvifHttp({
+              guard,
               config,
               endpoint,
               digest,
