@@ -24,7 +24,9 @@ if (workers > 1 && workers <= 64 && cluster.isPrimary) {
     await startService({
       module: OnvifModule.forRoot(config),
       nats: natsSettingsOf(config, 'onvif-rpc'),
-      http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
+      // One worker serves /metrics (summed over all), /healthz and the MediaMTX hook: its
+      // decisions and their throttling in one process.
+      ...(config.WORKER_INDEX === 0 ? { http: { host: config.HTTP_HOST, port: config.HTTP_PORT } } : {}),
       logLevel: config.LOG_LEVEL,
     });
     announceReady();

@@ -12,6 +12,7 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
  */
 
 const READY = 'desk-onvif:ready';
+const BUS = 'desk-onvif:bus';
 const METRICS_ASK = 'desk-onvif:metrics?';
 const METRICS_REPLY = 'desk-onvif:metrics';
 const METRICS_TIMEOUT_MS = 5000;
@@ -74,6 +75,7 @@ export class WorkerSupervisor {
     this.slots.set(index, worker);
     worker.on('message', (msg: unknown) => {
       if (isMessage<{ type: typeof READY }>(msg, READY)) this.anyReady = true;
+      if (isMessage<{ type: typeof BUS }>(msg, BUS)) this.relay(worker, msg);
       if (isMessage<{ type: typeof METRICS_ASK; id: number }>(msg, METRICS_ASK))
         this.answerMetrics(worker, msg.id);
     });
@@ -97,6 +99,11 @@ export class WorkerSupervisor {
         if (!this.stopping) this.fork(index);
       }, pause);
     });
+  }
+
+  /** A bus event to every other worker, in the order the primary receives them. */
+  private relay(from: Worker, msg: { type: typeof BUS }): void {
+    for (const worker of this.slots.values()) if (worker !== from && worker.isConnected()) worker.send(msg);
   }
 
   private answerMetrics(worker: Worker, id: number): void {
@@ -149,4 +156,22 @@ export function clusterWideMetrics(registry: Registry): Registry {
       process.send?.({ type: METRICS_ASK, id });
     });
   return registry;
+}
+
+/** Events a worker shares with the others: state that must agree across cameras' workers. */
+export interface ClusterBus {
+  publish(event: unknown): void;
+  subscribe(onEvent: (event: unknown) => void): void;
+}
+
+/** In a worker: a bus through the primary; undefined in a single process, which needs none. */
+export function workerBus(): ClusterBus | undefined {
+  if (!cluster.isWorker) return undefined;
+  return {
+    publish: (event) => process.send?.({ type: BUS, event }),
+    subscribe: (onEvent) =>
+      process.on('message', (msg: unknown) => {
+        if (isMessage<{ type: typeof BUS; event: unknown }>(msg, BUS)) onEvent(msg.event);
+      }),
+  };
 }

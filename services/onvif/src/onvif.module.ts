@@ -26,7 +26,7 @@ import { ONVIF_CONFIG, throttlePolicyOf, type OnvifConfig } from './config.js';
 import { CamerasBucket, CredentialsService } from './credentials.service.js';
 import { MediaAuthController } from './media-auth.controller.js';
 import { OnvifController } from './onvif.controller.js';
-import { clusterWideMetrics } from './onvif.cluster.js';
+import { clusterWideMetrics, workerBus } from './onvif.cluster.js';
 import { OnvifHttp } from './onvif.http.js';
 import { OnvifMetrics } from './onvif.metrics.js';
 import { PasswordSealer } from './password.sealer.js';
@@ -146,7 +146,8 @@ export class OnvifModule {
         {
           provide: AuthGuard,
           inject: [METRICS_REGISTRY],
-          useFactory: (registry: Registry) => new AuthGuard(throttlePolicyOf(config), registry),
+          useFactory: (registry: Registry) =>
+            new AuthGuard(throttlePolicyOf(config), registry, Date.now, workerBus()),
         },
         {
           provide: CameraEffects,

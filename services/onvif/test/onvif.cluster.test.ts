@@ -16,7 +16,15 @@ let rig: OnvifRig;
 let cameras: CameraRecord[];
 
 beforeAll(async () => {
-  rig = await OnvifRig.start({ ONVIF_WORKERS: '2', ONVIF_LOG_LEVEL: 'info' });
+  rig = await OnvifRig.start({
+    ONVIF_WORKERS: '2',
+    ONVIF_LOG_LEVEL: 'info',
+    // Password throttling with short delays: one address's guesses lock it out after 6.
+    ONVIF_AUTH_FREE_FAILURES: '3',
+    ONVIF_AUTH_LOCKOUT_AFTER: '6',
+    ONVIF_AUTH_DELAY_MS: '50',
+    ONVIF_AUTH_MAX_DELAY_MS: '200',
+  });
   cameras = [];
   // Ids are UUIDv5 of the identity, so the split is fixed: these eight fall to both workers.
   for (let i = 0; i < 8; i++) cameras.push(await rig.camera(`cluster-host-${i}`));
@@ -104,4 +112,21 @@ test('a worker that dies is forked again; its cameras come back, the others neve
   await waitFor('two workers again', () => Promise.resolve(workerPids().length === 2));
   expect(workerPids().map(slotOf).sort()).toEqual([0, 1]);
   expect(rig.onvif.output()).toContain('worker exited: forking it again');
+});
+
+test("an address's wrong passwords count together across workers: its lockout holds on every camera", async () => {
+  // Last: 127.0.0.1 is locked out from here on.
+  const [a, b] = [0, 1].map((w) => cameras.find((c) => workerOf(c.id, 2) === w)!);
+  const wrong = { ...admin, password: 'wrong-password-1' };
+  for (let i = 0; i < 6; i++) {
+    const reply = await postSoap((i % 2 ? b! : a!).onvifPort, envelope(profiles, { creds: wrong }));
+    expect(reply.status).toBe(400);
+  }
+  // Three guesses went to each worker, six in all: both refuse the right password now.
+  for (const c of [a!, b!]) {
+    const reply = await postSoap(c.onvifPort, envelope(profiles, { creds: admin }));
+    keep('cluster locked out', reply.body);
+    expect(reply.status).toBe(400);
+    expect(reply.body).toContain('locked out');
+  }
 });
