@@ -12,6 +12,8 @@ import {
   mayCall,
   type DeviceIdentity,
   type Effect,
+  type CameraFeatures,
+  DEFAULT_FEATURES,
   type Endpoint,
   type ExtraProfile,
   type OnvifUserInfo,
@@ -48,6 +50,8 @@ export interface SoapHttpRequest {
 
 export interface SoapCallContext {
   camera: CameraRecord;
+  /** HTTPS, event bounds; DEFAULT_FEATURES when the service says nothing. */
+  features?: CameraFeatures;
   users: CameraUsers;
   extraProfiles: readonly ExtraProfile[];
   endpoint: Endpoint;
@@ -177,6 +181,7 @@ export class SoapEndpoint {
     try {
       const result = op.handle({
         camera: ctx.camera,
+        features: ctx.features ?? DEFAULT_FEATURES,
         users: ctx.users.list,
         caller: auth.caller,
         extraProfiles: ctx.extraProfiles,

@@ -87,6 +87,15 @@ export const onvifConfigShape = {
       },
       { message: 'comma-separated networks such as 127.0.0.0/8,172.16.0.0/12' },
     ),
+  /** Event service bounds: subscriptions per camera and in total, messages kept per subscription. */
+  EVENTS_MAX_PER_CAMERA: env.int(1, 1000).default(16),
+  EVENTS_MAX_TOTAL: env.int(1, 1_000_000).default(20_000),
+  EVENTS_QUEUE: env.int(1, 10_000).default(64),
+  /** Longest PullMessages wait (clients ask PT1M) and longest termination time granted. */
+  EVENTS_MAX_PULL_MS: env.int(1000, 600_000).default(60_000),
+  EVENTS_MAX_TERMINATION_MS: env.int(10_000, 86_400_000).default(3_600_000),
+  /** How long a Base Notification consumer may take to answer a Notify. */
+  EVENTS_NOTIFY_TIMEOUT_MS: env.int(100, 60_000).default(5000),
   /**
    * Password guessing (SOAP, snapshot, RTSP hook; see auth.throttle.ts): wrong passwords free per
    * address, then answers delayed from AUTH_DELAY_MS doubling to AUTH_MAX_DELAY_MS; a lockout at

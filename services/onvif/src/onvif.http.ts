@@ -9,6 +9,8 @@ import {
   Faults,
   parseDigestHeader,
   SoapFault,
+  buildResponse,
+  type CameraFeatures,
   type DeviceIdentity,
   type DigestAuthority,
   type SoapEndpoint,
@@ -19,6 +21,7 @@ import {
 import { sleep, type AuthGuard } from './auth.guard.js';
 import type { CameraEffects } from './camera.effects.js';
 import type { OnvifConfig } from './config.js';
+import type { EventService } from './event.service.js';
 import type { OnvifMetrics } from './onvif.metrics.js';
 import type { ProfileBook } from './profile.book.js';
 import type { UserStore } from './user.store.js';
@@ -30,6 +33,8 @@ export interface OnvifHttpDeps {
   users: UserStore;
   profiles: ProfileBook;
   effects: CameraEffects;
+  events: EventService;
+  features: CameraFeatures;
   metrics: OnvifMetrics;
   nc: NatsConnection;
   device: DeviceIdentity;
@@ -154,6 +159,7 @@ export class OnvifHttp {
     const started = process.hrtime.bigint();
     const now = new Date();
     let exchange: SoapExchange;
+    const endpoint = this.endpointOf(camera, req);
     let delayMs = 0;
     try {
       exchange = this.d.endpoint.handle(
@@ -168,15 +174,21 @@ export class OnvifHttp {
           camera,
           users: this.d.users.usersOf(camera.id),
           extraProfiles: this.d.profiles.of(camera.id),
-          endpoint: this.endpointOf(camera, req),
+          endpoint,
           device: this.d.device,
+          features: this.d.features,
           now,
         },
       );
       const throttled = this.throttle(camera, req, exchange);
       exchange = throttled.exchange;
       delayMs = throttled.delayMs;
-      if (exchange.effect) {
+      if (exchange.effect?.kind === 'events') {
+        exchange = await this.events(camera, req, res, exchange, exchange.effect.command, {
+          ...endpoint,
+          now,
+        });
+      } else if (exchange.effect) {
         try {
           await this.d.effects.run(camera, exchange.effect);
           this.logger.log({
@@ -231,6 +243,39 @@ export class OnvifHttp {
     res
       .writeHead(exchange.status, { ...exchange.headers, 'Content-Length': Buffer.byteLength(exchange.body) })
       .end(exchange.body);
+  }
+
+  /** An event service request: answered from the subscriptions, a PullMessages may wait. */
+  private async events(
+    camera: CameraRecord,
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: SoapExchange,
+    command: Parameters<EventService['run']>[0],
+    endpoint: { host: string; port: number; now: Date },
+  ): Promise<SoapExchange> {
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    try {
+      const body = await this.d.events.run(command, {
+        cameraId: camera.id,
+        uri: req.url ?? '/',
+        host: endpoint.host,
+        port: endpoint.port,
+        now: endpoint.now,
+        signal: gone.signal,
+      });
+      return { ...exchange, body: buildResponse(exchange.version, body) };
+    } catch (err) {
+      if (!(err instanceof SoapFault))
+        this.logger.error({ msg: 'event request failed', cameraId: camera.id, err: String(err) });
+      return this.d.endpoint.fault(
+        exchange.version,
+        err instanceof SoapFault ? err : Faults.internal(),
+        { service: exchange.service, operation: exchange.operation },
+        'fault',
+      );
+    }
   }
 
   /**

@@ -22,6 +22,7 @@ import type { Registry } from 'prom-client';
 import { AuthGuard } from './auth.guard.js';
 import { CameraEffects } from './camera.effects.js';
 import { CameraListeners } from './camera.listeners.js';
+import { EventSystem } from './event.system.js';
 import { ONVIF_CONFIG, throttlePolicyOf, type OnvifConfig } from './config.js';
 import { CamerasBucket, CredentialsService } from './credentials.service.js';
 import { MediaAuthController } from './media-auth.controller.js';
@@ -43,8 +44,10 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
     private readonly users: UserStore,
     private readonly cameras: CamerasBucket,
     private readonly listeners: CameraListeners,
+    private readonly events: EventSystem,
   ) {}
   onModuleInit(): void {
+    this.events.start((id) => this.listeners.camera(id));
     this.users
       .migrateLegacy()
       .then((moved) => {
@@ -71,6 +74,7 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
   }
   onApplicationShutdown(): void {
     this.abort.abort();
+    this.events.stop();
     this.listeners.closeAll();
   }
 }
@@ -156,6 +160,11 @@ export class OnvifModule {
             new CameraEffects(nc, users, profiles, config.AGENT_TIMEOUT_MS),
         },
         {
+          provide: EventSystem,
+          inject: [NATS_CONNECTION, METRICS_REGISTRY],
+          useFactory: (nc: NatsConnection, registry: Registry) => new EventSystem(nc, config, registry),
+        },
+        {
           provide: OnvifHttp,
           inject: [
             SoapEndpoint,
@@ -165,6 +174,7 @@ export class OnvifModule {
             CameraEffects,
             OnvifMetrics,
             NATS_CONNECTION,
+            EventSystem,
             AuthGuard,
           ],
           useFactory: (
@@ -175,9 +185,13 @@ export class OnvifModule {
             effects: CameraEffects,
             metrics: OnvifMetrics,
             nc: NatsConnection,
+            events: EventSystem,
             guard: AuthGuard,
           ) =>
             new OnvifHttp({
+              events: events.service,
+              // Profile T needs HTTPS: not served yet (the trust-model issue brings it).
+              features: { https: false, ...EventSystem.features(config) },
               guard,
               config,
               endpoint,
@@ -192,19 +206,22 @@ export class OnvifModule {
         },
         {
           provide: CameraListeners,
-          inject: [OnvifHttp, NATS_CONNECTION, UserStore, ProfileBook, OnvifMetrics],
+          inject: [OnvifHttp, NATS_CONNECTION, UserStore, ProfileBook, OnvifMetrics, EventSystem],
           useFactory: (
             http: OnvifHttp,
             nc: NatsConnection,
             users: UserStore,
             profiles: ProfileBook,
             metrics: OnvifMetrics,
-          ) => new CameraListeners(config, http, nc, users, profiles, metrics),
+            events: EventSystem,
+          ) =>
+            new CameraListeners(config, http, nc, users, profiles, metrics, (id) => events.cameraClosed(id)),
         },
         {
           provide: Watchers,
-          inject: [UserStore, CamerasBucket, CameraListeners],
-          useFactory: (u: UserStore, c: CamerasBucket, l: CameraListeners) => new Watchers(u, c, l),
+          inject: [UserStore, CamerasBucket, CameraListeners, EventSystem],
+          useFactory: (u: UserStore, c: CamerasBucket, l: CameraListeners, e: EventSystem) =>
+            new Watchers(u, c, l, e),
         },
         CredentialsService,
         {
