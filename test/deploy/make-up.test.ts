@@ -53,7 +53,8 @@ it('writes a private .env with fresh random secrets, starts compose, prints wher
   const envFile = join(dir, '.env');
   expect(statSync(envFile).mode & 0o777).toBe(0o600);
   const env = envOf(readFileSync(envFile, 'utf8'));
-  expect(env.NATS_TOKEN).toMatch(/^[0-9a-f]{64}$/);
+  // Starts with a letter: nats-server reads $NATS_TOKEN as a config value (a leading digit is a number).
+  expect(env.NATS_TOKEN).toMatch(/^nt[0-9a-f]{64}$/);
   expect(Buffer.from(env.ONVIF_USERS_KEY!, 'base64').length).toBe(32);
   expect(env.ONVIF_USERS_KEY).toMatch(/^[A-Za-z0-9+/]{43}=$/);
   expect(env.NATS_TOKEN).not.toBe(env.ONVIF_USERS_KEY);
