@@ -144,6 +144,18 @@ describe('ONVIF over HTTPS on the camera port', () => {
     expect(services.body).not.toContain('http://127.0.0.1');
   });
 
+  test('with HTTPS served the camera claims Profile T beside Profile S (GetScopes over https)', async () => {
+    const reply = await httpsCall(
+      'POST',
+      '/onvif/device_service',
+      envelope(op('tds', 'GetScopes'), { creds: admin }),
+    );
+    keep('https GetScopes', reply.body);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toContain('<tt:ScopeItem>onvif://www.onvif.org/Profile/Streaming</tt:ScopeItem>');
+    expect(reply.body).toContain('<tt:ScopeItem>onvif://www.onvif.org/Profile/T</tt:ScopeItem>');
+  });
+
   test('ONVIF_REQUIRE_TLS: plain HTTP gets a clear fault for anything but PRE_AUTH, whatever the credentials', async () => {
     const plain = await postSoap(camera.onvifPort, envelope(op('trt', 'GetProfiles'), { creds: admin }));
     keep('https required fault', plain.body);
