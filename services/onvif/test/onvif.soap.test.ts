@@ -249,6 +249,24 @@ describe('every operation answers with a schema-valid response', () => {
     expect(subcodes(fixed.body)).toEqual(['OperationProhibited', 'DeletionOfFixedProfile']);
   });
 
+  test('a created profile is kept in KV: it survives an onvif restart, and its deletion too', async () => {
+    const created = await soap(
+      'media CreateProfile',
+      op('trt', 'CreateProfile', '<trt:Name>NvrKept</trt:Name>'),
+    );
+    expect(created.status).toBe(200);
+    await rig.onvif.restart();
+    await rig.listening(camera.onvifPort);
+    const after = await soap('media GetProfiles after restart', op('trt', 'GetProfiles'));
+    expect(after.body).toContain('token="profile_NvrKept" fixed="false"');
+    const token = '<trt:ProfileToken>profile_NvrKept</trt:ProfileToken>';
+    expect((await soap('media DeleteProfile', op('trt', 'DeleteProfile', token))).status).toBe(200);
+    await rig.onvif.restart();
+    await rig.listening(camera.onvifPort);
+    const gone = await soap('fault NoProfile after restart', op('trt', 'GetProfile', token));
+    expect(subcodes(gone.body)).toEqual(['InvalidArgVal', 'NoProfile']);
+  });
+
   test('SetVideoEncoderConfiguration reaches the agent and the registry record', async () => {
     const config =
       `<trt:Configuration token="encoder_main"><tt:Name>Main</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding>` +
