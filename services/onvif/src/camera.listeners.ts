@@ -191,7 +191,12 @@ export class CameraListeners {
     if (!listener) return;
     this.byCamera.delete(cameraId);
     clearTimeout(listener.grace);
-    if (why === 'removed') this.profiles.forget(cameraId);
+    if (why === 'removed')
+      this.profiles
+        .forget(cameraId)
+        .catch((err: unknown) =>
+          this.logger.warn({ msg: 'could not forget the profiles', cameraId, err: String(err) }),
+        );
     if (listener.open) this.metrics.listenersOpen.dec();
     this.closed(cameraId);
     listener.server.server.close();

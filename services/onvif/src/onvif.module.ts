@@ -36,7 +36,7 @@ import { UserStore } from './user.store.js';
 
 const VERSION = '0.1.0';
 
-/** Follows KV `users` and then KV `cameras` for the life of the app; closes everything on shutdown. */
+/** Follows KV `users`, `profiles` and then KV `cameras` for the life of the app; closes everything on shutdown. */
 class Watchers implements OnModuleInit, OnApplicationShutdown {
   private readonly abort = new AbortController();
   private readonly logger = new Logger('watch');
@@ -45,6 +45,7 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
     private readonly cameras: CamerasBucket,
     private readonly listeners: CameraListeners,
     private readonly events: EventSystem,
+    private readonly profiles: ProfileBook,
   ) {}
   onModuleInit(): void {
     this.events.start((id) => this.listeners.camera(id));
@@ -63,6 +64,12 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
       { onEntry: (e) => this.users.apply(e), onReset: () => this.users.reset() },
       this.abort.signal,
       onError(Buckets.users),
+    );
+    void watchBucket(
+      this.profiles.kv,
+      { onEntry: (e) => this.profiles.apply(e), onReset: () => this.profiles.reset() },
+      this.abort.signal,
+      onError(Buckets.profiles),
     );
     // A reset keeps the listeners: the current records that follow move or keep each one.
     void watchBucket(
@@ -148,7 +155,14 @@ export class OnvifModule {
           useFactory: (registry: Registry, nonces: NonceCache, digest: DigestAuthority, users: UserStore) =>
             new OnvifMetrics(registry, nonces, digest, users),
         },
-        { provide: ProfileBook, useFactory: () => new ProfileBook() },
+        {
+          provide: ProfileBook,
+          inject: [NATS_CONNECTION],
+          useFactory: async (nc: NatsConnection) =>
+            new ProfileBook(
+              await openBucket(nc, Buckets.profiles, { create: true, replicas: config.KV_REPLICAS }),
+            ),
+        },
         {
           provide: AuthGuard,
           inject: [METRICS_REGISTRY],
@@ -224,9 +238,9 @@ export class OnvifModule {
         },
         {
           provide: Watchers,
-          inject: [UserStore, CamerasBucket, CameraListeners, EventSystem],
-          useFactory: (u: UserStore, c: CamerasBucket, l: CameraListeners, e: EventSystem) =>
-            new Watchers(u, c, l, e),
+          inject: [UserStore, CamerasBucket, CameraListeners, EventSystem, ProfileBook],
+          useFactory: (u: UserStore, c: CamerasBucket, l: CameraListeners, e: EventSystem, p: ProfileBook) =>
+            new Watchers(u, c, l, e, p),
         },
         CredentialsService,
         {
