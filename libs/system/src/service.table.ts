@@ -73,6 +73,9 @@ export const SERVICES: ServiceDef[] = [
       // time of workers competing with every other service for the cores, and a crash is back
       // sooner. A deployment keeps the default, every core; services/onvif's tests cover both.
       ONVIF_WORKERS: '1',
+      // With the site certificate every camera port serves HTTPS too (ONVIF Profile T).
+      ...(s.tls ? { ONVIF_TLS_CERT: s.tls.cert, ONVIF_TLS_KEY: s.tls.key } : {}),
+      ...(s.onvifRequireTls ? { ONVIF_REQUIRE_TLS: 'true' } : {}),
     }),
     ready: (s) => healthz('onvif', s.onvifHttpPort, s),
   },
