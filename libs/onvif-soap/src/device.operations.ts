@@ -86,7 +86,7 @@ export const deviceOperations: Operation[] = [
           service(
             Ns.device,
             xaddr(ctx.endpoint, 'device'),
-            deviceServiceCapabilitiesXml('tds:Capabilities'),
+            deviceServiceCapabilitiesXml('tds:Capabilities', ctx.endpoint.tls === true),
             2,
             60,
           ) +
@@ -126,8 +126,8 @@ export const deviceOperations: Operation[] = [
     service: 'device',
     name: 'GetServiceCapabilities',
     access: 'PRE_AUTH',
-    handle: () => ({
-      body: `<tds:GetServiceCapabilitiesResponse>${deviceServiceCapabilitiesXml('tds:Capabilities')}</tds:GetServiceCapabilitiesResponse>`,
+    handle: (ctx) => ({
+      body: `<tds:GetServiceCapabilitiesResponse>${deviceServiceCapabilitiesXml('tds:Capabilities', ctx.endpoint.tls === true)}</tds:GetServiceCapabilitiesResponse>`,
     }),
   },
   {

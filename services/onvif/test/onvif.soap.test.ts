@@ -149,6 +149,12 @@ describe('every operation answers with a schema-valid response', () => {
     expect(reply.body).toContain(expected);
   });
 
+  test('without HTTPS the camera claims Profile S only, never Profile T', async () => {
+    const reply = await soap('device GetScopes plain', op('tds', 'GetScopes'));
+    expect(reply.body).toContain('onvif://www.onvif.org/Profile/Streaming');
+    expect(reply.body).not.toContain('onvif://www.onvif.org/Profile/T');
+  });
+
   test('SOAP 1.1 requests are answered in SOAP 1.1 (ZoneMinder RTP_unicast)', async () => {
     const caps = await soap('soap11 GetCapabilities', op('tds', 'GetCapabilities'), admin, '1.1');
     expect(caps.status).toBe(200);

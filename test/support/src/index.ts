@@ -12,4 +12,5 @@ export * from './onvif-xml.js';
 export * from './stream-watcher.js';
 export * from './audio.js';
 export * from './site-pki.js';
+export * from './wire.capture.js';
 export * from './pulse.js';
