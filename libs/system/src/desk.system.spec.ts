@@ -90,6 +90,9 @@ describe('DeskSystem', () => {
       ONVIF_TLS_KEY: '/pki/server.key',
       ONVIF_REQUIRE_TLS: 'true',
     });
+    expect(new DeskSystem(settings({ tls })).childSpec('discovery').env).toMatchObject({
+      DISCOVERY_ONVIF_HTTPS: 'true',
+    });
   });
 
   it('gives agents their credentials in the environment, never on the command line', () => {

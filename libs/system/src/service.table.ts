@@ -122,6 +122,8 @@ export const SERVICES: ServiceDef[] = [
       // XAddrs name the address NVRs reach the cameras on, not the namespace's loopback.
       DISCOVERY_PUBLIC_HOST: s.host,
       DISCOVERY_PORT: String(s.discoveryPort),
+      // The cameras claim Profile T when they serve HTTPS: the announced scopes say so too.
+      ...(s.tls ? { DISCOVERY_ONVIF_HTTPS: 'true' } : {}),
     }),
     ready: (s) => healthz('discovery', s.discoveryHttpPort, s, true),
   },

@@ -163,7 +163,7 @@ export class PublishProxy {
       this.sockets.delete(upstream);
       client.destroy();
     });
-    upstream.on('error', (err) => {
+    upstream.on('error', (err: Error) => {
       this.opts.logger.warn('publish proxy: media server connection failed', { mediaUrl, err: err.message });
       upstream.destroy();
     });
