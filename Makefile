@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency clean
+.PHONY: test dev up deps system-deps windows-deps node-deps build agent-bundle test-windows typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency clean
 
 test: deps lint build typecheck unit medium
 
@@ -12,10 +12,14 @@ test: deps lint build typecheck unit medium
 dev: deps build
 	@node scripts/dev/dist/dev.js
 
-deps: system-deps node-deps
+deps: system-deps windows-deps node-deps
 
 system-deps:
 	@scripts/ensure-system-deps.sh
+
+# Wine and the Windows binaries (node.exe, ffmpeg.exe) for the Wine tier and make agent-dist.
+windows-deps:
+	@scripts/ensure-windows-deps.sh
 
 # ffmpeg-static's own install downloads a binary; FFMPEG_BIN points it at the system ffmpeg instead.
 # `npm ci`: exactly the locked tree (the lock lists every platform's optional packages), reproducible.
@@ -41,9 +45,18 @@ lint:
 unit:
 	$(JEST) --selectProjects unit
 
-# Medium tests: real nats-server, real services as processes, real ffmpeg and Xvfb.
-medium: build
+# Medium tests: real nats-server, real services as processes, real ffmpeg and Xvfb; the agent
+# under Wine (test/windows).
+medium: build agent-bundle
 	$(JEST) --selectProjects medium
+
+# The capture agent as one CommonJS file (esbuild): what the Windows .exe runs.
+agent-bundle: build
+	node packaging/windows/bundle.mjs dist/windows/desk-onvif-agent.cjs
+
+# The agent on Windows code paths under Wine, end to end (test/windows/README.md).
+test-windows: deps agent-bundle
+	$(JEST) --selectProjects medium --testPathPatterns test/windows
 
 # Benchmarks write bench/results/<name>.json (medians of repeated runs).
 BENCH := $(JEST) --selectProjects bench --runInBand --verbose=false
@@ -75,4 +88,4 @@ bench-latency: deps build
 	$(BENCH) bench/latency.bench.ts
 
 clean:
-	rm -rf libs/*/dist services/*/dist test/*/dist scripts/dev/dist node_modules/.cache
+	rm -rf dist/windows libs/*/dist services/*/dist test/*/dist scripts/dev/dist node_modules/.cache

@@ -20,9 +20,13 @@ const EXIT_USAGE = 2;
 const COMMANDS = ['run', 'status', 'devices', 'install', 'uninstall', 'firewall'] as const;
 const SWITCHES = new Set(['json', 'reveal', 'help']);
 
-const version = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** Set by the one-file build (esbuild `define`), where there is no package.json beside the code. */
+declare const DESK_ONVIF_AGENT_VERSION: string | undefined;
+const version =
+  typeof DESK_ONVIF_AGENT_VERSION === 'string'
+    ? DESK_ONVIF_AGENT_VERSION
+    : (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+        .version;
 
 function usage(): string {
   const options = Object.keys(configFields).map((f) => `  ${flagName(f).padEnd(26)}${envName(f)}`);
