@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps windows-deps node-deps build agent-bundle test-windows typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency clean
+.PHONY: test dev up deps system-deps windows-deps node-deps build agent-bundle agent-dist test-windows typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency clean
 
 test: deps lint build typecheck unit medium
 
@@ -47,15 +47,21 @@ unit:
 
 # Medium tests: real nats-server, real services as processes, real ffmpeg and Xvfb; the agent
 # under Wine (test/windows).
-medium: build agent-bundle
+medium: build agent-dist
 	$(JEST) --selectProjects medium
 
 # The capture agent as one CommonJS file (esbuild): what the Windows .exe runs.
 agent-bundle: build
 	node packaging/windows/bundle.mjs dist/windows/desk-onvif-agent.cjs
 
-# The agent on Windows code paths under Wine, end to end (test/windows/README.md).
-test-windows: deps agent-bundle
+# The one-file Windows agent: desk-onvif-agent.exe (Node single-executable application) and the zip
+# a PC needs (the .exe, install.ps1, an example agent.json, ffmpeg.exe): packaging/windows.
+agent-dist: windows-deps agent-bundle
+	@packaging/windows/agent-dist.sh
+
+# The agent on Windows code paths under Wine, end to end (test/windows/README.md): node.exe with
+# the bundle, and the .exe.
+test-windows: deps agent-dist
 	$(JEST) --selectProjects medium --testPathPatterns test/windows
 
 # Benchmarks write bench/results/<name>.json (medians of repeated runs).

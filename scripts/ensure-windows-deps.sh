@@ -6,11 +6,14 @@
 # `npm ci --os=win32 --cpu=x64` in a project of their own: the root `npm ci` would refuse them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v wine >/dev/null || ! command -v wineserver >/dev/null; then
-  echo "installing Debian packages: wine wine64"
+need=()
+if ! command -v wine >/dev/null || ! command -v wineserver >/dev/null; then need+=(wine wine64); fi
+command -v zip >/dev/null || need+=(zip)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends wine wine64 >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 runtime=packaging/windows
 if [ ! -f "$runtime/node_modules/.package-lock.json" ] ||

@@ -110,6 +110,18 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
         await fetch(`http://127.0.0.1:${metricsPort}/status`, { signal: AbortSignal.timeout(2000) })
       ).json() as Promise<Status>;
 
+    /** A test whose failure message carries the agent's last log lines (what ffmpeg.exe said). */
+    const step = (name: string, fn: () => Promise<void>) =>
+      it(name, async () => {
+        try {
+          await fn();
+        } catch (err) {
+          if (err instanceof Error)
+            err.message += `\n--- the agent's log (last lines) ---\n${agent?.output().slice(-6000)}`;
+          throw err;
+        }
+      });
+
     const startAgent = async (extra: string[] = []) => {
       agent = prefix.start([...command, 'run', ...extra], 'agent');
       await waitFor(

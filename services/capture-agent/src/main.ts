@@ -126,7 +126,8 @@ async function main(argv: string[]): Promise<number> {
         mode: config.mode,
         user,
         nodePath: process.execPath,
-        entryPath: process.argv[1] ?? '',
+        // The one-file desk-onvif-agent.exe (a Node single-executable application) is its own entry.
+        entryPath: (await import('node:sea')).isSea() ? undefined : process.argv[1],
         configFile: config.configFile,
       };
       const args = command === 'install' ? schtasksCreateArgs(spec) : schtasksDeleteArgs(spec);
