@@ -5,3 +5,4 @@ export * from './subjects.js';
 export * from './kv.js';
 export * from './codec.js';
 export * from './client.js';
+export * from './console.js';
