@@ -195,7 +195,7 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
       await nats?.dispose();
     }, 60_000);
 
-    it('registers the camera of the MachineGuid and keeps its state in %LOCALAPPDATA%', async () => {
+    step('registers the camera of the MachineGuid and keeps its state in %LOCALAPPDATA%', async () => {
       await waitFor('registered', async () => (await status()).registered, 60_000, 500);
       const state = JSON.parse(
         readFileSync(join(prefix.localAppData, 'desk-onvif', 'state.json'), 'utf8'),
@@ -207,22 +207,25 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
     });
 
     // The stream below starting at all shows that -stats_period was left out: ffmpeg 4.1 refuses it.
-    it('says which ffmpeg and grabber: this ffmpeg (4.1) has no ddagrab, so gdigrab', async () => {
+    step('says which ffmpeg and grabber: this ffmpeg (4.1) has no ddagrab, so gdigrab', async () => {
       const s = await status();
       expect(s.grabber).toBe('gdigrab');
       expect(s.ffmpeg.version).toMatch(/^N-92722-/); // the 4.1-era build of @ffmpeg-installer/win32-x64
       expect(agent!.output()).toContain('has no ddagrab');
     });
 
-    it('streams the desktop (gdigrab) to both receivers at their sizes, and follows a colour change', async () => {
-      const [m, s] = await Promise.all([main.waitForFrames(2, 90_000), sub.waitForFrames(2, 90_000)]);
-      expect([m.width, m.height, s.width, s.height]).toEqual([640, 480, 320, 240]);
-      await colourArrives(main, 0, RED);
-      await xvfb.fill(GREEN);
-      await Promise.all([colourArrives(main, 0, GREEN, 20_000), colourArrives(sub, 0, GREEN, 20_000)]);
-    });
+    step(
+      'streams the desktop (gdigrab) to both receivers at their sizes, and follows a colour change',
+      async () => {
+        const [m, s] = await Promise.all([main.waitForFrames(2, 90_000), sub.waitForFrames(2, 90_000)]);
+        expect([m.width, m.height, s.width, s.height]).toEqual([640, 480, 320, 240]);
+        await colourArrives(main, 0, RED);
+        await xvfb.fill(GREEN);
+        await Promise.all([colourArrives(main, 0, GREEN, 20_000), colourArrives(sub, 0, GREEN, 20_000)]);
+      },
+    );
 
-    it('answers a snapshot request with a JPEG of the desktop', async () => {
+    step('answers a snapshot request with a JPEG of the desktop', async () => {
       let jpeg = '';
       await waitFor(
         'a snapshot',
@@ -238,7 +241,7 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
       expect([image.width, image.height]).toEqual([640, 480]);
     });
 
-    it('restarts ffmpeg with new settings', async () => {
+    step('restarts ffmpeg with new settings', async () => {
       const sessions = main.sessions.length;
       const settings = {
         main: { width: 480, height: 360, fps: 10, bitrateKbps: 800, gop: 20 },
@@ -253,7 +256,7 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
       expect([m.width, m.height]).toEqual([480, 360]);
     });
 
-    it('restarts ffmpeg.exe when it is killed', async () => {
+    step('restarts ffmpeg.exe when it is killed', async () => {
       const [pid] = prefix.processes('ffmpeg.exe');
       expect(pid).toBeDefined();
       const before = (await status()).restarts;
@@ -263,50 +266,56 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
       await main.waitForFrames(2, 90_000, () => main.sessions.slice(sessions).at(-1));
     });
 
-    it('devices: says that PowerShell listed no monitor (Wine has no System.Windows.Forms), exit code 1', async () => {
-      const devices = prefix.start([...command, 'devices'], 'devices');
-      expect(await devices.exited).toBe(1);
-      expect(devices.output()).toContain(
-        'no monitor listed: PowerShell ([System.Windows.Forms.Screen]::AllScreens) returned nothing',
-      );
-    });
+    step(
+      'devices: says that PowerShell listed no monitor (Wine has no System.Windows.Forms), exit code 1',
+      async () => {
+        const devices = prefix.start([...command, 'devices'], 'devices');
+        expect(await devices.exited).toBe(1);
+        expect(devices.output()).toContain(
+          'no monitor listed: PowerShell ([System.Windows.Forms.Screen]::AllScreens) returned nothing',
+        );
+      },
+    );
 
-    it('stops cleanly on SIGINT: exit code 0, no ffmpeg.exe left', async () => {
+    step('stops cleanly on SIGINT: exit code 0, no ffmpeg.exe left', async () => {
       expect(await agent!.interrupt()).toBe(0);
       expect(agent!.output()).toContain('"msg":"stopped"');
       await waitFor('no ffmpeg.exe', () => prefix.processes('ffmpeg.exe').length === 0, 15_000, 200);
     });
 
-    it('NATS down: streams at once with the cached assignment (here a window captured by its title)', async () => {
-      await nats.stop();
-      const notepad = prefix.start(['notepad'], 'notepad');
-      try {
-        await waitFor(
-          'the Notepad window',
-          async () => {
-            await run('xwininfo', ['-display', xvfb.display, '-name', 'Untitled - Notepad']);
-            return true;
-          },
-          60_000,
-          500,
-        );
-        const sessions = main.sessions.length;
-        await startAgent(['--source', 'window:Untitled - Notepad']);
-        // Notepad is white where the desktop around it is green.
-        await waitFor(
-          'white frames at the receiver',
-          () => {
-            const frame = main.sessions.slice(sessions).at(-1)?.frames.at(-1);
-            return frame !== undefined && meanColour(frame).every((c) => c > 200);
-          },
-          90_000,
-          200,
-        );
-        expect(await status()).toMatchObject({ cameraId, registered: false, natsConnected: false });
-        expect(await agent!.interrupt()).toBe(0);
-      } finally {
-        await notepad.kill();
-      }
-    });
+    step(
+      'NATS down: streams at once with the cached assignment (here a window captured by its title)',
+      async () => {
+        await nats.stop();
+        const notepad = prefix.start(['notepad'], 'notepad');
+        try {
+          await waitFor(
+            'the Notepad window',
+            async () => {
+              await run('xwininfo', ['-display', xvfb.display, '-name', 'Untitled - Notepad']);
+              return true;
+            },
+            60_000,
+            500,
+          );
+          const sessions = main.sessions.length;
+          await startAgent(['--source', 'window:Untitled - Notepad']);
+          // Notepad is white where the desktop around it is green.
+          await waitFor(
+            'white frames at the receiver',
+            () => {
+              const frame = main.sessions.slice(sessions).at(-1)?.frames.at(-1);
+              return frame !== undefined && meanColour(frame).every((c) => c > 200);
+            },
+            90_000,
+            200,
+          );
+          expect(await status()).toMatchObject({ cameraId, registered: false, natsConnected: false });
+          expect(await agent!.interrupt()).toBe(0);
+        } finally {
+          await notepad.kill();
+        }
+      },
+    );
   },
 );
