@@ -87,12 +87,12 @@ it('writes a private .env with fresh random secrets, starts compose, prints wher
 });
 
 it('keeps an existing .env as it is, and prints from it', async () => {
-  writeFileSync(join(dir, '.env'), 'PUBLIC_HOST=10.9.8.7\nRTSP_PORT=554\nNATS_TOKEN=mine\n');
+  // Complete (MEDIA_AUTH_SECRET too, which up.sh appends to an older .env): kept byte for byte.
+  const existing = 'PUBLIC_HOST=10.9.8.7\nRTSP_PORT=554\nNATS_TOKEN=mine\nMEDIA_AUTH_SECRET=also-mine\n';
+  writeFileSync(join(dir, '.env'), existing);
   const res = await up();
   expect(res.code).toBe(0);
-  expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(
-    'PUBLIC_HOST=10.9.8.7\nRTSP_PORT=554\nNATS_TOKEN=mine\n',
-  );
+  expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(existing);
   expect(res.stdout.toString()).toContain('rtsp://10.9.8.7:554/desk/');
 });
 
