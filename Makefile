@@ -6,7 +6,7 @@ JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
 .PHONY: test dev up deps system-deps windows-deps node-deps build agent-bundle agent-dist test-windows typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency clean
 
-test: deps lint build typecheck unit medium
+test: deps build lint typecheck unit medium
 
 # The whole system as native processes (scripts/dev, settings DEV_*: see README.md); Ctrl-C stops it.
 dev: deps build
