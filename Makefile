@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps windows-deps node-deps build agent-bundle agent-dist test-windows typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency clean
+.PHONY: test dev up deps system-deps windows-deps node-deps build agent-bundle agent-dist test-windows typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency bench-console clean
 
 test: deps build lint typecheck unit medium
 
@@ -95,6 +95,11 @@ bench-soap: deps build
 # reader): bench/results/latency.json.
 bench-latency: deps build
 	$(BENCH) bench/latency.bench.ts
+
+# The console with 1,000 cameras (agents simulated over NATS), measured in Chromium:
+# bench/results/console.json.
+bench-console: deps build
+	$(BENCH) bench/console.bench.ts
 
 clean:
 	rm -rf dist/windows libs/*/dist services/*/dist test/*/dist scripts/dev/dist node_modules/.cache

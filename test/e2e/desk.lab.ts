@@ -240,6 +240,8 @@ function labSettings(
     natsServerBin: process.env.NATS_SERVER_BIN ?? 'nats-server',
     ffmpegBin: process.env.FFMPEG_BIN ?? '/usr/bin/ffmpeg',
     onvifUsersKey: randomBytes(32).toString('base64'),
+    // No tls: the console is not part of this lab (its browser test starts its own).
+    consolePort: 0,
     agents: [
       {
         name: AGENT,

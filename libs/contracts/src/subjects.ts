@@ -19,6 +19,7 @@ import {
   SnapshotRequestSchema,
   UpdateRequestSchema,
 } from './schemas.js';
+import { DoctorReplySchema, DoctorRequestSchema } from './console.js';
 
 /** The catalogue of NATS subjects. No service writes a subject string anywhere else. */
 
@@ -63,6 +64,11 @@ export const Onvif = {
     CredentialsBootstrapSchema,
     CredentialsBootstrapReplySchema,
   ),
+} as const;
+
+/** Requests served by the console (one queue group): what the admin CLI shares with the browser. */
+export const ConsoleRequests = {
+  doctor: request('console.doctor', DoctorRequestSchema, DoctorReplySchema),
 } as const;
 
 const CAMERA_WILDCARD = '*';

@@ -118,7 +118,33 @@ export const SERVICES: ServiceDef[] = [
     }),
     ready: (s) => healthz('discovery', s.discoveryHttpPort, s, true),
   },
+  {
+    name: 'console',
+    // HTTPS needs the site certificate: the console runs where the settings carry one.
+    enabled: (s) => s.tls !== undefined,
+    command: () => ({ node: 'services/console/dist/main.js' }),
+    env: (s) => consoleEnv(s),
+    ready: (s) => ({
+      what: `console on ${s.host}:${s.consolePort}`,
+      probe: () => tcpAccepts(s.host, s.consolePort),
+    }),
+  },
 ];
+
+/** The console's environment: for the service, and for its `create-admin` command. */
+export function consoleEnv(s: SystemSettings): Record<string, string> {
+  return {
+    CONSOLE_NATS_URL: natsUrl(s),
+    CONSOLE_HOST: s.host,
+    CONSOLE_PORT: String(s.consolePort),
+    CONSOLE_TLS_CERT: s.tls?.cert ?? '',
+    CONSOLE_TLS_KEY: s.tls?.key ?? '',
+    CONSOLE_CAMERA_HOST: s.host,
+    CONSOLE_RTSP_PORT: String(s.rtspPort),
+  };
+}
+
+export const CONSOLE_ENTRY = 'services/console/dist/main.js';
 
 /** A capture agent as a table entry: its own state directory, metrics port and credentials. */
 export function agentService(agent: AgentSettings): ServiceDef {
