@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps windows-deps node-deps build agent-bundle agent-dist test-windows typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency bench-console clean
+.PHONY: test dev up deps system-deps windows-deps node-deps build agent-bundle agent-dist test-windows typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency bench-events bench-console clean
 
 test: deps build lint typecheck unit medium
 
@@ -95,6 +95,11 @@ bench-soap: deps build
 # reader): bench/results/latency.json.
 bench-latency: deps build
 	$(BENCH) bench/latency.bench.ts
+
+# 1,000 cameras with a held pull point each (events over NATS), the real agent on Xvfb for the
+# motion-to-client latency, the detector's CPU: bench/results/events.json.
+bench-events: deps build
+	$(BENCH) bench/events.bench.ts
 
 # The console with 1,000 cameras (agents simulated over NATS), measured in Chromium:
 # bench/results/console.json.

@@ -1,6 +1,7 @@
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -10,7 +11,6 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { parse } from 'yaml';
 import { loadConfig } from '@desk-onvif/service-kit';
 import { REPO_ROOT, run } from '@desk-onvif/test-support';
@@ -72,7 +72,8 @@ it('writes a private .env with fresh random secrets, starts compose, prints wher
   const envFile = join(dir, '.env');
   expect(statSync(envFile).mode & 0o777).toBe(0o600);
   const env = envOf(readFileSync(envFile, 'utf8'));
-  expect(env.NATS_TOKEN).toMatch(/^[0-9a-f]{64}$/);
+  // Starts with a letter: nats-server reads $NATS_TOKEN as a config value (a leading digit is a number).
+  expect(env.NATS_TOKEN).toMatch(/^nt[0-9a-f]{64}$/);
   expect(Buffer.from(env.ONVIF_USERS_KEY!, 'base64').length).toBe(32);
   expect(env.ONVIF_USERS_KEY).toMatch(/^[A-Za-z0-9+/]{43}=$/);
   expect(env.NATS_TOKEN).not.toBe(env.ONVIF_USERS_KEY);
@@ -86,14 +87,20 @@ it('writes a private .env with fresh random secrets, starts compose, prints wher
   expect(out + res.stderr).not.toContain(env.ONVIF_USERS_KEY);
 });
 
-it('keeps an existing .env as it is, and prints from it', async () => {
-  // Complete (MEDIA_AUTH_SECRET too, which up.sh appends to an older .env): kept byte for byte.
-  const existing = 'PUBLIC_HOST=10.9.8.7\nRTSP_PORT=554\nNATS_TOKEN=mine\nMEDIA_AUTH_SECRET=also-mine\n';
-  writeFileSync(join(dir, '.env'), existing);
+it('keeps an existing .env as it is (adding only a missing auth-hook secret), and prints from it', async () => {
+  writeFileSync(join(dir, '.env'), 'PUBLIC_HOST=10.9.8.7\nRTSP_PORT=554\nNATS_TOKEN=mine\n');
   const res = await up();
   expect(res.code).toBe(0);
-  expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(existing);
+  const text = readFileSync(join(dir, '.env'), 'utf8');
+  expect(text.startsWith('PUBLIC_HOST=10.9.8.7\nRTSP_PORT=554\nNATS_TOKEN=mine\n')).toBe(true);
+  const secret = envOf(text).MEDIA_AUTH_SECRET ?? '';
+  expect(secret).toMatch(/^[0-9a-f]{64}$/);
+  expect(res.stdout.toString() + res.stderr.toString()).not.toContain(secret);
   expect(res.stdout.toString()).toContain('rtsp://10.9.8.7:554/desk/');
+
+  // A second run changes nothing more.
+  await up();
+  expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(text);
 });
 
 it('says what is missing when there is no docker', async () => {

@@ -46,6 +46,8 @@ export interface DeskLabOptions {
   colour: string;
   /** The camera's first ONVIF Administrator, given to the agent (`AGENT_ONVIF_USER/PASSWORD`). */
   onvifUser?: Credentials;
+  /** More of the agent's environment: a PulseAudio server (PULSE_SERVER) and AGENT_AUDIO_… */
+  agentEnv?: Record<string, string>;
 }
 
 /**
@@ -266,6 +268,9 @@ function labSettings(
           AGENT_BACKOFF_INITIAL_MS: '200',
           AGENT_BACKOFF_MAX_MS: '1000',
           AGENT_LOG_LEVEL: 'info',
+          // No sound server unless the test brings one: the agent's audio stays off.
+          AGENT_AUDIO: 'off',
+          ...opts.agentEnv,
         },
       },
     ],

@@ -69,6 +69,10 @@ export const SERVICES: ServiceDef[] = [
       ONVIF_MEDIA_HOST: s.host,
       ONVIF_RTSP_PORT: String(s.rtspPort),
       ONVIF_USERS_KEY: s.onvifUsersKey,
+      // The whole system on one machine (make dev, the e2e): one onvif process boots in half the
+      // time of workers competing with every other service for the cores, and a crash is back
+      // sooner. A deployment keeps the default, every core; services/onvif's tests cover both.
+      ONVIF_WORKERS: '1',
     }),
     ready: (s) => healthz('onvif', s.onvifHttpPort, s),
   },

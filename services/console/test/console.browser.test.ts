@@ -95,9 +95,17 @@ suite('the console in Chromium', () => {
   }, 180_000);
 
   afterAll(async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    // Each piece gets a bounded stop: one that hangs is reported, and the others are still stopped.
+    for (const stop of stops.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), 20_000)));
+      const outcome = await Promise.race([stop().catch(() => undefined), bound]);
+      clearTimeout(timer);
+      if (outcome === 'hung')
+        console.warn(`console browser test: a stop did not finish within 20 s (${stop.toString()})`);
+    }
     await ns?.dispose();
-  });
+  }, 240_000);
 
   const row = (id: string) => `[data-camera-id="${id}"]`;
 

@@ -13,3 +13,4 @@ export * from './stream-watcher.js';
 export * from './audio.js';
 export * from './site-pki.js';
 export * from './prerequisites.js';
+export * from './pulse.js';
