@@ -34,8 +34,13 @@ export class WineProgram {
     });
   }
 
+  /** What the program wrote, without alsa-lib's complaints (Wine probes sound cards; Xvfb has none). */
   output(): string {
-    return existsSync(this.logPath) ? readFileSync(this.logPath, 'utf8') : '';
+    if (!existsSync(this.logPath)) return '';
+    return readFileSync(this.logPath, 'utf8')
+      .split('\n')
+      .filter((line) => !line.startsWith('ALSA lib '))
+      .join('\n');
   }
 
   get running(): boolean {
@@ -135,8 +140,11 @@ export class WinePrefix {
     return program;
   }
 
-  /** Linux processes of this prefix whose command line names `exe` (e.g. ffmpeg.exe). */
-  processes(exe: string): number[] {
+  /**
+   * Linux processes of this prefix whose command line names `exe` (e.g. ffmpeg.exe) and, when
+   * given, holds `arg` too (`gdigrab`: the streaming ffmpeg.exe, not the agent's device probes).
+   */
+  processes(exe: string, arg?: string): number[] {
     const pids: number[] = [];
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
@@ -144,7 +152,8 @@ export class WinePrefix {
         const environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
         if (!environ.split('\0').includes(`WINEPREFIX=${this.dir}`)) continue;
         const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').toLowerCase();
-        if (cmdline.includes(exe.toLowerCase())) pids.push(Number(entry));
+        if (cmdline.includes(exe.toLowerCase()) && (!arg || cmdline.includes(arg.toLowerCase())))
+          pids.push(Number(entry));
       } catch {
         // gone meanwhile, or not ours to read
       }
