@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps windows-deps node-deps build agent-bundle agent-dist test-windows typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency bench-events bench-console clean
+.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency bench-events bench-console bench-security clean
 
 test: deps build lint typecheck unit medium
 
@@ -16,6 +16,9 @@ deps: system-deps windows-deps node-deps
 
 system-deps:
 	@scripts/ensure-system-deps.sh
+
+# The Windows agent's targets (packaging/windows, test/windows).
+.PHONY: windows-deps agent-bundle agent-dist test-windows
 
 # Wine and the Windows binaries (node.exe, ffmpeg.exe) for the Wine tier and make agent-dist.
 windows-deps:
@@ -100,6 +103,11 @@ bench-latency: deps build
 # motion-to-client latency, the detector's CPU: bench/results/events.json.
 bench-events: deps build
 	$(BENCH) bench/events.bench.ts
+
+# Issue 9: every bench/security.*.bench.ts, each setting its keys of bench/results/security.json
+# (the edge: SOAP over HTTPS vs HTTP, guesses per minute after a lockout).
+bench-security: deps build
+	$(BENCH) bench/security
 
 # The console with 1,000 cameras (agents simulated over NATS), measured in Chromium:
 # bench/results/console.json.

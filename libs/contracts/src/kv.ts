@@ -6,6 +6,8 @@ export const Buckets = {
   ports: 'ports',
   /** key = camera id, value = OnvifUserSet (onvif service); legacy keys `userKey(…)` are migrated */
   users: 'users',
+  /** key = camera id, value = OnvifProfileSet: the profiles ONVIF clients created (onvif service) */
+  profiles: 'profiles',
 } as const;
 
 export function portKey(port: number): string {

@@ -93,7 +93,7 @@ export const deviceOperations: Operation[] = [
           service(
             Ns.device,
             xaddr(ctx.endpoint, 'device'),
-            deviceServiceCapabilitiesXml('tds:Capabilities'),
+            deviceServiceCapabilitiesXml('tds:Capabilities', ctx.endpoint.tls === true),
             2,
             60,
           ) +
@@ -133,8 +133,8 @@ export const deviceOperations: Operation[] = [
     service: 'device',
     name: 'GetServiceCapabilities',
     access: 'PRE_AUTH',
-    handle: () => ({
-      body: `<tds:GetServiceCapabilitiesResponse>${deviceServiceCapabilitiesXml('tds:Capabilities')}</tds:GetServiceCapabilitiesResponse>`,
+    handle: (ctx) => ({
+      body: `<tds:GetServiceCapabilitiesResponse>${deviceServiceCapabilitiesXml('tds:Capabilities', ctx.endpoint.tls === true)}</tds:GetServiceCapabilitiesResponse>`,
     }),
   },
   {

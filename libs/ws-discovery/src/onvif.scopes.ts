@@ -19,7 +19,8 @@ export function onvifScopes(labels: DeviceLabels): string[] {
   const seg = (v: string) => encodeURIComponent(v);
   return [
     `${BASE}/type/video_encoder`,
-    // Profile S (Streaming) only: Profile T needs HTTPS and imaging, which no camera serves yet.
+    // Profile S (Streaming) only: whether a camera serves HTTPS (and so Profile T) is the onvif
+    // service's setting, which this service does not read; GetScopes there adds Profile/T.
     `${BASE}/Profile/Streaming`,
     `${BASE}/name/${seg(labels.name)}`,
     `${BASE}/hardware/${seg(labels.hardware)}`,
