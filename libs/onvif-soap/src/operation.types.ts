@@ -25,7 +25,6 @@ export interface Endpoint {
 
 export interface DeviceIdentity {
   manufacturer: string;
-  model: string;
   firmwareVersion: string;
 }
 

@@ -64,7 +64,6 @@ export const onvifConfigShape = {
   AGENT_TIMEOUT_MS: env.int(100, 60_000).default(5000),
   KV_REPLICAS: env.int(1, 5).default(1),
   MANUFACTURER: z.string().min(1).max(64).default('desk-onvif'),
-  MODEL: z.string().min(1).max(64).default('Desktop Camera'),
   /**
    * Who may use MediaMTX's API and metrics through the auth hook: loopback and Docker's default
    * bridge networks (Prometheus in compose). The API and metrics ports are not published.

@@ -218,7 +218,7 @@ export class OnvifModule {
               effects,
               metrics,
               nc,
-              device: { manufacturer: config.MANUFACTURER, model: config.MODEL, firmwareVersion: VERSION },
+              device: { manufacturer: config.MANUFACTURER, firmwareVersion: VERSION },
             }),
         },
         {
