@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -18,6 +19,7 @@ import {
   redactArgs,
   type Encoder,
   type WindowsGrabber,
+  OSD_FONT,
 } from '@desk-onvif/ffmpeg-args';
 import type { AgentMetrics } from './agent.metrics.js';
 import { chooseAudioDevice, type AudioDevice } from './audio.device.js';
@@ -387,6 +389,11 @@ export class CaptureAgent {
   private applySettings(settings: EncoderSettings): Promise<EncoderSettings> {
     const s = this.state;
     if (!s) throw new InvalidRequestError('no assignment yet');
+    // drawtext needs its font (Debian: fonts-dejavu-core): without it ffmpeg would not start.
+    if (settings.osd?.length && !existsSync(OSD_FONT[this.d.platform]))
+      throw new InvalidRequestError(
+        `OSD needs the font ${OSD_FONT[this.d.platform]}, which is not installed`,
+      );
     try {
       buildCaptureArgs(captureJob({ ...this.d, camera: s.camera, settings, audioDevices: this.audioIn }));
     } catch (err) {

@@ -65,6 +65,7 @@ export function effectiveSettings(
     main: stream(record.main, config.mainSize, config.mainBitrateKbps),
     sub: stream(record.sub, config.subSize, config.subBitrateKbps),
     ...(record.imaging ? { imaging: record.imaging } : {}),
+    ...(record.osd?.length ? { osd: record.osd } : {}),
     ...(audio ? { audio } : {}),
   };
 }
@@ -114,6 +115,7 @@ export function captureJob(inputs: JobInputs): CaptureJob {
     main: settings.main,
     sub: settings.sub,
     ...(settings.imaging ? { picture: settings.imaging } : {}),
+    ...(settings.osd?.length ? { osd: settings.osd.map(({ token: _token, ...overlay }) => overlay) } : {}),
     publish: {
       main: target(config.mediaUrl, camera.paths.main, 'main'),
       sub: target(config.subMediaUrl ?? config.mediaUrl, camera.paths.sub, 'sub'),

@@ -213,6 +213,39 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     }
   });
 
+  it('burns ONVIF OSD text into the capture: the overlay region darkens, the rest keeps the desktop colour', async () => {
+    const [mainBefore, subBefore] = [main.sessions.length, sub.sessions.length];
+    const settings = {
+      main: { width: 480, height: 360, fps: 10, bitrateKbps: 1000, gop: 20 },
+      sub: { width: 240, height: 180, fps: 5, bitrateKbps: 256, gop: 10 },
+      osd: [
+        {
+          token: 'osd_1',
+          kind: 'Plain' as const,
+          plainText: 'FRONT DESK',
+          position: 'UpperLeft' as const,
+          fontSize: 64,
+        },
+      ],
+    };
+    const reply = await call(nc, cameraSubjects(camera.id).settings, { settings }, 5000);
+    expect(reply.settings).toEqual(settings);
+    const [m, s] = await Promise.all([
+      main.waitForFrames(2, 30_000, () => main.sessions.slice(mainBefore).at(-1)),
+      sub.waitForFrames(2, 30_000, () => sub.sessions.slice(subBefore).at(-1)),
+    ]);
+    const desktop = parseColour(COLOUR);
+    for (const frame of [m.frames.at(-1)!, s.frames.at(-1)!]) {
+      // 64x64 frames: the text box (64 px high on a 480-line desktop, dark at 60 %) covers the top
+      // rows from the left edge; the lower right is untouched desktop.
+      const text = meanColour(region(frame, 1, 1, 24, 8));
+      const rest = meanColour(region(frame, 40, 40, 63, 63));
+      expect({ rest, desktop: colourNear(rest, desktop) }).toEqual({ rest, desktop: true });
+      const distance = Math.max(...text.map((c, i) => Math.abs(c - desktop[i]!)));
+      expect({ text, changed: distance > 60 }).toEqual({ text, changed: true });
+    }
+  });
+
   it('devices lists the X display as a monitor', async () => {
     const ffmpeg = process.env.FFMPEG_BIN ?? '/usr/bin/ffmpeg';
     const { code, output } = await runCli(['devices', '--json'], {
@@ -325,3 +358,10 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     }
   });
 });
+
+/** The rgb24 pixels of a rectangle (inclusive) of a 64x64 frame. */
+function region(frame: Buffer, x0: number, y0: number, x1: number, y1: number): Buffer {
+  const rows: Buffer[] = [];
+  for (let y = y0; y <= y1; y++) rows.push(frame.subarray((y * 64 + x0) * 3, (y * 64 + x1 + 1) * 3));
+  return Buffer.concat(rows);
+}
