@@ -130,6 +130,7 @@ async function devEnv(): Promise<NodeJS.ProcessEnv> {
     DEV_DISCOVERY_HTTP_PORT: String(await freePort()),
     DEV_DISCOVERY_PORT: String(await freeUdpPort()),
     DEV_RTSP_PORT: String(await freePort()),
+    DEV_RTSPS_PORT: String(await freePort()),
     // RTP even, RTCP the next port: what MediaMTX and the relay require of rtpAddress/rtcpAddress.
     ...(await freeUdpPortPair().then((p) => ({
       DEV_RTP_PORT: String(p.rtpPort),
