@@ -11,5 +11,6 @@ export * from './rtsp-receiver.js';
 export * from './onvif-xml.js';
 export * from './stream-watcher.js';
 export * from './audio.js';
+export * from './av-reader.js';
 export * from './site-pki.js';
 export * from './pulse.js';

@@ -57,7 +57,6 @@ export class PulseAudio {
         return true;
       });
       await pulse.addSink();
-      await pulse.pactl(['set-default-sink', sink]);
       return pulse;
     } catch (err) {
       await pulse.stop();
@@ -79,11 +78,12 @@ export class PulseAudio {
     return (await run('pactl', args, { env, timeout: 10_000 })).stdout;
   }
 
-  /** The sink (and its monitor, the agent's device) appears: a sound card plugged in. */
+  /** The sink (and its monitor, the agent's device) appears, the default one: a sound card plugged in. */
   async addSink(): Promise<void> {
     this.sinkModule = (
       await this.pactl(['load-module', 'module-null-sink', `sink_name=${this.sink}`, 'rate=48000'])
     ).trim();
+    await this.pactl(['set-default-sink', this.sink]);
   }
 
   /** The sink and its monitor go away: a USB headset unplugged. */
@@ -109,8 +109,10 @@ export class PulseAudio {
 
 /**
  * Plays mono 48 kHz into the sink through pacat, paced by the clock and kept 200 ms ahead (never an
- * underrun, so sample n is heard n / 48000 s after the stream began): a steady tone or silence, and
- * clicks at a given wall-clock time. `ready` resolves once PulseAudio has created the stream.
+ * underrun): a steady tone or silence, and clicks at a given wall-clock time. When sample 0 was
+ * heard is read from pacat itself (`--verbose` prints the stream's playback time every 50 ms): the
+ * stream starts playing a few hundred ms after it is created, which a player trusting its own clock
+ * would put into every click. `ready` resolves once that is known.
  */
 export class PulsePlayer {
   private readonly proc: Spawned;
@@ -135,13 +137,32 @@ export class PulsePlayer {
       { stdin: 'pipe' },
     );
     this.proc.child.stdin?.on('error', () => undefined);
+    this.proc.child.stderr?.on('data', (b: Buffer) => this.calibrate(b.toString()));
     this.ready = waitUntilReady(this.proc, 'pacat playing', () =>
       this.proc.output().includes('Stream successfully created'),
-    ).then(() => {
-      this.origin = Date.now();
-      this.pump();
-      this.timer = setInterval(() => this.pump(), 10);
-    });
+    )
+      .then(() => {
+        this.origin = Date.now();
+        this.pump();
+        this.timer = setInterval(() => this.pump(), 10);
+      })
+      .then(() =>
+        waitUntilReady(this.proc, 'pacat to report its playback time', () => this.heard !== undefined),
+      );
+  }
+
+  /** The earliest wall-clock time of sample 0 that pacat's reports allow (a report read late only says later). */
+  private heard: number | undefined;
+
+  private calibrate(text: string): void {
+    const now = Date.now();
+    for (const m of text.matchAll(/Time: ([\d.]+) sec/g)) {
+      const played = Number(m[1]);
+      if (!(played > 0.1)) continue; // 0 until the stream has started
+      const origin = now - played * 1000;
+      if (this.heard === undefined || origin < this.heard) this.heard = origin;
+    }
+    if (this.heard !== undefined) this.origin = this.heard;
   }
 
   /** A continuous sine of `hz` from now on; 0 is silence. */
