@@ -6,3 +6,4 @@ export * from './kv.js';
 export * from './codec.js';
 export * from './client.js';
 export * from './console.js';
+export * from './scopes.js';

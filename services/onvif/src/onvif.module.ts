@@ -23,7 +23,7 @@ import { AuthGuard } from './auth.guard.js';
 import { CameraEffects } from './camera.effects.js';
 import { CameraListeners } from './camera.listeners.js';
 import { EventSystem } from './event.system.js';
-import { ONVIF_CONFIG, throttlePolicyOf, type OnvifConfig } from './config.js';
+import { cameraTlsOf, ONVIF_CONFIG, throttlePolicyOf, type OnvifConfig } from './config.js';
 import { CamerasBucket, CredentialsService } from './credentials.service.js';
 import { MediaAuthController } from './media-auth.controller.js';
 import { OnvifController } from './onvif.controller.js';
@@ -89,6 +89,7 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
 @Module({})
 export class OnvifModule {
   static forRoot(config: OnvifConfig): DynamicModule {
+    const tls = cameraTlsOf(config);
     return {
       module: OnvifModule,
       controllers: [OnvifController, MediaAuthController, ObservabilityController],
@@ -134,6 +135,7 @@ export class OnvifModule {
             new SoapEndpoint({
               windowMs: config.CREATED_WINDOW_MS,
               allowPasswordText: config.ALLOW_PASSWORD_TEXT,
+              requireTls: config.REQUIRE_TLS,
               nonces,
               digest,
               limits: { ...DEFAULT_PARSE_LIMITS, maxDepth: config.MAX_XML_DEPTH },
@@ -204,8 +206,9 @@ export class OnvifModule {
           ) =>
             new OnvifHttp({
               events: events.service,
-              // Profile T needs HTTPS: not served yet (the trust-model issue brings it).
-              features: { https: false, ...EventSystem.features(config) },
+              // HTTPS on (ONVIF_TLS_CERT/KEY): Profile T is claimed when its other features are
+              // served too (claimedProfiles: Streaming, Media2, imaging).
+              features: { https: tls !== undefined, ...EventSystem.features(config) },
               guard,
               config,
               endpoint,
@@ -215,7 +218,7 @@ export class OnvifModule {
               effects,
               metrics,
               nc,
-              device: { manufacturer: config.MANUFACTURER, model: config.MODEL, firmwareVersion: VERSION },
+              device: { manufacturer: config.MANUFACTURER, firmwareVersion: VERSION },
             }),
         },
         {
@@ -229,7 +232,9 @@ export class OnvifModule {
             metrics: OnvifMetrics,
             events: EventSystem,
           ) =>
-            new CameraListeners(config, http, nc, users, profiles, metrics, (id) => events.cameraClosed(id)),
+            new CameraListeners(config, http, nc, users, profiles, metrics, tls, (id) =>
+              events.cameraClosed(id),
+            ),
         },
         {
           provide: Watchers,

@@ -13,4 +13,6 @@ export * from './stream-watcher.js';
 export * from './audio.js';
 export * from './av-reader.js';
 export * from './site-pki.js';
+export * from './prerequisites.js';
+export * from './wire.capture.js';
 export * from './pulse.js';
