@@ -103,7 +103,7 @@ maybe('audio: the PC’s sound reaches the NVR', () => {
       const events: { clickAt: number; flashFrom: number; flashTo: number }[] = [];
       const began = performance.now(); // what the reader gave before is the warm-up (the tone fading out)
       for (let i = 0; i < 5; i++) {
-        const clickAt = Date.now() + 400;
+        const clickAt = Date.now() + 500;
         player.clickAt(clickAt);
         await sleep(clickAt - Date.now());
         const flashFrom = Date.now();
@@ -113,15 +113,24 @@ maybe('audio: the PC’s sound reaches the NVR', () => {
         await lab.xvfb.fill(DARK);
         await sleep(500);
       }
-      await sleep(1500); // the last event through encoder, relay and decoder
-      const flashes = onsetsOf(
-        reader.video().filter((s) => s.at >= began),
-        150,
-      );
-      const clicks = onsetsOf(
-        reader.audio().filter((s) => s.at >= began),
-        -20,
-      );
+      const seen = () => ({
+        flashes: onsetsOf(
+          reader.video().filter((s) => s.at >= began),
+          150,
+        ),
+        clicks: onsetsOf(
+          reader.audio().filter((s) => s.at >= began),
+          -20,
+        ),
+      });
+      // The last event through encoder, relay and decoder (late on a busy machine).
+      await waitFor(
+        'the five events at the reader',
+        () => seen().clicks.length >= 5 && seen().flashes.length >= 5,
+        10_000,
+        200,
+      ).catch(() => undefined);
+      const { flashes, clicks } = seen();
       expect({ flashes: flashes.length, clicks: clicks.length }).toEqual({ flashes: 5, clicks: 5 });
       // Audio minus video at the reader, less what the test itself put between click and flash
       // (xsetroot paints somewhere between its spawn and its exit: the middle, ± half of that).
@@ -161,8 +170,14 @@ maybe('audio: the PC’s sound reaches the NVR', () => {
       await sleep(3000);
       expect((await lab.system.agentStatus(AGENT)).ffmpegPid).toBe(ffmpegPid);
       const during = reader.video().filter((s) => s.at >= removed);
-      expect(during.length).toBeGreaterThanOrEqual(3 * 30 * 0.8);
-      expect(maxGapMs(during.map((s) => s.at))).toBeLessThan(500);
+      // Stopped video is held for seconds (the muxer waited 10 s for the audio); a busy machine's
+      // reader is late by a few hundred ms at worst.
+      const now = performance.now();
+      expect(during[0]!.at - removed).toBeLessThan(1500);
+      expect(now - during.at(-1)!.at).toBeLessThan(1500);
+      expect(maxGapMs(during.map((s) => s.at))).toBeLessThan(1500);
+      // And no frame is missing from the stream: consecutive presentation times.
+      expect(maxGapMs(during.map((s) => s.pts * 1000))).toBeLessThan(500);
       // The audio ended where the device went: the video has gone on for seconds past it.
       const last = (xs: { pts: number }[]) => xs.at(-1)?.pts ?? 0;
       expect(last(reader.video()) - last(reader.audio())).toBeGreaterThan(2);
