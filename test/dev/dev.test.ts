@@ -314,8 +314,9 @@ test('make dev: cameras answer ONVIF and RTSP with the printed credentials; Ctrl
     const main = await promised<{ uri: string }>((cb) =>
       cam.getStreamUri({ protocol: 'RTSP', profileToken: 'profile_main' }, cb),
     );
-    expect(main.uri).toBe(camera.rtspMain);
-    expect(camera.rtspMain).toBe(`rtsp://127.0.0.1:${env.DEV_RTSP_PORT}/desk/${camera.id}/main`);
+    // NVRs are handed RTSP; the agents publish over RTSPS, and make dev prints where they publish.
+    expect(main.uri).toBe(`rtsp://127.0.0.1:${env.DEV_RTSP_PORT}/desk/${camera.id}/main`);
+    expect(camera.rtspMain).toBe(`rtsps://127.0.0.1:${env.DEV_RTSPS_PORT}/desk/${camera.id}/main`);
     // npm onvif's connect() shrugs off a refused GetProfiles; an authenticated call does not.
     const intruder = await connect(camera, `${camera.password}-wrong`);
     await expect(promised((cb) => intruder.getDeviceInformation(cb))).rejects.toThrow(/not authorized/i);
