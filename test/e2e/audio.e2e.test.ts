@@ -202,6 +202,38 @@ maybe('audio: the PC’s sound reaches the NVR', () => {
     const hz = toneFrequencyOf(await decodeAudioOf(url, { seconds: 2 }));
     expect(Math.abs(hz! - TONE) / TONE).toBeLessThanOrEqual(0.02);
   });
+
+  it('an NVR sets G.711 over ONVIF (npm onvif): the stream carries μ-law, the tone decodes at its frequency', async () => {
+    const config = await lab.setAudioEncoder(lab.xaddr(await lab.camera()), {
+      encoding: 'G711',
+      bitrate: 64,
+      sampleRate: 8,
+    });
+    expect(config).toMatchObject({ encoding: 'G711', bitrate: 64, sampleRate: 8 });
+    const url = await mainUrl();
+    let streams: unknown;
+    await waitFor(
+      'the main stream to carry G.711 μ-law',
+      async () => {
+        const probed = await probeStreams(url, 'tcp', 'codec_type,codec_name,sample_rate');
+        streams = probed.ok ? probed.streams : undefined;
+        return JSON.stringify(streams ?? '').includes('pcm_mulaw');
+      },
+      30_000,
+      500,
+    );
+    expect(streams).toEqual(
+      expect.arrayContaining([
+        { codec_type: 'video', codec_name: 'h264' },
+        { codec_type: 'audio', codec_name: 'pcm_mulaw', sample_rate: '8000' },
+      ]),
+    );
+    const hz = toneFrequencyOf(await decodeAudioOf(url, { rate: 8000, seconds: 2 }));
+    expect(hz).toBeDefined();
+    expect(Math.abs(hz! - TONE) / TONE).toBeLessThanOrEqual(0.02);
+    await waitFor('the heartbeat to say G.711', () => lastAudio()?.codec === 'pcmu', 10_000, 100);
+    expect((await lab.camera()).settings.audio).toMatchObject({ codec: 'pcmu', sampleRate: 8000 });
+  });
 });
 
 /** Seconds both tracks have been coming out of the reader. */
