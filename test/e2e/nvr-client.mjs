@@ -9,6 +9,8 @@
 //                       GetServices or GetCapabilities, GetProfiles…), then GetStreamUri (RTSP)
 //                       of every profile → {profiles: [{token, name, width, height, uri}]}
 //   info <xaddr>        Cam.connect, GetDeviceInformation and GetScopes → {info, scopes: [uri…]}
+//   events <xaddr> <ms> Cam.connect, then cam.on('event') (a pull point, PullMessages in a loop)
+//                       for <ms>: one JSON line {topic, operation, value, at} per event, as it comes
 import { URL } from 'node:url';
 import onvif from 'onvif';
 import onvifUtils from 'onvif/lib/utils.js';
@@ -108,13 +110,46 @@ function connect(xaddr, username, password) {
   );
 }
 
+/** Every event the npm `onvif` event API delivers (it subscribes and pulls), one JSON line each. */
+function events(xaddr, username, password, durationMs) {
+  const url = new URL(xaddr);
+  const cam = new Cam(
+    {
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      username,
+      password,
+      timeout: 10000,
+    },
+    (err) => {
+      if (err) return fail(err);
+      cam.on('event', (m) => {
+        const message = m.message.message;
+        const item = [].concat(message.data.simpleItem)[0];
+        const line = {
+          topic: m.topic._,
+          operation: message.$ && message.$.PropertyOperation,
+          value: item && item.$.Value,
+          at: Date.now(),
+        };
+        process.stdout.write(`${JSON.stringify(line)}\n`);
+      });
+      setTimeout(() => process.exit(0), Number(durationMs));
+    },
+  );
+}
+
 const modes = {
   probe: () => probe(args[0]),
   connect: () => connect(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD),
   info: () => info(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD),
+  events: () => events(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD, args[1]),
 };
 if (!modes[mode]) {
-  process.stderr.write('usage: nvr-client.mjs probe <timeoutMs> | connect <xaddr> | info <xaddr>\n');
+  process.stderr.write(
+    'usage: nvr-client.mjs probe <timeoutMs> | connect <xaddr> | info <xaddr> | events <xaddr> <durationMs>\n',
+  );
   process.exit(2);
 }
 modes[mode]();
