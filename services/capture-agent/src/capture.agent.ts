@@ -28,6 +28,7 @@ import type { AgentConfig } from './config.js';
 import { FfmpegSupervisor } from './ffmpeg.supervisor.js';
 import { errorMessage, type Logger, withContext } from './logger.js';
 import { NatsSession } from './nats.session.js';
+import type { PublishUpstream } from './publish.proxy.js';
 import type { AgentState, StateStore } from './state.store.js';
 import { ActivityDetector } from './activity.detector.js';
 import { SessionMonitor, sessionMonitorCommand } from './session.monitor.js';
@@ -62,6 +63,8 @@ export interface AgentDeps {
   logger: Logger;
   /** The audio devices ffmpeg can open now (listAudioDevices), asked at start and every audioPollMs. */
   listAudio: () => Promise<AudioDevice[]>;
+  /** Where ffmpeg publishes (run.command.ts starts it): credentials stay off its command line. */
+  publishProxy?: { port: number; localPath(stream: 'main' | 'sub'): string };
 }
 
 /**
@@ -174,6 +177,19 @@ export class CaptureAgent {
       },
       log.child({ part: 'nats' }),
     );
+  }
+
+  /** For the publish proxy: where `stream` goes now, with the camera's publish credentials. */
+  publishUpstream(stream: 'main' | 'sub'): PublishUpstream | undefined {
+    const camera = this.state?.camera;
+    if (!camera) return undefined;
+    const { mediaUrl, subMediaUrl } = this.d.config;
+    return {
+      mediaUrl: stream === 'main' ? mediaUrl : (subMediaUrl ?? mediaUrl),
+      path: camera.paths[stream],
+      user: camera.publish.user,
+      password: camera.publish.password,
+    };
   }
 
   /** Which audio devices are there, before the first ffmpeg: its command line depends on them. */

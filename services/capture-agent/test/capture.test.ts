@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { call, cameraSubjects, decodeEvent, type Heartbeat } from '@desk-onvif/contracts';
@@ -256,6 +258,57 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
       expect.objectContaining({ index: 0, bounds: { x: 0, y: 0, width: 640, height: 480 } }),
     ]);
   });
+
+  it("keeps the publish secret off ffmpeg's command line: ffmpeg publishes to the agent's loopback proxy", async () => {
+    await main.waitForFrames(2); // streaming: registered, the state saved, ffmpeg running
+    // The registry redacts the secret in its replies; the agent keeps the one it was given.
+    const { camera: record } = JSON.parse(readFileSync(join(state.dir, 'state.json'), 'utf8')) as {
+      camera: { publish: { user: string; password: string } };
+    };
+    expect(record.publish.password.length).toBeGreaterThanOrEqual(16);
+    const pid = (await agent.status()).ffmpegPid!;
+    // What any local user reads: /proc/<pid>/cmdline (ps, top).
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    expect(argv.join(' ')).not.toContain(record.publish.password);
+    expect(argv.join(' ')).not.toContain(record.publish.user);
+    const urls = argv.filter((a) => a.startsWith('rtsp://'));
+    expect(urls).toEqual([
+      expect.stringMatching(/^rtsp:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/main$/),
+      expect.stringMatching(/^rtsp:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/sub$/),
+    ]);
+    // Nor in its environment.
+    expect(readFileSync(`/proc/${pid}/environ`, 'latin1')).not.toContain(record.publish.password);
+    // And still the receivers get the desktop (the proxy added the credentials on the way).
+    await main.waitForFrames(2, 10_000);
+  });
+
+  const asOtherUser = process.getuid?.() === 0;
+  if (!asOtherUser) console.warn('SKIPPED: publishing through the proxy as another user needs root');
+  (asOtherUser ? it : it.skip)(
+    "refuses another local user's publisher, even one that read the proxy's URL in ffmpeg's argv",
+    async () => {
+      await main.waitForFrames(2);
+      const pid = (await agent.status()).ffmpegPid!;
+      const url = readFileSync(`/proc/${pid}/cmdline`, 'latin1')
+        .split('\0')
+        .find((a) => a.endsWith('/main'))!;
+      const intruder = spawnTracked(
+        process.env.FFMPEG_BIN ?? '/usr/bin/ffmpeg',
+        [
+          ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=5'],
+          ...['-t', '3', '-c:v', 'libx264', '-f', 'rtsp', '-rtsp_transport', 'tcp', url],
+        ],
+        { PATH: process.env.PATH },
+        undefined,
+        { uid: 65534, gid: 65534 },
+      );
+      expect(await intruder.exited).not.toBe(0);
+      expect(agent.proc.output()).toContain('refused a publisher of another local user');
+      // The agent's own stream goes on.
+      expect((await agent.status()).ffmpegPid).toBe(pid);
+      await main.waitForFrames(2, 10_000);
+    },
+  );
 
   it('stops ffmpeg with itself: no orphan', async () => {
     const pid = (await agent.status()).ffmpegPid!;
