@@ -196,11 +196,7 @@ export class DeskLab {
   ): { seen: NvrEvent[]; stop: () => Promise<void> } {
     const args = [NVR_CLIENT, 'events', xaddr, String(durationMs)];
     const [command, argv] = this.wrap?.(process.execPath, args) ?? [process.execPath, args];
-    const proc = spawnTracked(command, argv, {
-      ...process.env,
-      NVR_USERNAME: creds.username,
-      NVR_PASSWORD: creds.password,
-    });
+    const proc = spawnTracked(command, argv, { ...process.env, ...this.nvrEnv(creds) });
     const seen: NvrEvent[] = [];
     let pending = '';
     proc.child.stdout?.on('data', (b: Buffer) => {
