@@ -14,6 +14,7 @@
 //
 // An https:// XAddr is reached over TLS (useSecure), trusting only the CA in the PEM file NVR_CA.
 import { readFileSync } from 'node:fs';
+import { setTimeout } from 'node:timers';
 import { URL } from 'node:url';
 import onvif from 'onvif';
 import onvifUtils from 'onvif/lib/utils.js';
