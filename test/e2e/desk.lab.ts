@@ -10,6 +10,7 @@ import {
   REPO_ROOT,
   StreamWatcher,
   Xvfb,
+  captureXml,
   readColour,
   spawnTracked,
   waitFor,
@@ -203,6 +204,23 @@ export class DeskLab {
       NVR_PASSWORD: creds.password,
       ...(this.opts.pki ? { NVR_CA: this.opts.pki.caCert } : {}),
     };
+  }
+
+  /**
+   * The NVR changing the camera's audio encoder (npm `onvif` SetAudioEncoderConfiguration): the
+   * configuration the camera then reports; every SOAP reply goes to the run's XML validation.
+   */
+  async setAudioEncoder(
+    xaddr: string,
+    audio: { encoding: 'G711' | 'AAC'; bitrate: number; sampleRate: number },
+    creds: Credentials = this.opts.onvifUser,
+  ): Promise<Record<string, unknown>> {
+    const out = (await this.nvrClient(
+      ['audio', xaddr, audio.encoding, String(audio.bitrate), String(audio.sampleRate)],
+      { NVR_USERNAME: creds.username, NVR_PASSWORD: creds.password },
+    )) as { configuration: Record<string, unknown>; responses: string[] };
+    out.responses.forEach((xml, i) => captureXml(`e2e npm-onvif audio ${i}`, xml));
+    return out.configuration;
   }
 
   /** The NVR opening a stream: a few decoded frames' colour, or why ffmpeg could not read. */
