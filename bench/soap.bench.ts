@@ -8,7 +8,6 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { connect } from '@nats-io/transport-node';
 import { Onvif, Registry, call, type CameraRecord } from '@desk-onvif/contracts';
 import { NatsServer, ServiceProcess, waitFor, startRegistry } from '@desk-onvif/test-support';
 import { median, writeResult } from './stats.js';
@@ -109,13 +108,13 @@ async function listenersOpen(svc: ServiceProcess): Promise<number> {
 
 it('GetStreamUri with a fresh UsernameToken per request; 1,000 cameras', async () => {
   const nats = await NatsServer.start();
-  const registry = await startRegistry(nats.url, {
+  const registry = await startRegistry(nats, {
     REGISTRY_PORT_RANGE: '21000-22999',
     REGISTRY_LOG_LEVEL: 'warn',
   });
-  const nc = await connect({ servers: nats.url });
+  const nc = await nats.connect();
   const onvifEnv = {
-    ONVIF_NATS_URL: nats.url,
+    ...nats.serviceEnv('ONVIF_', 'onvif'),
     ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
     ONVIF_LISTEN_HOST: '127.0.0.1',
     ONVIF_PUBLIC_HOST: '127.0.0.1',

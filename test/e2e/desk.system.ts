@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry, call, cameraIdOf, identityKey, type CameraRecord } from '@desk-onvif/contracts';
 import {
   NatsServer,
@@ -98,7 +98,7 @@ export class DeskSystem {
       });
       stoppers.push(() => media.stop());
       const [registry, onvif, discovery] = await Promise.all([
-        startRegistry(nats.url, {
+        startRegistry(nats, {
           // Below the ephemeral ports, where fewer other processes bind.
           REGISTRY_PORT_RANGE: '21000-21999',
           REGISTRY_LOG_LEVEL: 'info',
@@ -106,7 +106,7 @@ export class DeskSystem {
         ServiceProcess.start(
           'onvif',
           {
-            ONVIF_NATS_URL: nats.url,
+            ...nats.serviceEnv('ONVIF_', 'onvif'),
             ONVIF_HTTP_HOST: '127.0.0.1',
             ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
             ONVIF_LISTEN_HOST: host,
@@ -122,7 +122,7 @@ export class DeskSystem {
           ? ServiceProcess.start(
               'discovery',
               {
-                DISCOVERY_NATS_URL: nats.url,
+                ...nats.serviceEnv('DISCOVERY_', 'discovery'),
                 DISCOVERY_INTERFACES: '127.0.0.1',
                 // XAddrs name the lab server's address, not the namespace's loopback.
                 DISCOVERY_PUBLIC_HOST: host,
@@ -143,12 +143,12 @@ export class DeskSystem {
       await xvfb.fill(opts.colour);
       const state = tempStateDir();
       stoppers.push(() => Promise.resolve(state.dispose()));
-      const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+      const nc = await nats.connect('admin', { maxReconnectAttempts: -1, reconnectTimeWait: 200 });
       stoppers.push(() => nc.close());
       const hostId = randomUUID();
       const gop = opts.gop ?? opts.fps;
       const agent = await AgentProcess.start({
-        AGENT_NATS_URL: nats.url,
+        ...(await nats.agentEnv(cameraIdOf(identityKey({ mode: 'shared', hostId })))),
         AGENT_MEDIA_URL: `rtsp://${media.host}:${media.rtspPort}`,
         AGENT_DISPLAY: xvfb.display,
         AGENT_SOURCE: 'desktop',

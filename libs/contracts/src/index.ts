@@ -5,3 +5,5 @@ export * from './subjects.js';
 export * from './kv.js';
 export * from './codec.js';
 export * from './client.js';
+export * from './enrolment.schemas.js';
+export * from './permissions.js';

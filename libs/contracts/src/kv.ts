@@ -6,6 +6,10 @@ export const Buckets = {
   ports: 'ports',
   /** key = `userKey(cameraId, username)`, value = OnvifUserRecord (onvif service) */
   users: 'users',
+  /** key = enrolment token id, value = EnrolmentRecord (registry) */
+  enrolments: 'enrolments',
+  /** key = camera id, value = BindingRecord: identity → public key, revocation (registry) */
+  bindings: 'bindings',
 } as const;
 
 export function portKey(port: number): string {

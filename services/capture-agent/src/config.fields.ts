@@ -33,6 +33,10 @@ export const configFields = {
   natsUser: z.string().min(1).optional(),
   natsPassword: z.string().min(1).optional(),
   natsToken: z.string().min(1).optional(),
+  /** A camera credential (`.creds`: user JWT + seed); enrolment writes one into the state dir. */
+  natsCreds: z.string().min(1).optional(),
+  /** The site CA (PEM file) the NATS server's certificate must chain to. */
+  natsCa: z.string().min(1).optional(),
   /** Replaces the machine id in the identity: cloned VMs sharing one, or several cameras on one host. */
   hostId: z
     .string()

@@ -1,6 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   call,
+  cameraIdOf,
+  cameraInboxPrefix,
+  cameraRequests,
+  identityKey,
   type CameraRecord,
   type CredentialsBootstrap,
   DeskOnvifError,
@@ -34,13 +39,25 @@ export class NatsSession {
   private closed = false;
   private registering = false;
   private bootstrapping = false;
+  /** The camera's own subjects when it holds a camera credential; the shared ones (token upgrade path) otherwise. */
+  private readonly subjects: {
+    register: typeof Registry.register;
+    bootstrap: typeof Onvif.bootstrapCredentials;
+  };
+  private readonly cameraId: string;
 
   constructor(
     private readonly config: AgentConfig,
     private readonly request: RegisterRequest,
     private readonly events: SessionEvents,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.cameraId = cameraIdOf(identityKey(request.identity));
+    const own = cameraRequests(this.cameraId);
+    this.subjects = config.natsCreds
+      ? { register: own.register, bootstrap: own.bootstrapCredentials }
+      : { register: Registry.register, bootstrap: Onvif.bootstrapCredentials };
+  }
 
   get connection(): NatsConnection | undefined {
     return this.closed ? undefined : this.nc;
@@ -69,9 +86,19 @@ export class NatsSession {
     const c = this.config;
     // Loaded here, after ffmpeg has started: the first frame does not wait for this module.
     const { connect } = await import('@nats-io/transport-node');
+    const { credsAuthenticator } = await import('@nats-io/transport-node');
     return connect({
       servers: c.natsUrl.split(',').map((u) => u.trim()),
       name: `desk-onvif-agent ${this.request.identity.hostName}`,
+      // Read at every connection: enrolment may have written it since.
+      ...(c.natsCreds
+        ? {
+            authenticator: credsAuthenticator(readFileSync(c.natsCreds)),
+            // The only inbox the camera credential may subscribe to.
+            inboxPrefix: cameraInboxPrefix(this.cameraId),
+          }
+        : {}),
+      ...(c.natsCa ? { tls: { caFile: c.natsCa } } : {}),
       ...(c.natsUser ? { user: c.natsUser, pass: c.natsPassword ?? '' } : {}),
       ...(c.natsToken ? { token: c.natsToken } : {}),
       waitOnFirstConnect: true,
@@ -108,7 +135,7 @@ export class NatsSession {
     try {
       while (!this.closed && this.nc && !this.nc.isClosed()) {
         try {
-          const { camera } = await call(this.nc, Registry.register, this.request, 5000);
+          const { camera } = await call(this.nc, this.subjects.register, this.request, 5000);
           this.logger.info('registered', {
             cameraId: camera.id,
             onvifPort: camera.onvifPort,
@@ -141,7 +168,7 @@ export class NatsSession {
         const nc = this.nc;
         if (nc && !nc.isClosed()) {
           try {
-            const reply = await call(nc, Onvif.bootstrapCredentials, payload, 5000);
+            const reply = await call(nc, this.subjects.bootstrap, payload, 5000);
             const source = !reply.created ? 'existing' : reply.password ? 'generated' : 'configured';
             save({
               username: reply.username,
@@ -171,7 +198,9 @@ export class NatsSession {
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;
     try {
-      await call(nc, Registry.update, { id: cameraId, patch: { settings } }, 5000);
+      if (this.config.natsCreds)
+        await call(nc, cameraRequests(cameraId).reportSettings, { settings }, 5000);
+      else await call(nc, Registry.update, { id: cameraId, patch: { settings } }, 5000);
       this.logger.info('encoder settings reported to the registry', { cameraId, settings });
     } catch (err) {
       const code = err instanceof DeskOnvifError ? err.code : 'UNAVAILABLE';

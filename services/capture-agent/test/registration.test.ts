@@ -1,6 +1,6 @@
 import { cpSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
   call,
   cameraSubjects,
@@ -37,7 +37,7 @@ describe('capture agent: registration and resilience', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
-    registry = await startRegistry(nats.url, {
+    registry = await startRegistry(nats, {
       REGISTRY_PORT_RANGE: '20000-20999',
       REGISTRY_HEARTBEAT_TIMEOUT_MS: '5000',
     });
@@ -45,9 +45,9 @@ describe('capture agent: registration and resilience', () => {
       RtspReceiver.start(camera.paths.main),
       RtspReceiver.start(camera.paths.sub),
     ]);
-    nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    nc = await nats.connect('admin', { maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     env = {
-      AGENT_NATS_URL: nats.url,
+      ...(await nats.agentEnv(camera.id)),
       AGENT_MEDIA_URL: main.baseUrl,
       AGENT_SUB_MEDIA_URL: sub.baseUrl,
       AGENT_SOURCE: 'test-pattern',
@@ -154,7 +154,7 @@ describe('capture agent: registration and resilience', () => {
 
     const heartbeats: string[] = [];
     await nats.restart();
-    const watcher = await connect({ servers: nats.url });
+    const watcher = await nats.connect();
     watcher.subscribe(cameraSubjects(camera.id).heartbeat.subject, {
       callback: (_e, m) => void heartbeats.push(m.string()),
     });

@@ -1,3 +1,4 @@
+import { roleInboxPrefix } from '@desk-onvif/contracts';
 import 'reflect-metadata';
 import { bootOrExit, startService, natsSettingsOf } from '@desk-onvif/service-kit';
 import { loadOnvifConfig } from './config.js';
@@ -7,7 +8,7 @@ await bootOrExit(async () => {
   const config = loadOnvifConfig();
   await startService({
     module: OnvifModule.forRoot(config),
-    nats: natsSettingsOf(config, 'onvif-rpc'),
+    nats: natsSettingsOf(config, 'onvif-rpc', roleInboxPrefix('onvif')),
     http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
     logLevel: config.LOG_LEVEL,
   });

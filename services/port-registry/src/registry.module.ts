@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Buckets } from '@desk-onvif/contracts';
+import { Buckets, roleInboxPrefix } from '@desk-onvif/contracts';
 import {
   HEALTH_CHECKS,
   METRICS_REGISTRY,
@@ -64,7 +64,7 @@ export class RegistryModule {
       controllers: [RegistryController, ObservabilityController],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
-        ...natsConnectionProviders(natsSettingsOf(config, 'port-registry')),
+        ...natsConnectionProviders(natsSettingsOf(config, 'port-registry', roleInboxPrefix('registry'))),
         {
           provide: CameraStore,
           inject: [NATS_CONNECTION],

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { NatsServer } from './nats-server.js';
 import type { NetNamespace } from './netns.js';
 import { freePort } from './ports.js';
 import { spawnTracked, waitUntilReady, type Spawned } from './processes.js';
@@ -95,14 +96,15 @@ export class ServiceProcess {
 }
 
 /**
- * The real port-registry on a nats-server, its HTTP on loopback, ready when /healthz answers.
- * `env` adds or overrides REGISTRY_ variables (a port range of the test's own, a log level…).
+ * The real port-registry on a nats-server with its own credential, its HTTP on loopback, ready
+ * when /healthz answers. `env` adds or overrides REGISTRY_ variables (a port range of the test's
+ * own, a log level…).
  */
-export function startRegistry(natsUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+export function startRegistry(nats: NatsServer, env: Record<string, string> = {}): Promise<ServiceProcess> {
   return ServiceProcess.start(
     'port-registry',
     {
-      REGISTRY_NATS_URL: natsUrl,
+      ...nats.serviceEnv('REGISTRY_', 'registry'),
       REGISTRY_HTTP_HOST: '127.0.0.1',
       REGISTRY_PORT_RANGE: '20000-20999',
       ...env,
