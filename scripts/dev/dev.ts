@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   if (!config.mediamtxBin)
     say(
       'WARNING: no mediamtx binary (MEDIAMTX_BIN or PATH): running the RTSP relay TEST DOUBLE instead of MediaMTX.\n' +
-        '         It serves RTSP over TCP only (UDP SETUP gets 461, so tell your NVR to use TCP), has no metrics, and\n' +
+        '         It serves readers over TCP and UDP (RTP/RTCP on DEV_RTP_PORT/DEV_RTCP_PORT), has no metrics, and\n' +
         '         is for development and tests only. Install MediaMTX 1.20.x and put it on PATH for the real thing.',
     );
 

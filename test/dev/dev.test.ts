@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import onvif, { type Cam } from 'onvif';
 import {
   freePort,
+  freeUdpPortPair,
   probeStreams,
   REPO_ROOT,
   spawnTracked,
@@ -138,8 +139,11 @@ async function devEnv(): Promise<NodeJS.ProcessEnv> {
     DEV_DISCOVERY_HTTP_PORT: String(await freePort()),
     DEV_DISCOVERY_PORT: String(await freeUdpPort()),
     DEV_RTSP_PORT: String(await freePort()),
-    DEV_RTP_PORT: String(await freeUdpPort()),
-    DEV_RTCP_PORT: String(await freeUdpPort()),
+    // RTP even, RTCP the next port: what MediaMTX and the relay require of rtpAddress/rtcpAddress.
+    ...(await freeUdpPortPair().then((p) => ({
+      DEV_RTP_PORT: String(p.rtpPort),
+      DEV_RTCP_PORT: String(p.rtcpPort),
+    }))),
     DEV_MEDIA_API_PORT: String(await freePort()),
     DEV_MEDIA_METRICS_PORT: String(await freePort()),
     DEV_ONVIF_PORT_RANGE: `${onvifRange}-${onvifRange + 3}`,
@@ -310,6 +314,13 @@ test('make dev: cameras answer ONVIF and RTSP with the printed credentials; Ctrl
     );
     expect(probed?.ok && probed.streams.map((st) => st.codec_name)).toEqual(['h264']);
     expect((await probeStreams(withCreds(`${camera.password}-wrong`))).ok).toBe(false);
+    // An NVR that reads RTP over UDP asks for it (Transport UDP); that URI works over UDP.
+    const udp = await promised<{ uri: string }>((cb) =>
+      cam.getStreamUri({ protocol: 'UDP', profileToken: 'profile_main' }, cb),
+    );
+    expect(udp.uri).toBe(main.uri);
+    const overUdp = await probeStreams(withCreds(camera.password), 'udp');
+    expect(overUdp.ok && overUdp.streams.map((st) => st.codec_name)).toEqual(['h264']);
   }
 
   const xaddrs = await probe(Number(env.DEV_DISCOVERY_PORT), cameras.length);

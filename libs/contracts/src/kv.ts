@@ -4,7 +4,7 @@ export const Buckets = {
   cameras: 'cameras',
   /** key = `onvif.<port>`, value = PortClaim */
   ports: 'ports',
-  /** key = `userKey(cameraId, username)`, value = OnvifUserRecord (onvif service) */
+  /** key = camera id, value = OnvifUserSet (onvif service); legacy keys `userKey(…)` are migrated */
   users: 'users',
   /** key = enrolment token id, value = EnrolmentRecord (registry) */
   enrolments: 'enrolments',
@@ -22,8 +22,8 @@ export function portOfKey(key: string): number | undefined {
 }
 
 /**
- * `<camera id>.<username in hex>`: KV keys allow only `[-/_=.A-Za-z0-9]`, usernames may hold `@`.
- * The camera id prefix lets a reader list one camera's users with `<camera id>.*`.
+ * `<camera id>.<username in hex>`: the additional data of a sealed ONVIF password, and the KV key
+ * of a user before the OnvifUserSet (KV keys allow only `[-/_=.A-Za-z0-9]`, usernames may hold `@`).
  */
 export function userKey(cameraId: string, username: string): string {
   return `${cameraId}.${Buffer.from(username, 'utf8').toString('hex')}`;

@@ -243,9 +243,11 @@ export const OnvifUserLevelSchema = z.enum(['Administrator', 'Operator', 'User']
 export type OnvifUserLevel = z.infer<typeof OnvifUserLevelSchema>;
 
 /**
- * KV `users`, key `userKey(cameraId, username)`: one ONVIF user of one camera. The password is
- * sealed with AES-256-GCM under the onvif service's key (never stored in the clear); the key and
- * username are its additional data, so a sealed password cannot be moved to another user.
+ * One ONVIF user of one camera, inside its OnvifUserSet. The password is sealed with AES-256-GCM
+ * under the onvif service's key (never stored in the clear); `userKey(cameraId, username)` is its
+ * additional data, so a sealed password cannot be moved to another user or camera. (Before the user
+ * set, each record was a KV key of its own, `userKey(cameraId, username)`: the onvif service
+ * folds such keys into the set at start-up.)
  */
 export const OnvifUserRecordSchema = z
   .object({
@@ -268,3 +270,21 @@ export const OnvifUserRecordSchema = z
   })
   .strict();
 export type OnvifUserRecord = z.infer<typeof OnvifUserRecordSchema>;
+
+/**
+ * KV `users`, key = camera id: all the ONVIF users of one camera in one value, so that each change
+ * is one compare-and-set on the revision and no interleaving of changes can leave the camera
+ * without an Administrator (ONVIF Core 8.4.5).
+ */
+export const OnvifUserSetSchema = z
+  .object({
+    schema: z.literal(2),
+    cameraId,
+    users: z.array(OnvifUserRecordSchema).max(64),
+  })
+  .strict()
+  .refine((v) => v.users.every((u) => u.cameraId === v.cameraId), {
+    message: "every user's cameraId is the set's",
+    path: ['users'],
+  });
+export type OnvifUserSet = z.infer<typeof OnvifUserSetSchema>;

@@ -10,3 +10,4 @@ export * from './operation.types.js';
 export * from './profiles.js';
 export * from './operations.js';
 export * from './soap.endpoint.js';
+export * from './user.changes.js';

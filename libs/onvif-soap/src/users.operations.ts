@@ -1,16 +1,10 @@
-import {
-  USER_LEVELS,
-  type NewUser,
-  type Operation,
-  type OperationContext,
-  type UserLevel,
-} from './operation.types.js';
+import { USER_LEVELS, type NewUser, type Operation, type UserLevel } from './operation.types.js';
 import { Faults } from './soap.fault.js';
+import { checkUserChange } from './user.changes.js';
 import { child, children, esc, type XmlNode } from './xml.js';
 
 /** User handling (ONVIF Core 8.4.3-8.4.6): GetUsers, CreateUsers, DeleteUsers, SetUser. */
 
-export const MAX_USERS = 16;
 export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
 export const MIN_PASSWORD = 8;
 export const MAX_PASSWORD = 128;
@@ -50,15 +44,6 @@ function passwordOf(node: XmlNode, required: boolean): string | undefined {
   return password;
 }
 
-/** Changes that would leave the camera without an Administrator are refused (Core 8.4.5: FixedUser). */
-function keepsAnAdministrator(ctx: OperationContext, levels: Map<string, UserLevel | undefined>): void {
-  const remaining = ctx.users.some(
-    (u) => (levels.has(u.username) ? levels.get(u.username) : u.level) === 'Administrator',
-  );
-  if (!remaining)
-    throw Faults.operationProhibited('FixedUser', 'the last Administrator cannot be removed or demoted');
-}
-
 export const userOperations: Operation[] = [
   {
     service: 'device',
@@ -85,16 +70,11 @@ export const userOperations: Operation[] = [
       if (nodes.length === 0) throw Faults.invalidArgs('CreateUsers needs at least one User');
       const created: NewUser[] = [];
       for (const n of nodes) {
-        const username = usernameOf(n);
-        if (ctx.users.some((u) => u.username === username) || created.some((u) => u.username === username)) {
-          throw Faults.operationProhibited('UsernameClash', `user "${username}" exists`);
-        }
-        created.push({ username, password: passwordOf(n, true)!, level: levelOf(n) });
+        created.push({ username: usernameOf(n), password: passwordOf(n, true)!, level: levelOf(n) });
       }
-      if (ctx.users.length + created.length > MAX_USERS) {
-        throw Faults.operationProhibited('TooManyUsers', `at most ${MAX_USERS} users`);
-      }
-      return { body: `<tds:CreateUsersResponse/>`, effect: { kind: 'createUsers', users: created } };
+      const effect = { kind: 'createUsers', users: created } as const;
+      checkUserChange(ctx.users, effect);
+      return { body: `<tds:CreateUsersResponse/>`, effect };
     },
   },
   {
@@ -104,12 +84,9 @@ export const userOperations: Operation[] = [
     handle: (ctx) => {
       const usernames = children(ctx.request, 'Username').map((n) => n.text);
       if (usernames.length === 0) throw Faults.invalidArgs('DeleteUsers needs at least one Username');
-      for (const name of usernames) {
-        if (!ctx.users.some((u) => u.username === name))
-          throw Faults.invalidArgVal('UsernameMissing', `no user "${name}"`);
-      }
-      keepsAnAdministrator(ctx, new Map(usernames.map((n) => [n, undefined])));
-      return { body: `<tds:DeleteUsersResponse/>`, effect: { kind: 'deleteUsers', usernames } };
+      const effect = { kind: 'deleteUsers', usernames } as const;
+      checkUserChange(ctx.users, effect);
+      return { body: `<tds:DeleteUsersResponse/>`, effect };
     },
   },
   {
@@ -119,14 +96,14 @@ export const userOperations: Operation[] = [
     handle: (ctx) => {
       const nodes = children(ctx.request, 'User');
       if (nodes.length === 0) throw Faults.invalidArgs('SetUser needs at least one User');
-      const changes = nodes.map((n) => {
-        const username = child(n, 'Username')?.text ?? '';
-        if (!ctx.users.some((u) => u.username === username))
-          throw Faults.invalidArgVal('UsernameMissing', `no user "${username}"`);
-        return { username, password: passwordOf(n, false), level: levelOf(n) };
-      });
-      keepsAnAdministrator(ctx, new Map(changes.map((c) => [c.username, c.level])));
-      return { body: `<tds:SetUserResponse/>`, effect: { kind: 'setUsers', users: changes } };
+      const changes = nodes.map((n) => ({
+        username: child(n, 'Username')?.text ?? '',
+        password: passwordOf(n, false),
+        level: levelOf(n),
+      }));
+      const effect = { kind: 'setUsers', users: changes } as const;
+      checkUserChange(ctx.users, effect);
+      return { body: `<tds:SetUserResponse/>`, effect };
     },
   },
 ];

@@ -45,6 +45,14 @@ export const discoveryConfigShape = {
   /** Per source address: Probes and Resolves answered per second, and the burst allowed. */
   RATE_LIMIT_PER_S: env.int(1, 1_000_000).default(5),
   RATE_LIMIT_BURST: env.int(1, 1_000_000).default(20),
+  /**
+   * Per source address: ProbeMatches/ResolveMatches bytes sent per second, and at once. Replies
+   * beyond are paced, for at most REPLY_MAX_DEFER_MS, then dropped: the bound on what a spoofed
+   * victim can be sent (WS-Discovery amplification). The defaults answer 1,000 cameras in ~4 s.
+   */
+  REPLY_BYTES_PER_S: env.int(1500, 1_000_000_000).default(262_144),
+  REPLY_BYTES_BURST: env.int(1500, 1_000_000_000).default(524_288),
+  REPLY_MAX_DEFER_MS: env.int(0, 60_000).default(5000),
   /** Source addresses whose rate is tracked at once; the least recently seen is forgotten first. */
   MAX_TRACKED_SOURCES: env.int(16, 1_000_000).default(4096),
   /** Replies waiting for their random delay; a Probe that would overflow it is not answered. */

@@ -27,6 +27,9 @@ export class DiscoveryMetrics {
   readonly matchesSent: Counter<'kind'>;
   readonly announcements: Counter<'type'>;
   readonly sendErrors: Counter;
+  readonly replyBytes: Counter;
+  readonly repliesPaced: Counter<'kind'>;
+  readonly repliesOverBudget: Counter<'kind'>;
   readonly invalidRecords: Counter;
 
   constructor(registry: Registry, gauges: DiscoveryGauges) {
@@ -69,6 +72,23 @@ export class DiscoveryMetrics {
     this.sendErrors = new Counter({
       name: 'desk_onvif_discovery_send_errors_total',
       help: 'Datagrams the socket failed to send',
+      registers,
+    });
+    this.replyBytes = new Counter({
+      name: 'desk_onvif_discovery_reply_bytes_total',
+      help: 'Bytes of ProbeMatches and ResolveMatches sent',
+      registers,
+    });
+    this.repliesPaced = new Counter({
+      name: 'desk_onvif_discovery_replies_paced_total',
+      help: "Replies deferred because their source's reply-bytes budget was spent (REPLY_BYTES_PER_S)",
+      labelNames: ['kind'],
+      registers,
+    });
+    this.repliesOverBudget = new Counter({
+      name: 'desk_onvif_discovery_replies_over_budget_total',
+      help: "Replies not sent: their source's reply-bytes budget would have deferred them past REPLY_MAX_DEFER_MS",
+      labelNames: ['kind'],
       registers,
     });
     this.invalidRecords = new Counter({

@@ -26,6 +26,7 @@ import { MessageDedup } from './message.dedup.js';
 import { MessageSequence } from './message.sequence.js';
 import { allowedNetworks, type ListenAddress } from './network.interfaces.js';
 import { RateLimiter } from './rate.limiter.js';
+import { ReplyBudget } from './reply.budget.js';
 import { ReplyScheduler } from './reply.scheduler.js';
 
 const CAMERAS_KV = Symbol('CAMERAS_KV');
@@ -38,6 +39,12 @@ export class DiscoveryModule {
     const limiter = new RateLimiter(
       config.RATE_LIMIT_PER_S,
       config.RATE_LIMIT_BURST,
+      config.MAX_TRACKED_SOURCES,
+    );
+    const budget = new ReplyBudget(
+      config.REPLY_BYTES_PER_S,
+      config.REPLY_BYTES_BURST,
+      config.REPLY_MAX_DEFER_MS,
       config.MAX_TRACKED_SOURCES,
     );
     const dedup = new MessageDedup(config.DEDUP_SIZE, config.DEDUP_TTL_MS);
@@ -86,6 +93,7 @@ export class DiscoveryModule {
               listening,
               allowed: allowedNetworks(config.ALLOWED_NETWORKS, listening),
               limiter,
+              budget,
               dedup,
               scheduler,
               sequence,

@@ -8,6 +8,7 @@ import { MessageDedup } from './message.dedup.js';
 import { MessageSequence } from './message.sequence.js';
 import type { ListenAddress } from './network.interfaces.js';
 import { RateLimiter } from './rate.limiter.js';
+import { ReplyBudget } from './reply.budget.js';
 import { ReplyScheduler, type Timers } from './reply.scheduler.js';
 
 const A = '6f1e2d3c-4b5a-5968-8778-695a4b3c2d1e';
@@ -18,7 +19,11 @@ const probe = (id: string, body = '<d:Probe/>', soap = 'http://www.w3.org/2003/0
       `<s:Header><a:MessageID>${id}</a:MessageID></s:Header><s:Body>${body}</s:Body></s:Envelope>`,
   );
 
-function setup(settings: Partial<ResponderSettings> = {}, capacity = 100) {
+function setup(
+  settings: Partial<ResponderSettings> = {},
+  capacity = 100,
+  budget = new ReplyBudget(1e9, 1e9, 0, 100),
+) {
   const sent: Array<{ xml: string; port: number; address: string }> = [];
   const delays: number[] = [];
   const due: Array<() => void> = [];
@@ -49,6 +54,7 @@ function setup(settings: Partial<ResponderSettings> = {}, capacity = 100) {
     listening,
     allowed,
     limiter: new RateLimiter(1, 2, 100),
+    budget,
     dedup: new MessageDedup(100, 10_000),
     scheduler: new ReplyScheduler(capacity, timers),
     sequence: new MessageSequence(1_700_000_000_000),
@@ -70,10 +76,13 @@ function setup(settings: Partial<ResponderSettings> = {}, capacity = 100) {
   const sut = {
     handle: (datagram: Buffer, source: { address: string; port: number }) => {
       responder.handle(datagram, source);
-      due.splice(0).forEach((fn) => fn());
+      // Paced replies are scheduled while the first ones run: until none is left.
+      while (due.length > 0) due.splice(0).forEach((fn) => fn());
     },
   };
-  return { sut, sent, delays, dropped, directory };
+  const counter = async (name: string) =>
+    (await registry.getSingleMetric(name)?.get())?.values.reduce((s, v) => s + v.value, 0) ?? 0;
+  return { sut, sent, delays, dropped, directory, counter };
 }
 
 const prober = { address: '192.168.1.50', port: 40000 };
@@ -155,5 +164,21 @@ describe('DiscoveryResponder', () => {
     sut.handle(probe('urn:uuid:p5'), prober);
     expect(sent).toEqual([]);
     expect(await dropped('queue_full')).toBe(1);
+  });
+});
+
+describe('the reply-bytes budget (no amplification)', () => {
+  it('paces the replies one source is owed beyond its burst, and drops what would wait too long', async () => {
+    // Room for one ProbeMatches at once and one more within the deferral bound.
+    const { sut, sent, delays, counter } = setup({}, 100, new ReplyBudget(2000, 2000, 1000, 100));
+    sut.handle(probe('urn:uuid:budget-1'), prober);
+    sut.handle(probe('urn:uuid:budget-2'), prober);
+    expect(sent.length).toBe(2);
+    expect(await counter('desk_onvif_discovery_replies_paced_total')).toBe(1);
+    expect(await counter('desk_onvif_discovery_replies_over_budget_total')).toBe(2);
+    expect(delays.some((d) => d > 0 && d <= 1000)).toBe(true);
+    expect(await counter('desk_onvif_discovery_reply_bytes_total')).toBe(
+      sent.reduce((s, r) => s + Buffer.byteLength(r.xml), 0),
+    );
   });
 });

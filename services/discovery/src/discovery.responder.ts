@@ -15,6 +15,7 @@ import type { MessageDedup } from './message.dedup.js';
 import type { MessageSequence } from './message.sequence.js';
 import { addressFacing, type ListenAddress } from './network.interfaces.js';
 import type { RateLimiter } from './rate.limiter.js';
+import type { ReplyBudget } from './reply.budget.js';
 import type { ReplyScheduler } from './reply.scheduler.js';
 import { targetOf } from './target.view.js';
 
@@ -35,6 +36,7 @@ export interface ResponderDeps {
   listening: ListenAddress[];
   allowed: BlockList;
   limiter: RateLimiter;
+  budget: ReplyBudget;
   dedup: MessageDedup;
   scheduler: ReplyScheduler;
   sequence: MessageSequence;
@@ -108,12 +110,26 @@ export class DiscoveryResponder {
       relatesTo: request.messageId,
       target: targetOf(camera, host),
     };
-    const xml = request.kind === 'probe' ? buildProbeMatches(args) : buildResolveMatches(args);
-    const kind = request.kind;
-    this.deps.socket.send(Buffer.from(xml), to.port, to.address).then(
-      () => this.deps.metrics.matchesSent.inc({ kind }),
-      () => this.deps.metrics.sendErrors.inc(),
+    const payload = Buffer.from(
+      request.kind === 'probe' ? buildProbeMatches(args) : buildResolveMatches(args),
     );
+    const kind = request.kind;
+    const { metrics } = this.deps;
+    const send = () =>
+      this.deps.socket.send(payload, to.port, to.address).then(
+        () => {
+          metrics.matchesSent.inc({ kind });
+          metrics.replyBytes.inc(payload.byteLength);
+        },
+        () => metrics.sendErrors.inc(),
+      );
+    // The reply-bytes budget of the source (the amplification bound): now, paced, or not at all.
+    const delayMs = this.deps.budget.reserve(to.address, payload.byteLength, this.deps.now());
+    if (delayMs === undefined) metrics.repliesOverBudget.inc({ kind });
+    else if (delayMs === 0) void send();
+    else if (this.deps.scheduler.scheduleAll([{ delayMs, run: () => void send() }]))
+      metrics.repliesPaced.inc({ kind });
+    else metrics.repliesOverBudget.inc({ kind });
   }
 
   private drop(reason: DropReason, detail = ''): void {

@@ -57,11 +57,9 @@ export class CameraEffects {
         await call(this.nc, Registry.update, { id, patch: { discoveryMode: effect.mode } }, this.timeoutMs);
         return;
       case 'createUsers':
-        return this.users.create(id, effect.users);
       case 'deleteUsers':
-        return this.users.remove(id, effect.usernames);
       case 'setUsers':
-        return this.users.set(id, effect.users);
+        return this.users.change(id, effect);
       case 'createProfile':
         this.profiles.add(id, effect.profile);
         return;

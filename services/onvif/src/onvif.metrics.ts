@@ -82,6 +82,15 @@ export class OnvifMetrics {
       },
     });
     new Counter({
+      name: 'desk_onvif_user_change_retries_total',
+      help: 'User changes written again because another change of the same camera won the compare-and-set',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(users.casRetries);
+      },
+    });
+    new Counter({
       name: 'desk_onvif_nonce_cache_early_evictions_total',
       help: 'Nonces forgotten before their window ended because the cache was full (raise ONVIF_NONCE_CACHE_SIZE)',
       registers,

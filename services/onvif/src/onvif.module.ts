@@ -42,6 +42,14 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
     private readonly listeners: CameraListeners,
   ) {}
   onModuleInit(): void {
+    this.users
+      .migrateLegacy()
+      .then((moved) => {
+        if (moved > 0) this.logger.log({ msg: 'ONVIF users moved into one set per camera', moved });
+      })
+      .catch((err: unknown) =>
+        this.logger.error({ msg: 'could not move the former user keys', err: String(err) }),
+      );
     const onError = (bucket: string) => (err: unknown) =>
       this.logger.warn({ msg: 'watch restarting', bucket, err: String(err) });
     void watchBucket(

@@ -248,3 +248,40 @@ describe('first credentials: never a default password', () => {
     });
   });
 });
+
+describe('user changes are compare-and-set (issue 9): a camera never loses its last Administrator', () => {
+  test('two Administrators deleting each other at the same moment, 15 times: exactly one wins each time', async () => {
+    const a: Credentials = { username: 'race-a', password: 'race-a-password' };
+    const b: Credentials = { username: 'race-b', password: 'race-b-password' };
+    const cam = await rig.camera('security-host-race', a);
+    const soap = (creds: Credentials, body: string) => postSoap(cam.onvifPort, envelope(body, { creds }));
+    const createAdmin = (u: Credentials) =>
+      op(
+        'tds',
+        'CreateUsers',
+        `<tds:User><tt:Username>${u.username}</tt:Username><tt:Password>${u.password}</tt:Password><tt:UserLevel>Administrator</tt:UserLevel></tds:User>`,
+      );
+    const remove = (u: Credentials) => op('tds', 'DeleteUsers', `<tds:Username>${u.username}</tds:Username>`);
+    let survivor = a;
+    for (let round = 0; round < 15; round++) {
+      const other = survivor === a ? b : a;
+      expect((await soap(survivor, createAdmin(other))).status).toBe(200);
+      const [byA, byB] = await Promise.all([soap(a, remove(b)), soap(b, remove(a))]);
+      keep('users race loser', byA.status === 200 ? byB.body : byA.body);
+      // One wins; the other is refused: FixedUser when its change was checked against the winner's, or
+      // NotAuthorized when its caller was already gone.
+      expect([byA.status, byB.status].sort()).toEqual([200, 400]);
+      const loser = byA.status === 200 ? byB : byA;
+      expect(subcodes(loser.body).at(-1)).toMatch(/^(FixedUser|NotAuthorized)$/);
+      survivor = byA.status === 200 ? a : b;
+      const users = await soap(survivor, op('tds', 'GetUsers'));
+      expect(users.status).toBe(200);
+      expect(
+        [...users.body.matchAll(/<tt:Username>([^<]+)<\/tt:Username><tt:UserLevel>([^<]+)</g)].map((m) => [
+          m[1],
+          m[2],
+        ]),
+      ).toEqual([[survivor.username, 'Administrator']]);
+    }
+  });
+});

@@ -3,13 +3,16 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RelayConfigError, loadRelayConfig } from './relay.config.js';
 import { RtspRelay } from './rtsp-relay.js';
+import { UdpPortsError } from './rtp.udp.js';
 
 /**
  * `rtsp-relay`: the MediaMTX test double as a process, for `make dev` where no MediaMTX binary is
  * found. Reads the project's mediamtx.yml for its paths, ports and auth hook; flags override.
  */
-const USAGE = `usage: rtsp-relay [--config mediamtx.yml] [--host 127.0.0.1] [--rtsp-port N] [--api-port N] [--auth-url URL]
-A test double of MediaMTX (RTSP publish/read over TCP, the auth hook, /v3/paths/list). Not for production.`;
+const USAGE = `usage: rtsp-relay [--config mediamtx.yml] [--host 127.0.0.1] [--rtsp-port N] [--api-port N]
+                  [--rtp-port N --rtcp-port N+1] [--auth-url URL]
+A test double of MediaMTX (RTSP publish over TCP, read over TCP or UDP, the auth hook,
+/v3/paths/list). Not for production. --rtp-port 0 --rtcp-port 0: any free pair.`;
 
 function log(level: string, msg: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
@@ -29,6 +32,8 @@ async function main(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       'rtsp-port': { type: 'string' },
       'api-port': { type: 'string' },
+      'rtp-port': { type: 'string' },
+      'rtcp-port': { type: 'string' },
       'auth-url': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -51,6 +56,10 @@ async function main(): Promise<void> {
     host: values.host,
     rtspPort: portFlag(values['rtsp-port'], 'rtsp-port', config.rtspPort),
     apiPort: portFlag(values['api-port'], 'api-port', config.apiPort),
+    udp: config.udp && {
+      rtpPort: portFlag(values['rtp-port'], 'rtp-port', config.udp.rtpPort),
+      rtcpPort: portFlag(values['rtcp-port'], 'rtcp-port', config.udp.rtcpPort),
+    },
     authHookUrl,
     pathNames: config.pathNames,
     log: (event, fields) => log('info', event, fields),
@@ -59,6 +68,7 @@ async function main(): Promise<void> {
   log('info', 'listening', {
     rtsp: `rtsp://${values.host}:${relay.rtspPort}`,
     api: `http://${values.host}:${relay.apiPort}`,
+    udp: relay.udpPorts ?? 'off (rtspTransports has no udp)',
     authHookUrl,
     paths: config.pathNames,
   });
@@ -73,7 +83,9 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   const code = (err as { code?: unknown }).code;
   const known =
-    err instanceof RelayConfigError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
+    err instanceof RelayConfigError ||
+    err instanceof UdpPortsError ||
+    (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
   log('error', known ? (err as Error).message : `relay failed: ${String(err)}`);
   if (known) process.stderr.write(`${USAGE}\n`);
   process.exit(2);

@@ -5,3 +5,4 @@ export * from './rtsp.message.js';
 export * from './sdp.js';
 export * from './track.info.js';
 export * from './rtsp.auth.js';
+export * from './rtp.udp.js';

@@ -6,6 +6,8 @@ export interface RelayConfig {
   pathNames: string[];
   rtspPort: number;
   apiPort: number;
+  /** rtpAddress/rtcpAddress when rtspTransports has udp (MediaMTX's default: udp, multicast, tcp). */
+  udp: { rtpPort: number; rtcpPort: number } | undefined;
   authHookUrl: string | undefined;
 }
 
@@ -50,8 +52,21 @@ export function relayConfigFrom(text: string, source: string): RelayConfig {
     throw new RelayConfigError(
       `${source}: the relay only does authMethod: http (got ${JSON.stringify(c.authMethod)})`,
     );
+  const transports = c.rtspTransports ?? ['udp', 'multicast', 'tcp'];
+  if (
+    !Array.isArray(transports) ||
+    transports.some((t) => !['udp', 'multicast', 'tcp'].includes(t as string))
+  )
+    throw new RelayConfigError(`${source}: rtspTransports: a list of udp, multicast, tcp`);
+  const udp = transports.includes('udp')
+    ? {
+        rtpPort: portOf(c.rtpAddress ?? ':8000', 'rtpAddress'),
+        rtcpPort: portOf(c.rtcpAddress ?? ':8001', 'rtcpAddress'),
+      }
+    : undefined;
   return {
     pathNames,
+    udp,
     rtspPort: portOf(c.rtspAddress ?? ':8554', 'rtspAddress'),
     apiPort: portOf(c.apiAddress ?? ':9997', 'apiAddress'),
     authHookUrl: typeof c.authHTTPAddress === 'string' && c.authHTTPAddress ? c.authHTTPAddress : undefined,

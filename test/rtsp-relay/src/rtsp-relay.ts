@@ -4,6 +4,7 @@ import { HttpAuthHook, type Authenticator } from './auth.hook.js';
 import { apiHandler } from './relay.api.js';
 import { PathRegistry } from './relay.paths.js';
 import { RtspConnection, type RelayContext } from './rtsp.connection.js';
+import { UdpRtpListener, type UdpPorts } from './rtp.udp.js';
 
 export interface RtspRelayOptions {
   /** Listen address; loopback by default. */
@@ -11,6 +12,11 @@ export interface RtspRelayOptions {
   /** 0 (the default) picks a free port. */
   rtspPort?: number;
   apiPort?: number;
+  /**
+   * Serve readers over UDP from these RTP/RTCP ports (MediaMTX's rtpAddress/rtcpAddress: even,
+   * and odd = even + 1); `{ rtpPort: 0, rtcpPort: 0 }` picks a free pair. Absent: TCP only.
+   */
+  udp?: UdpPorts;
   /** MediaMTX's authHTTPAddress; or pass `auth` directly. */
   authHookUrl?: string;
   auth?: Authenticator;
@@ -35,6 +41,7 @@ export class RtspRelay {
     private readonly api: HttpServer,
     private readonly paths: PathRegistry,
     readonly host: string,
+    private readonly udp: UdpRtpListener | undefined,
   ) {}
 
   static async start(opts: RtspRelayOptions): Promise<RtspRelay> {
@@ -43,11 +50,13 @@ export class RtspRelay {
     const host = opts.host ?? '127.0.0.1';
     const paths = new PathRegistry(opts.pathNames);
     const pauseMs = opts.authFailurePauseMs ?? 2000;
+    const udp = opts.udp ? await UdpRtpListener.start(host, opts.udp) : undefined;
     const ctx: RelayContext = {
       paths,
       auth,
       authFailurePauseMs: pauseMs,
       readTimeoutMs: opts.readTimeoutMs ?? 10_000,
+      udp,
       log: opts.log ?? (() => undefined),
     };
     const rtsp = createServer();
@@ -55,7 +64,7 @@ export class RtspRelay {
     const api = createHttpServer((req, res) => {
       handleApi(req, res).catch(() => res.destroy());
     });
-    const relay = new RtspRelay(rtsp, api, paths, host);
+    const relay = new RtspRelay(rtsp, api, paths, host, udp);
     rtsp.on('connection', (socket) => {
       socket.setNoDelay(true);
       const conn = new RtspConnection(socket, ctx);
@@ -75,11 +84,20 @@ export class RtspRelay {
     return (this.api.address() as AddressInfo).port;
   }
 
+  /** The RTP/RTCP ports readers over UDP get packets from; undefined when UDP is not served. */
+  get udpPorts(): UdpPorts | undefined {
+    return this.udp?.ports;
+  }
+
   async stop(): Promise<void> {
     this.paths.closeAll();
     for (const conn of this.connections) conn.close();
     this.api.closeAllConnections();
-    await Promise.all([new Promise((r) => this.rtsp.close(r)), new Promise((r) => this.api.close(r))]);
+    await Promise.all([
+      new Promise((r) => this.rtsp.close(r)),
+      new Promise((r) => this.api.close(r)),
+      this.udp?.close(),
+    ]);
   }
 }
 

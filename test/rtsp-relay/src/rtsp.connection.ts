@@ -11,7 +11,9 @@ import {
   pathAndQuery,
   type InterleavedFrame,
   type RtspRequest,
+  type TransportSpec,
 } from './rtsp.message.js';
+import type { UdpRtpListener } from './rtp.udp.js';
 import { authorizeRtsp, type RtspAuthContext, type RtspReply as Reply } from './rtsp.auth.js';
 import { SdpError, mediaIndexOf, parseSdp, readerSdp, type SdpMedia } from './sdp.js';
 
@@ -19,6 +21,8 @@ export interface RelayContext extends RtspAuthContext {
   paths: PathRegistry;
   /** MediaMTX's readTimeout (10 s): a publisher silent this long is dropped, freeing its path. */
   readTimeoutMs: number;
+  /** The server's RTP/RTCP sockets, when UDP is served (MediaMTX's rtspTransports has udp). */
+  udp?: UdpRtpListener;
   log(event: string, fields: Record<string, unknown>): void;
 }
 
@@ -35,11 +39,14 @@ interface Publishing {
   handle?: PathPublisher;
 }
 
+/** Where a reader gets one media: TCP interleaved channels, or its UDP client ports. */
+type ReaderTrack = { tcp: [number, number] } | { udp: [number, number] };
+
 interface Reading {
   path: string;
   medias: SdpMedia[];
-  /** Media index → its RTP interleaved channel (RTCP is the next one). */
-  tracks: Map<number, number>;
+  /** Media index → where its RTP and RTCP go. One protocol for all of them, as in gortsplib. */
+  tracks: Map<number, ReaderTrack>;
   handle?: PathReader;
   /** After PAUSE (RFC 2326 §10.6) nothing is sent until the next PLAY. */
   paused: boolean;
@@ -171,12 +178,17 @@ export class RtspConnection {
 
   private async onSetup(req: RtspRequest): Promise<Reply> {
     const transports = parseTransport(req.headers.get('transport') ?? '');
-    // The double relays over TCP only; clients such as ffmpeg then retry with TCP (§7.1.1 461).
-    const tcp = transports.find((t) => t.tcp);
-    if (!tcp) return { status: 461 };
-    if (this.pub && !this.pub.handle) return this.setupPublish(req, tcp.interleaved);
-    if (this.pub) return { status: 455 };
-    return this.setupRead(req, tcp.interleaved);
+    if (this.pub) {
+      // Publishers: TCP only in the double (the agent publishes over TCP); §7.1.1 461 otherwise.
+      const tcp = transports.find((t) => t.tcp);
+      if (!tcp) return { status: 461 };
+      return this.pub.handle ? { status: 455 } : this.setupPublish(req, tcp.interleaved);
+    }
+    // Readers: the first transport of the client's list the server serves (§12.39); UDP unicast
+    // when rtspTransports has udp. Multicast is not served: 461, and ffmpeg falls back to TCP.
+    const chosen = transports.find((t) => t.tcp || (t.udp && t.clientPorts && this.ctx.udp));
+    if (!chosen) return { status: 461 };
+    return this.setupRead(req, chosen);
   }
 
   private setupPublish(req: RtspRequest, wanted?: [number, number]): Reply {
@@ -190,7 +202,7 @@ export class RtspConnection {
     return this.transportReply(rtp, rtcp);
   }
 
-  private async setupRead(req: RtspRequest, wanted?: [number, number]): Promise<Reply> {
+  private async setupRead(req: RtspRequest, transport: TransportSpec): Promise<Reply> {
     const url = req.url.split('?')[0]!;
     const m = /^(.*)\/trackID=(\d+)\/?$/.exec(url);
     if (!m) return { status: 400 };
@@ -207,10 +219,17 @@ export class RtspConnection {
     }
     const media = Number(m[2]);
     if (media >= this.read.medias.length) return { status: 404 };
+    const others = [...this.read.tracks.values()];
+    // gortsplib: all medias of a session over one protocol, else 400.
+    if (others.some((t) => 'udp' in t !== transport.udp)) return { status: 400 };
+    if (!transport.tcp && transport.clientPorts) {
+      this.read.tracks.set(media, { udp: transport.clientPorts });
+      return this.udpTransportReply(transport.clientPorts);
+    }
     const used = new Set<number>();
-    for (const ch of this.read.tracks.values()) used.add(ch).add(ch + 1);
-    const [rtp, rtcp] = wanted ?? this.freeChannels(used);
-    this.read.tracks.set(media, rtp);
+    for (const t of others) if ('tcp' in t) used.add(t.tcp[0]).add(t.tcp[1]);
+    const [rtp, rtcp] = transport.interleaved ?? this.freeChannels(used);
+    this.read.tracks.set(media, { tcp: [rtp, rtcp] });
     return this.transportReply(rtp, rtcp);
   }
 
@@ -252,8 +271,14 @@ export class RtspConnection {
   }
 
   private sendTo(read: Reading, media: number, rtcp: boolean, payload: Buffer): number {
-    const channel = read.tracks.get(media);
-    if (channel === undefined || read.paused || this.socket.destroyed) return 0;
+    const track = read.tracks.get(media);
+    if (track === undefined || read.paused || this.socket.destroyed) return 0;
+    if ('udp' in track) {
+      // To the address the RTSP connection came from, as gortsplib does (not a `destination`).
+      const host = (this.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+      return this.ctx.udp?.send(rtcp, payload, host, track.udp[rtcp ? 1 : 0]) ?? 0;
+    }
+    const channel = track.tcp[0];
     // MediaMTX drops packets for a reader that cannot keep up (writeQueueSize) rather than
     // buffering without bound; so does the double.
     if (this.socket.writableLength > MAX_QUEUED_BYTES) return 0;
@@ -291,6 +316,17 @@ export class RtspConnection {
       status: 200,
       headers: {
         Transport: `RTP/AVP/TCP;unicast;interleaved=${rtp}-${rtcp}`,
+        Session: this.sessionHeader(),
+      },
+    };
+  }
+
+  private udpTransportReply([rtp, rtcp]: [number, number]): Reply {
+    const server = this.ctx.udp!.ports;
+    return {
+      status: 200,
+      headers: {
+        Transport: `RTP/AVP;unicast;client_port=${rtp}-${rtcp};server_port=${server.rtpPort}-${server.rtcpPort}`,
         Session: this.sessionHeader(),
       },
     };

@@ -115,13 +115,29 @@ describe('RTSP helpers', () => {
   });
 
   it.each([
-    ['RTP/AVP/TCP;unicast;interleaved=0-1;mode=record', [{ tcp: true, interleaved: [0, 1], record: true }]],
-    ['RTP/AVP;unicast;client_port=5000-5001', [{ tcp: false, record: false }]],
+    [
+      'RTP/AVP/TCP;unicast;interleaved=0-1;mode=record',
+      [{ tcp: true, udp: false, interleaved: [0, 1], record: true }],
+    ],
+    // ffmpeg's reader over UDP (Lavf: RTP/AVP/UDP), and the RFC's plain RTP/AVP.
+    [
+      'RTP/AVP/UDP;unicast;client_port=5000-5001',
+      [{ tcp: false, udp: true, clientPorts: [5000, 5001], record: false }],
+    ],
+    [
+      'RTP/AVP;unicast;client_port=6000',
+      [{ tcp: false, udp: true, clientPorts: [6000, 6001], record: false }],
+    ],
+    [
+      'RTP/AVP;multicast;client_port=5000-5001',
+      [{ tcp: false, udp: false, clientPorts: [5000, 5001], record: false }],
+    ],
+    ['RTP/AVP;unicast;client_port=0-70000', [{ tcp: false, udp: true, record: false }]],
     [
       'RTP/AVP;unicast;client_port=5000-5001,RTP/AVP/TCP;interleaved=4',
       [
-        { tcp: false, record: false },
-        { tcp: true, interleaved: [4, 5], record: false },
+        { tcp: false, udp: true, clientPorts: [5000, 5001], record: false },
+        { tcp: true, udp: false, interleaved: [4, 5], record: false },
       ],
     ],
   ])('parses Transport %s', (header, expected) => {

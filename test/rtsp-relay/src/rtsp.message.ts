@@ -124,23 +124,41 @@ export function formatInterleaved(channel: number, payload: Buffer): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-/** RFC 2326 §12.39 Transport, for the one form the relay serves: RTP/AVP/TCP interleaved. */
+/**
+ * RFC 2326 §12.39 Transport, for the forms the relay serves: RTP/AVP/TCP interleaved, and
+ * RTP/AVP (or RTP/AVP/UDP) unicast with the client's RTP/RTCP ports.
+ */
 export interface TransportSpec {
   tcp: boolean;
+  /** RTP/AVP or RTP/AVP/UDP, unicast (not `multicast`). */
+  udp: boolean;
   interleaved?: [number, number];
+  /** `client_port=a-b`: where a UDP reader wants RTP (a) and RTCP (b). */
+  clientPorts?: [number, number];
   record: boolean;
 }
 
 export function parseTransport(value: string): TransportSpec[] {
   return value.split(',').map((spec) => {
     const [proto = '', ...params] = spec.trim().split(';');
-    const out: TransportSpec = { tcp: /^RTP\/AVP\/TCP$/i.test(proto), record: false };
+    const lower = params.map((p) => p.trim().toLowerCase());
+    const out: TransportSpec = {
+      tcp: /^RTP\/AVP\/TCP$/i.test(proto),
+      udp: /^RTP\/AVP(\/UDP)?$/i.test(proto) && !lower.includes('multicast'),
+      record: false,
+    };
     for (const p of params) {
-      const [k = '', v = ''] = p.split('=');
-      if (k.toLowerCase() === 'interleaved') {
+      const [k = '', v = ''] = p.trim().split('=');
+      const key = k.toLowerCase();
+      if (key === 'interleaved') {
         const m = /^(\d{1,3})(?:-(\d{1,3}))?$/.exec(v);
         if (m) out.interleaved = [Number(m[1]), m[2] === undefined ? Number(m[1]) + 1 : Number(m[2])];
-      } else if (k.toLowerCase() === 'mode') out.record = /record/i.test(v);
+      } else if (key === 'client_port') {
+        const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(v);
+        const rtp = m ? Number(m[1]) : 0;
+        const rtcp = m?.[2] === undefined ? rtp + 1 : Number(m[2]);
+        if (rtp > 0 && rtp <= 65535 && rtcp > 0 && rtcp <= 65535) out.clientPorts = [rtp, rtcp];
+      } else if (key === 'mode') out.record = /record/i.test(v);
     }
     return out;
   });

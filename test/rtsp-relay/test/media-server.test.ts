@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { cameraIdOf, identityKey, mediaPathsOf } from '@desk-onvif/contracts';
 import {
   chooseMediaServer,
+  decodeAudioOf,
+  toneFrequencyOf,
   meanColourOf,
   probeStreams,
   publishTestPattern,
@@ -48,8 +50,13 @@ async function pathItem(name: string): Promise<PathItem | undefined> {
   return (await pathList()).items.find((p) => p.name === name);
 }
 
-function publish(path: string, creds: { user: string; password: string }, colour: string): Spawned {
-  const proc = publishTestPattern(media.rtspUrl(path, creds), { colour });
+function publish(
+  path: string,
+  creds: { user: string; password: string },
+  colour: string,
+  toneHz?: number,
+): Spawned {
+  const proc = publishTestPattern(media.rtspUrl(path, creds), { colour, toneHz });
   running.push(proc);
   return proc;
 }
@@ -146,9 +153,20 @@ describe('media server: read', () => {
     expect(hook.callsFor('read', paths.main).at(-1)).toMatchObject({ ...viewer, protocol: 'rtsp' });
   });
 
-  it('serves a reader that asks for UDP first over TCP after all', async () => {
+  it('serves a reader that lets ffprobe choose (UDP first, as an NVR does)', async () => {
     const probed = await probeStreams(media.rtspUrl(paths.main, viewer), 'auto');
     expect(probed).toMatchObject({ ok: true, streams: [{ codec_name: 'h264' }] });
+  });
+
+  it('serves RTP over UDP to a reader that insists on it: decoded frames of the picture', async () => {
+    if (!media.udp) {
+      console.warn(`SKIPPED: ${media.kind} serves no UDP to this host (Docker NAT)`);
+      return;
+    }
+    const colour = await meanColourOf(media.rtspUrl(paths.main, viewer), 3, 'udp');
+    expect(colour.pixels).toBe(3 * 320 * 240);
+    expect(colour.r).toBeGreaterThan(200);
+    expect(colour.g).toBeLessThan(60);
   });
 
   it('delivers decoded frames of the published picture', async () => {
@@ -197,7 +215,7 @@ describe('media server: read', () => {
 describe('media server: publishers come and go', () => {
   it('lets a new publisher take the path over, as a restarted agent does', async () => {
     const first = running[0]!;
-    const second = publish(paths.main, publisher, 'blue');
+    const second = publish(paths.main, publisher, 'blue', 1000);
     expect(await first.exited).not.toBe(null);
     await waitFor(
       'the blue picture',
@@ -205,6 +223,22 @@ describe('media server: publishers come and go', () => {
       20_000,
     );
     expect(second.child.exitCode).toBe(null);
+  });
+
+  it('relays the audio of the same session: a 1 kHz tone decoded over TCP and over UDP', async () => {
+    const probed = await probeStreams(media.rtspUrl(paths.main, viewer), 'tcp', 'codec_type,codec_name');
+    expect(probed).toMatchObject({
+      ok: true,
+      streams: expect.arrayContaining([{ codec_type: 'audio', codec_name: 'aac' }]) as unknown,
+    });
+    for (const transport of media.udp ? (['tcp', 'udp'] as const) : (['tcp'] as const)) {
+      const hz = toneFrequencyOf(await decodeAudioOf(media.rtspUrl(paths.main, viewer), { transport }));
+      // ±2 %, over each transport (the transport named in a failure).
+      expect({ transport, withinTwoPercent: Math.abs((hz ?? 0) - 1000) <= 20, hz }).toMatchObject({
+        transport,
+        withinTwoPercent: true,
+      });
+    }
   });
 
   it('drops the path from the list when its publisher leaves', async () => {

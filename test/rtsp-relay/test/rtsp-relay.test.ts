@@ -1,6 +1,7 @@
 import { RtspRelay, type AuthRequest } from '@desk-onvif/rtsp-relay';
 import { formatInterleaved } from '@desk-onvif/rtsp-relay';
-import { freePort, waitFor } from '@desk-onvif/test-support';
+import { createSocket, type Socket } from 'node:dgram';
+import { freePort, freeUdpPortPair, waitFor } from '@desk-onvif/test-support';
 import { FFMPEG_ANNOUNCE_SDP } from './ffmpeg.fixtures.js';
 import { RawRtsp } from './raw.rtsp.js';
 
@@ -27,6 +28,7 @@ const announce = (cseq: number, sdp = FFMPEG_ANNOUNCE_SDP, path = PATH) =>
 beforeAll(async () => {
   relay = await RtspRelay.start({
     pathNames: ['~^desk/[0-9a-f-]{36}/(main|sub)$'],
+    udp: { rtpPort: 0, rtcpPort: 0 },
     authFailurePauseMs: 10,
     readTimeoutMs: 500,
     auth: {
@@ -80,7 +82,7 @@ describe('RTSP relay double: requests', () => {
     expect(res.status).toBe(400);
   });
 
-  it('answers SETUP over UDP with 461 so clients fall back to TCP', async () => {
+  it('answers a publisher SETUP over UDP with 461 (the double takes publishers over TCP)', async () => {
     const c = await client();
     expect((await c.send(announce(1))).status).toBe(200);
     const setup = `SETUP ${url()}/streamid=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP;unicast;client_port=5000-5001;mode=record\r\n\r\n`;
@@ -189,6 +191,117 @@ describe('RTSP relay double: relaying', () => {
 
     pub.close();
     await reader.closed; // the publisher left: its readers are closed, as MediaMTX does
+  });
+});
+
+describe('RTSP relay double: readers over UDP', () => {
+  const rtp = (seq: number) => Buffer.from([0x80, 0x60, 0, seq, 0, 0, 0, 0, 0, 0, 0, 2, seq]);
+  const auth = 'Authorization: Basic YWdlbnQ6cw==\r\n';
+  const sockets: Socket[] = [];
+  afterAll(() => sockets.forEach((s) => s.close()));
+
+  async function listen(port: number): Promise<Buffer[]> {
+    const got: Buffer[] = [];
+    const s = createSocket('udp4');
+    sockets.push(s);
+    s.on('message', (m) => got.push(m));
+    await new Promise<void>((r) => s.bind(port, '127.0.0.1', () => r()));
+    return got;
+  }
+
+  async function publishing(): Promise<RawRtsp> {
+    const pub = await client();
+    await pub.send(announce(1));
+    const setup = await pub.send(
+      `SETUP ${url()}/streamid=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record\r\n\r\n`,
+    );
+    await pub.send(`RECORD ${url()} RTSP/1.0\r\nCSeq: 3\r\nSession: ${setup.headers.get('session')}\r\n\r\n`);
+    return pub;
+  }
+
+  it('sends RTP and RTCP from its even/odd server ports to the client ports of the SETUP', async () => {
+    const pub = await publishing();
+    const ports = await freeUdpPortPair();
+    const [gotRtp, gotRtcp] = [await listen(ports.rtpPort), await listen(ports.rtcpPort)];
+    const reader = await client();
+    await reader.send(`DESCRIBE ${url()} RTSP/1.0\r\nCSeq: 1\r\n${auth}\r\n`);
+    // ffmpeg's form (RTP/AVP/UDP), as its UDP reader sends it.
+    const rs = await reader.send(
+      `SETUP ${url()}/trackID=0 RTSP/1.0\r\nCSeq: 2\r\n${auth}Transport: RTP/AVP/UDP;unicast;client_port=${ports.rtpPort}-${ports.rtcpPort}\r\n\r\n`,
+    );
+    expect(rs.status).toBe(200);
+    const server = relay.udpPorts!;
+    expect(server.rtpPort % 2).toBe(0);
+    expect(server.rtcpPort).toBe(server.rtpPort + 1);
+    expect(rs.headers.get('transport')).toBe(
+      `RTP/AVP;unicast;client_port=${ports.rtpPort}-${ports.rtcpPort};server_port=${server.rtpPort}-${server.rtcpPort}`,
+    );
+    const session = rs.headers.get('session')!.split(';')[0]!;
+    expect(
+      (await reader.send(`PLAY ${url()} RTSP/1.0\r\nCSeq: 3\r\nSession: ${session}\r\n\r\n`)).status,
+    ).toBe(200);
+    pub.write(formatInterleaved(0, rtp(1)));
+    pub.write(formatInterleaved(1, Buffer.from([0x80, 200, 0, 6])));
+    await waitFor('RTP and RTCP by UDP', () => Promise.resolve(gotRtp.length === 1 && gotRtcp.length === 1));
+    expect(gotRtp).toEqual([rtp(1)]);
+    expect(gotRtcp).toEqual([Buffer.from([0x80, 200, 0, 6])]);
+    expect(reader.frames).toEqual([]); // nothing interleaved on the RTSP connection
+    pub.close();
+    await reader.closed;
+  });
+
+  it('refuses a session that mixes UDP and TCP medias with 400, as gortsplib does', async () => {
+    const pub = await client();
+    const twoMedia = `${FFMPEG_ANNOUNCE_SDP}m=audio 0 RTP/AVP 97\r\na=rtpmap:97 MPEG4-GENERIC/48000/1\r\na=control:streamid=1\r\n`;
+    await pub.send(announce(1, twoMedia));
+    for (const [i, cseq] of [
+      [0, 2],
+      [1, 3],
+    ] as const)
+      await pub.send(
+        `SETUP ${url()}/streamid=${i} RTSP/1.0\r\nCSeq: ${cseq}\r\nTransport: RTP/AVP/TCP;unicast;interleaved=${2 * i}-${2 * i + 1};mode=record\r\n\r\n`,
+      );
+    await pub.send(`RECORD ${url()} RTSP/1.0\r\nCSeq: 4\r\n\r\n`);
+    const reader = await client();
+    const udp = await reader.send(
+      `SETUP ${url()}/trackID=0 RTSP/1.0\r\nCSeq: 1\r\n${auth}Transport: RTP/AVP;unicast;client_port=40000-40001\r\n\r\n`,
+    );
+    expect(udp.status).toBe(200);
+    const session = udp.headers.get('session')!.split(';')[0]!;
+    const tcp = await reader.send(
+      `SETUP ${url()}/trackID=1 RTSP/1.0\r\nCSeq: 2\r\n${auth}Session: ${session}\r\nTransport: RTP/AVP/TCP;unicast;interleaved=2-3\r\n\r\n`,
+    );
+    expect(tcp.status).toBe(400);
+  });
+
+  it('answers multicast with 461 (not served), and a UDP SETUP without client ports too', async () => {
+    await publishing();
+    for (const transport of ['RTP/AVP;multicast', 'RTP/AVP;unicast']) {
+      const reader = await client();
+      const res = await reader.send(
+        `SETUP ${url()}/trackID=0 RTSP/1.0\r\nCSeq: 1\r\n${auth}Transport: ${transport}\r\n\r\n`,
+      );
+      expect(res.status).toBe(461);
+    }
+  });
+});
+
+describe('RTSP relay double: UDP off', () => {
+  it('answers a reader SETUP over UDP with 461 when rtspTransports has no udp', async () => {
+    const tcpOnly = await RtspRelay.start({
+      pathNames: ['~^desk/'],
+      auth: { allows: () => Promise.resolve(true) },
+    });
+    try {
+      expect(tcpOnly.udpPorts).toBeUndefined();
+      const c = await client(tcpOnly.rtspPort);
+      const res = await c.send(
+        `SETUP rtsp://127.0.0.1:${tcpOnly.rtspPort}/desk/a/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP;unicast;client_port=40000-40001\r\n\r\n`,
+      );
+      expect(res.status).toBe(461);
+    } finally {
+      await tcpOnly.stop();
+    }
   });
 });
 

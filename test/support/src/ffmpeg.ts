@@ -11,6 +11,15 @@ export interface PublishOptions {
   width?: number;
   height?: number;
   fps?: number;
+  /** A sine tone of this frequency in the same RTSP session (AAC, 48 kHz mono), as the agent's audio. */
+  toneHz?: number;
+}
+
+/** How an RTSP reader asks for RTP: interleaved on TCP, over UDP, or UDP first then TCP (`auto`). */
+export type RtspTransport = 'tcp' | 'udp' | 'auto';
+
+export function transportArgs(transport: RtspTransport): string[] {
+  return transport === 'auto' ? [] : ['-rtsp_transport', transport];
 }
 
 /**
@@ -18,10 +27,17 @@ export interface PublishOptions {
  * does; a keyframe every second so a reader can start within one.
  */
 export function publishTestPattern(url: string, opts: PublishOptions = {}): Spawned {
-  const { colour = 'red', width = 320, height = 240, fps = 15 } = opts;
+  const { colour = 'red', width = 320, height = 240, fps = 15, toneHz } = opts;
+  const tone = toneHz
+    ? [
+        ...['-f', 'lavfi', '-i', `sine=frequency=${toneHz}:sample_rate=48000`],
+        ...['-map', '0:v', '-map', '1:a', '-c:a', 'aac', '-b:a', '64k', '-ac', '1'],
+      ]
+    : [];
   return spawnTracked(FFMPEG, [
     ...['-hide_banner', '-loglevel', 'warning', '-nostdin', '-re'],
     ...['-f', 'lavfi', '-i', `color=c=${colour}:size=${width}x${height}:rate=${fps}`],
+    ...tone,
     ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p'],
     ...['-g', String(fps), '-f', 'rtsp', '-rtsp_transport', 'tcp', url],
   ]);
@@ -62,22 +78,26 @@ export function run(command: string, args: string[], timeoutMs = 20_000): Promis
 }
 
 export interface ProbedStream {
+  codec_type?: string;
   codec_name?: string;
+  sample_rate?: string;
   width?: number;
   height?: number;
 }
 
 /**
- * ffprobe of an RTSP URL: the streams, or the error ffprobe printed. Over TCP by default; `auto`
- * lets ffprobe try UDP first and fall back, as an NVR's ffmpeg does.
+ * ffprobe of an RTSP URL: the streams, or the error ffprobe printed. Over TCP by default; `udp`
+ * insists on RTP over UDP; `auto` lets ffprobe try UDP first and fall back, as an NVR's ffmpeg does.
+ * Only the fields asked for are shown (`codec_type` and `sample_rate` on request, for audio).
  */
 export async function probeStreams(
   url: string,
-  transport: 'tcp' | 'auto' = 'tcp',
+  transport: RtspTransport = 'tcp',
+  entries = 'codec_name,width,height',
 ): Promise<{ ok: true; streams: ProbedStream[] } | { ok: false; error: string }> {
   const r = await run(FFPROBE, [
-    ...['-v', 'error', ...(transport === 'tcp' ? ['-rtsp_transport', 'tcp'] : [])],
-    ...['-show_entries', 'stream=codec_name,width,height', '-of', 'json', url],
+    ...['-v', 'error', ...transportArgs(transport)],
+    ...['-show_entries', `stream=${entries}`, '-of', 'json', url],
   ]);
   if (r.code !== 0) return { ok: false, error: r.stderr || `ffprobe exited ${r.code}` };
   return { ok: true, streams: (JSON.parse(r.stdout.toString()) as { streams: ProbedStream[] }).streams };
@@ -87,9 +107,10 @@ export async function probeStreams(
 export async function meanColourOf(
   url: string,
   count = 3,
+  transport: RtspTransport = 'tcp',
 ): Promise<{ r: number; g: number; b: number; pixels: number }> {
   const res = await run(FFMPEG, [
-    ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-rtsp_transport', 'tcp', '-i', url],
+    ...['-hide_banner', '-loglevel', 'error', '-nostdin', ...transportArgs(transport), '-i', url],
     ...['-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
   ]);
   if (res.code !== 0) throw new Error(`ffmpeg could not read ${url}: ${res.stderr}`);

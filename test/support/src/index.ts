@@ -10,4 +10,5 @@ export * from './media.js';
 export * from './rtsp-receiver.js';
 export * from './onvif-xml.js';
 export * from './stream-watcher.js';
+export * from './audio.js';
 export * from './site-pki.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { RtspRelay } from '@desk-onvif/rtsp-relay';
-import { freePort } from './ports.js';
+import { freePort, freeUdpPortPair } from './ports.js';
 import { spawnTracked, waitUntilReady, type Spawned } from './processes.js';
 import { REPO_ROOT } from './service.js';
 
@@ -23,6 +23,12 @@ export interface MediaServer {
   readonly kind: MediaServerKind;
   readonly host: string;
   readonly rtspPort: number;
+  /**
+   * Whether readers may use RTP over UDP (MediaMTX's rtspTransports has udp): the binary and the
+   * relay double serve it on a free RTP/RTCP pair; a container does not (Docker's NAT between
+   * the server's RTP port and the reader's client ports).
+   */
+  readonly udp: boolean;
   /** The control API's base URL, e.g. http://127.0.0.1:PORT (paths: /v3/paths/list). */
   readonly apiUrl: string;
   rtspUrl(path: string, creds?: { user: string; password: string }): string;
@@ -71,8 +77,14 @@ function projectConfig(): Record<string, unknown> {
   return parse(readFileSync(join(REPO_ROOT, 'mediamtx.yml'), 'utf8')) as Record<string, unknown>;
 }
 
-/** The project's mediamtx.yml for a test instance: given ports, the test's hook, TCP only. */
-function testConfig(authHookUrl: string, ports: { rtsp: string; api: string; metrics: string }): string {
+/**
+ * The project's mediamtx.yml for a test instance: given ports, the test's hook; UDP when RTP/RTCP
+ * ports are given, else TCP only.
+ */
+function testConfig(
+  authHookUrl: string,
+  ports: { rtsp: string; api: string; metrics: string; rtp?: string; rtcp?: string },
+): string {
   return stringify({
     ...projectConfig(),
     logStructured: false,
@@ -80,8 +92,9 @@ function testConfig(authHookUrl: string, ports: { rtsp: string; api: string; met
     rtspAddress: ports.rtsp,
     apiAddress: ports.api,
     metricsAddress: ports.metrics,
-    // Tests read over TCP; UDP would need two more free ports per instance.
-    rtspTransports: ['tcp'],
+    ...(ports.rtp && ports.rtcp
+      ? { rtpAddress: ports.rtp, rtcpAddress: ports.rtcp, rtspTransports: ['tcp', 'udp'] }
+      : { rtspTransports: ['tcp'] }),
   });
 }
 
@@ -119,12 +132,14 @@ async function startRelay(opts: MediaServerOptions): Promise<MediaServer> {
     host,
     authHookUrl: opts.authHookUrl,
     pathNames: Object.keys((projectConfig().paths as object | null) ?? {}),
+    udp: { rtpPort: 0, rtcpPort: 0 },
     log: (event, fields) => lines.push(`${event} ${JSON.stringify(fields)}`),
   });
   return {
     kind: 'relay-double',
     host,
     rtspPort: relay.rtspPort,
+    udp: true,
     apiUrl: `http://${host}:${relay.apiPort}`,
     rtspUrl: urlFor(host, relay.rtspPort),
     output: () => lines.join('\n'),
@@ -136,6 +151,7 @@ async function startBinary(opts: MediaServerOptions): Promise<MediaServer> {
   const bin = process.env.MEDIAMTX_BIN || findOnPath('mediamtx')!;
   const host = opts.host ?? '127.0.0.1';
   const [rtsp, api, metrics] = [await freePort(host), await freePort(host), await freePort(host)];
+  const udp = await freeUdpPortPair(host);
   const dir = mkdtempSync(join(tmpdir(), 'desk-onvif-mediamtx-'));
   const file = join(dir, 'mediamtx.yml');
   writeFileSync(
@@ -144,6 +160,8 @@ async function startBinary(opts: MediaServerOptions): Promise<MediaServer> {
       rtsp: `${host}:${rtsp}`,
       api: `${host}:${api}`,
       metrics: `${host}:${metrics}`,
+      rtp: `${host}:${udp.rtpPort}`,
+      rtcp: `${host}:${udp.rtcpPort}`,
     }),
   );
   const proc: Spawned = spawnTracked(bin, [file]);
@@ -154,6 +172,7 @@ async function startBinary(opts: MediaServerOptions): Promise<MediaServer> {
     kind: 'mediamtx-binary',
     host,
     rtspPort: rtsp,
+    udp: true,
     apiUrl: `http://${host}:${api}`,
     rtspUrl: urlFor(host, rtsp),
     output: () => proc.output(),
@@ -194,6 +213,7 @@ async function startContainer(opts: MediaServerOptions): Promise<MediaServer> {
     kind: 'mediamtx-container',
     host,
     rtspPort,
+    udp: false,
     apiUrl: `http://${host}:${container.getMappedPort(9997)}`,
     rtspUrl: urlFor(host, rtspPort),
     output: () => logs,
