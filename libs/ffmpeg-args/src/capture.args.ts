@@ -27,8 +27,9 @@ export function buildCaptureArgs(job: CaptureJob): string[] {
     'level+warning',
     '-progress',
     `pipe:${job.progress.fd}`,
-    '-stats_period',
-    String(job.progress.periodSeconds),
+    ...(job.progress.periodSeconds === undefined
+      ? []
+      : ['-stats_period', String(job.progress.periodSeconds)]),
     ...input.args,
     '-filter_complex',
     filterGraph(job, input.frames),

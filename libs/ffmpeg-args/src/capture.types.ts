@@ -59,8 +59,11 @@ export interface CaptureJob {
   publish: { main: RtspTarget; sub: RtspTarget };
   /** A JPEG every `everySeconds` written to file descriptor `fd` (image2pipe). */
   snapshot: { everySeconds: number; fd: number; quality: number };
-  /** ffmpeg's `-progress` key=value blocks go to this descriptor, once per `periodSeconds`. */
-  progress: { fd: number; periodSeconds: number };
+  /**
+   * ffmpeg's `-progress` key=value blocks go to this descriptor, once per `periodSeconds`; without
+   * it (ffmpeg < 4.4 has no `-stats_period`) at ffmpeg's fixed period of 0.5 s.
+   */
+  progress: { fd: number; periodSeconds?: number };
 }
 
 /** A job that cannot be turned into a command line; the message says which field and why. */

@@ -4,3 +4,4 @@ export * from './filter.graph.js';
 export * from './encoder.args.js';
 export * from './encoder.choice.js';
 export * from './capture.args.js';
+export * from './ffmpeg.features.js';

@@ -15,6 +15,7 @@ import {
   type CaptureSource,
   redactArgs,
   type Encoder,
+  type WindowsGrabber,
 } from '@desk-onvif/ffmpeg-args';
 import type { AgentMetrics } from './agent.metrics.js';
 import { CameraResponder } from './camera.responder.js';
@@ -23,7 +24,7 @@ import { FfmpegSupervisor } from './ffmpeg.supervisor.js';
 import { errorMessage, type Logger, withContext } from './logger.js';
 import { NatsSession } from './nats.session.js';
 import type { AgentState, StateStore } from './state.store.js';
-import { captureJob, effectiveSettings, PROGRESS_FD, SNAPSHOT_FD } from './stream.job.js';
+import { captureJob, effectiveSettings, grabberName, PROGRESS_FD, SNAPSHOT_FD } from './stream.job.js';
 
 export interface AgentDeps {
   config: AgentConfig;
@@ -31,6 +32,11 @@ export interface AgentDeps {
   identity: Identity;
   version: string;
   ffmpeg: string;
+  /** As the binary says (`-version`), and whether it takes -stats_period. */
+  ffmpegVersion: string;
+  statsPeriod: boolean;
+  /** Windows: the grabber in use (the configured one, or gdigrab when this ffmpeg lacks ddagrab). */
+  grabber: WindowsGrabber | undefined;
   encoder: Encoder;
   /** The configured source, resolved for this platform (monitor bounds, window id). */
   source: CaptureSource;
@@ -146,6 +152,8 @@ export class CaptureAgent {
       name: c?.name,
       onvifPort: c?.onvifPort,
       paths: c?.paths,
+      ffmpeg: { path: this.d.ffmpeg, version: this.d.ffmpegVersion },
+      grabber: grabberName(this.d.platform, this.d.source, this.d.grabber),
       encoder: this.d.encoder,
       settings: this.settings,
       fps: this.rates.fps,

@@ -18,3 +18,17 @@ describe('parseCliArgs', () => {
     ]);
   });
 });
+
+describe('parseCliArgs without a command', () => {
+  it('`--help` alone is a switch, not a command', () => {
+    expect(parseCliArgs(['--help'], new Set(['help']))).toEqual({
+      command: undefined,
+      flags: {},
+      switches: new Set(['help']),
+      problems: [],
+    });
+    expect(parseCliArgs(['--config', 'a.json', '--help'], new Set(['help'])).flags).toEqual({
+      config: 'a.json',
+    });
+  });
+});

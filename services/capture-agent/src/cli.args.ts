@@ -7,7 +7,9 @@ export interface ParsedArgs {
 }
 
 export function parseCliArgs(argv: readonly string[], booleans: ReadonlySet<string>): ParsedArgs {
-  const [command, ...rest] = argv;
+  // `desk-onvif-agent --help` has no command: every argument is then an option.
+  const command = argv[0]?.startsWith('--') ? undefined : argv[0];
+  const rest = command === undefined ? argv : argv.slice(1);
   const flags: Record<string, string> = {};
   const switches = new Set<string>();
   const problems: string[] = [];
@@ -30,5 +32,5 @@ export function parseCliArgs(argv: readonly string[], booleans: ReadonlySet<stri
       problems.push(`--${name} needs a value`);
     }
   }
-  return { command: command?.startsWith('--') ? undefined : command, flags, switches, problems };
+  return { command, flags, switches, problems };
 }

@@ -91,4 +91,22 @@ describe('status', () => {
       'camera:      not registered yet',
     );
   });
+
+  it('a running agent: which grabber, which ffmpeg and which encoder', () => {
+    const live = {
+      state: 'streaming',
+      registered: true,
+      natsConnected: true,
+      fps: 15,
+      bitrateKbps: 4512,
+      restarts: 1,
+      encoder: 'libx264',
+      grabber: 'gdigrab',
+      ffmpeg: { path: 'C:\\Program Files\\desk-onvif\\ffmpeg.exe', version: '4.1' },
+      settings: { main: { width: 1920, height: 1080 }, sub: { width: 640, height: 360 } },
+    };
+    const text = formatStatus(statusView({ mediaUrl: 'rtsp://h' }, state, live, false));
+    expect(text).toContain('capture:     gdigrab, ffmpeg 4.1 (C:\\Program Files\\desk-onvif\\ffmpeg.exe)\n');
+    expect(text).toContain('encoding:    libx264, main 1920x1080, sub 640x360\n');
+  });
 });

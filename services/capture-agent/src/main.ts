@@ -8,7 +8,7 @@ import { configFields, envName, flagName } from './config.fields.js';
 import { firewallRules } from './firewall.command.js';
 import { NOT_WINDOWS_MESSAGE, schtasksCreateArgs, schtasksDeleteArgs } from './install.command.js';
 import { errorMessage, jsonLogger } from './logger.js';
-import { audioDevices, ffmpegPath, windowsMonitors, x11Monitors } from './platform.probe.js';
+import { audioDevices, ffmpegPath, listMonitors } from './platform.probe.js';
 import { runAgent } from './run.command.js';
 import { StateStore } from './state.store.js';
 import { fetchLive, formatStatus, statusView } from './status.command.js';
@@ -44,9 +44,13 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parseCliArgs(argv, SWITCHES);
-  if (parsed.switches.has('help') || !parsed.command) {
+  if (parsed.switches.has('help')) {
     process.stdout.write(usage());
-    return parsed.command || parsed.switches.has('help') ? 0 : EXIT_USAGE;
+    return 0;
+  }
+  if (!parsed.command) {
+    process.stderr.write(`desk-onvif-agent: a command is needed\n\n${usage()}`);
+    return EXIT_USAGE;
   }
   const command = parsed.command;
   if (!(COMMANDS as readonly string[]).includes(command) || parsed.problems.length) {
@@ -87,10 +91,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'devices': {
-      const monitors = platform === 'win32' ? await windowsMonitors() : await x11Monitors(config.display);
+      const { monitors, problem } = await listMonitors(platform, config.display);
       const audio = await audioDevices(ffmpegPath(config.ffmpegPath), platform);
       const text = [
         'monitors (source monitor:N):',
+        ...(problem
+          ? [`  ${problem}`, '  (sources desktop, region:X,Y,WxH and window:TITLE need no monitor list)']
+          : []),
         ...monitors.map(
           (m) =>
             `  ${m.index}: ${m.name} ${m.bounds.width}x${m.bounds.height}+${m.bounds.x}+${m.bounds.y}${m.primary ? ' (primary)' : ''}`,
@@ -99,8 +106,9 @@ async function main(argv: string[]): Promise<number> {
         ...(audio.length ? audio.map((a) => `  ${a}`) : ['  none found']),
         '',
       ].join('\n');
-      print({ monitors, audio }, text);
-      return 0;
+      print({ monitors, audio, ...(problem ? { problem } : {}) }, text);
+      // Monitors that cannot be listed are a failure to say so: a script reading --json sees it too.
+      return problem ? EXIT_FAILURE : 0;
     }
     case 'install':
     case 'uninstall': {

@@ -2,12 +2,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { promisify } from 'node:util';
 import ffmpegStatic from 'ffmpeg-static';
-import {
-  hardwareCandidates,
-  parseEncoderList,
-  type CapturePlatform,
-  type Rect,
-} from '@desk-onvif/ffmpeg-args';
+import { hardwareCandidates, type CapturePlatform, type Rect } from '@desk-onvif/ffmpeg-args';
 
 const run = promisify(execFile);
 
@@ -24,8 +19,11 @@ export function ffmpegPath(configured: string | undefined): string {
 }
 
 /** Hardware encoders this ffmpeg lists and can actually open, found by a tiny test encode each. */
-export async function workingHardwareEncoders(ffmpeg: string, platform: CapturePlatform): Promise<string[]> {
-  const listed = parseEncoderList(await output(ffmpeg, ['-hide_banner', '-encoders']));
+export async function workingHardwareEncoders(
+  ffmpeg: string,
+  platform: CapturePlatform,
+  listed: readonly string[],
+): Promise<string[]> {
   const working: string[] = [];
   for (const encoder of hardwareCandidates(platform, listed)) {
     const probe = ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=size=256x144:rate=5'];
@@ -70,12 +68,41 @@ export function parseXrandrMonitors(text: string): Monitor[] {
   return monitors;
 }
 
+/** Why no monitor could be named; sources that need no list (desktop, region:, window:) still work. */
+export function noMonitorsMessage(platform: CapturePlatform): string {
+  return platform === 'win32'
+    ? 'no monitor listed: PowerShell ([System.Windows.Forms.Screen]::AllScreens) returned nothing'
+    : 'no monitor listed: xrandr --listmonitors returned nothing';
+}
+
+/** The monitors, or why there are none to show (the lister failed, or answered nothing). */
+export async function listMonitors(
+  platform: CapturePlatform,
+  display: string,
+): Promise<{ monitors: Monitor[]; problem?: string }> {
+  let monitors: Monitor[];
+  try {
+    monitors = platform === 'win32' ? await windowsMonitors() : await x11Monitors(display);
+  } catch (err) {
+    const tool = platform === 'win32' ? 'PowerShell' : 'xrandr';
+    const detail = (err as { stderr?: string; message?: string }).stderr?.trim() || (err as Error).message;
+    return { monitors: [], problem: `cannot list monitors: ${tool} failed: ${detail}` };
+  }
+  return monitors.length ? { monitors } : { monitors, problem: noMonitorsMessage(platform) };
+}
+
 /** Monitors on Windows, from .NET's Screen class (bounds on the virtual desktop, as gdigrab wants). */
 export async function windowsMonitors(): Promise<Monitor[]> {
   const script =
     'Add-Type -AssemblyName System.Windows.Forms; [System.Windows.Forms.Screen]::AllScreens | ' +
     'ForEach-Object { "{0}|{1}|{2}|{3}|{4}|{5}" -f $_.DeviceName,$_.Primary,$_.Bounds.X,$_.Bounds.Y,$_.Bounds.Width,$_.Bounds.Height }';
-  const text = await output('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script]);
+  return parseWindowsScreens(
+    await output('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script]),
+  );
+}
+
+/** `\\.\DISPLAY1|True|0|0|1920|1080` lines, one per screen; anything else is ignored. */
+export function parseWindowsScreens(text: string): Monitor[] {
   return text
     .split(/\r?\n/)
     .filter((l) => l.includes('|'))

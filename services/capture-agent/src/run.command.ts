@@ -1,8 +1,14 @@
-import type { CapturePlatform, CaptureSource } from '@desk-onvif/ffmpeg-args';
-import { resolveEncoder } from '@desk-onvif/ffmpeg-args';
+import {
+  type CapturePlatform,
+  type CaptureSource,
+  chooseGrabber,
+  resolveEncoder,
+  type WindowsGrabber,
+} from '@desk-onvif/ffmpeg-args';
 import { AgentMetrics } from './agent.metrics.js';
 import { CaptureAgent } from './capture.agent.js';
 import type { AgentConfig } from './config.js';
+import { ffmpegFeatures } from './ffmpeg.probe.js';
 import { detectIdentity, identitySourceFor } from './identity.js';
 import { LocalServer } from './local.server.js';
 import { errorMessage, type Logger } from './logger.js';
@@ -12,18 +18,25 @@ import {
   workingHardwareEncoders,
   x11Monitors,
   x11WindowId,
+  noMonitorsMessage,
 } from './platform.probe.js';
 import { StateStore } from './state.store.js';
+import { grabberName } from './stream.job.js';
 
 /** `run`: the agent until SIGINT/SIGTERM, then ffmpeg stopped, NATS drained, exit 0. */
 export async function runAgent(config: AgentConfig, platform: CapturePlatform, version: string, log: Logger) {
   const store = new StateStore(config.stateDir);
   const ffmpeg = ffmpegPath(config.ffmpegPath);
+  const { features, cached } = await ffmpegFeatures(ffmpeg, config.stateDir);
+  // The grabber this ffmpeg has: ddagrab arrived in FFmpeg 6.0, gdigrab is in every Windows build.
+  const choice = platform === 'win32' ? chooseGrabber(config.grabber, features) : undefined;
+  if (choice?.fallback) log.warn(choice.fallback, { configured: config.grabber });
+  const grabber: WindowsGrabber | undefined = choice?.grabber;
   const encoder =
     config.encoder === 'auto'
-      ? resolveEncoder('auto', platform, await workingHardwareEncoders(ffmpeg, platform))
+      ? resolveEncoder('auto', platform, await workingHardwareEncoders(ffmpeg, platform, features.encoders))
       : config.encoder;
-  const source = await resolveSource(config, platform);
+  const source = await resolveSource(config, platform, grabber);
   const identity = await detectIdentity(identitySourceFor(platform), config.mode, {
     hostId: config.hostId,
     hostName: config.hostName,
@@ -35,6 +48,9 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     identity,
     version,
     ffmpeg,
+    ffmpegVersion: features.version,
+    statsPeriod: features.statsPeriod,
+    grabber,
     encoder,
     source,
     store,
@@ -44,6 +60,12 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
   log.info('agent starting', {
     version,
     mode: config.mode,
+    ffmpeg,
+    ffmpegVersion: features.version,
+    ffmpegProbe: cached ? 'cached' : 'asked',
+    // Without -stats_period (ffmpeg < 4.4) progress comes every 0.5 s: stall detection is the same.
+    statsPeriod: features.statsPeriod,
+    grabber: grabberName(platform, source, grabber),
     encoder,
     source: source.kind,
     hostId: identity.hostId,
@@ -76,14 +98,20 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
 }
 
 /** Looks up what ffmpeg needs but the config names by index or title. */
-async function resolveSource(config: AgentConfig, platform: CapturePlatform): Promise<CaptureSource> {
+async function resolveSource(
+  config: AgentConfig,
+  platform: CapturePlatform,
+  grabber: WindowsGrabber | undefined,
+): Promise<CaptureSource> {
   const src = config.source;
-  if (src.kind === 'monitor' && !(platform === 'win32' && config.grabber === 'ddagrab')) {
+  if (src.kind === 'monitor' && !(platform === 'win32' && grabber === 'ddagrab')) {
     const monitors = platform === 'win32' ? await windowsMonitors() : await x11Monitors(config.display);
     const m = monitors.find((x) => x.index === src.index);
     if (!m)
       throw new Error(
-        `monitor ${src.index} not found (monitors: ${monitors.map((x) => x.index).join(', ') || 'none'})`,
+        monitors.length
+          ? `monitor ${src.index} not found (monitors: ${monitors.map((x) => x.index).join(', ')})`
+          : `monitor ${src.index}: ${noMonitorsMessage(platform)}`,
       );
     return { ...src, bounds: m.bounds };
   }

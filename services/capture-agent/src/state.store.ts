@@ -1,13 +1,15 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CameraRecordSchema, EncoderSettingsSchema } from '@desk-onvif/contracts';
+import { writeFileAtomic } from './secret.file.js';
 
 /**
  * What the agent keeps on disk between runs (DESIGN.md step 3): the last assignment, so that a
  * restart while NATS is down streams with it; encoder settings received from ONVIF; the camera's
  * first ONVIF credentials. It holds secrets (publish password, a generated ONVIF password), so the
- * file is 0600 in a 0700 directory.
+ * file is its owner's only (`protectSecretFile`: 0600 on Linux, an ACL on Windows) in a 0700
+ * directory.
  */
 export const AgentStateSchema = z
   .object({
@@ -53,7 +55,7 @@ export class StateStore {
   }
 
   save(state: AgentState): void {
-    this.write(this.statePath, AgentStateSchema.parse(state));
+    writeFileAtomic(this.statePath, json(AgentStateSchema.parse(state)), { secret: true });
   }
 
   loadRuntime(): RuntimeInfo | undefined {
@@ -61,20 +63,16 @@ export class StateStore {
   }
 
   saveRuntime(info: RuntimeInfo): void {
-    this.write(this.runtimePath, info);
+    writeFileAtomic(this.runtimePath, json(info));
   }
 
   clearRuntime(): void {
     rmSync(this.runtimePath, { force: true });
   }
+}
 
-  private write(path: string, value: unknown): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(tmp, 0o600); // the mode of writeFileSync is masked by umask
-    renameSync(tmp, path); // atomic: a crash never leaves half a file
-  }
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 function readJson<S extends z.ZodType>(path: string, schema: S): { state?: z.infer<S>; problem?: string } {

@@ -11,6 +11,9 @@ export interface LiveStatus {
   bitrateKbps: number;
   restarts: number;
   encoder: string;
+  /** Older agents do not serve these two. */
+  ffmpeg?: { path: string; version: string };
+  grabber?: string;
   settings?: { main: { width: number; height: number }; sub: { width: number; height: number } };
 }
 
@@ -83,6 +86,10 @@ export function formatStatus(v: StatusView): string {
       [
         'NATS',
         `${v.live.natsConnected ? 'connected' : 'disconnected'}, ${v.live.registered ? 'registered' : 'not registered'}`,
+      ],
+      [
+        'capture',
+        `${v.live.grabber ?? '?'}, ffmpeg ${v.live.ffmpeg ? `${v.live.ffmpeg.version} (${v.live.ffmpeg.path})` : '?'}`,
       ],
       [
         'encoding',

@@ -1,10 +1,12 @@
 import type { CameraRecord, EncoderSettings } from '@desk-onvif/contracts';
-import type {
-  CaptureJob,
-  CapturePlatform,
-  CaptureSource,
-  Encoder,
-  RtspTarget,
+import {
+  type CaptureJob,
+  type CapturePlatform,
+  type CaptureSource,
+  type Encoder,
+  type RtspTarget,
+  windowsGrabber,
+  type WindowsGrabber,
 } from '@desk-onvif/ffmpeg-args';
 import type { AgentConfig } from './config.js';
 
@@ -48,9 +50,14 @@ export interface JobInputs {
   encoder: Encoder;
   /** The configured source with what the platform had to look up (monitor bounds, window id). */
   source: CaptureSource;
+  /** Windows: the grabber this ffmpeg has (the configured one, or gdigrab when it lacks ddagrab). */
+  grabber: WindowsGrabber | undefined;
+  /** Whether this ffmpeg takes `-stats_period` (4.4 and later). */
+  statsPeriod: boolean;
 }
 
-export function captureJob({ config, platform, camera, settings, encoder, source }: JobInputs): CaptureJob {
+export function captureJob(inputs: JobInputs): CaptureJob {
+  const { config, platform, camera, settings, encoder, source } = inputs;
   const target = (url: string, path: string): RtspTarget => ({
     ...mediaEndpoint(url),
     path,
@@ -59,7 +66,7 @@ export function captureJob({ config, platform, camera, settings, encoder, source
   });
   return {
     platform,
-    ...(platform === 'win32' ? { grabber: config.grabber } : { display: config.display }),
+    ...(platform === 'win32' ? { grabber: inputs.grabber ?? config.grabber } : { display: config.display }),
     source,
     encoder,
     drawMouse: config.drawMouse,
@@ -70,6 +77,17 @@ export function captureJob({ config, platform, camera, settings, encoder, source
       sub: target(config.subMediaUrl ?? config.mediaUrl, camera.paths.sub),
     },
     snapshot: { everySeconds: config.snapshotEverySeconds, fd: SNAPSHOT_FD, quality: 5 },
-    progress: { fd: PROGRESS_FD, periodSeconds: 1 },
+    // Without -stats_period ffmpeg reports every 0.5 s: the supervisor's stall detection is the same.
+    progress: inputs.statsPeriod ? { fd: PROGRESS_FD, periodSeconds: 1 } : { fd: PROGRESS_FD },
   };
+}
+
+/** What captures: x11grab, gdigrab or ddagrab, or lavfi's test pattern (for the log and `status`). */
+export function grabberName(
+  platform: CapturePlatform,
+  source: CaptureSource,
+  grabber: WindowsGrabber | undefined,
+): string {
+  if (source.kind === 'test-pattern') return 'lavfi testsrc2';
+  return platform === 'linux' ? 'x11grab' : windowsGrabber({ source, grabber });
 }

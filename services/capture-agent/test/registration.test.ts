@@ -177,8 +177,26 @@ describe('capture agent: registration and resilience', () => {
         FAKE_FFMPEG_LOG: log,
       });
       await waitFor('fake ffmpeg started', () => Promise.resolve(readFileSync(log, 'utf8').length > 0));
-      const { pid } = JSON.parse(readFileSync(log, 'utf8').split('\n')[0]!) as { pid: number };
+      const { pid, args } = JSON.parse(readFileSync(log, 'utf8').split('\n')[0]!) as {
+        pid: number;
+        args: string[];
+      };
       expect(alive(pid)).toBe(true);
+      // The fake answers as ffmpeg 4.1, which has no -stats_period: the agent does not pass it.
+      expect(args.slice(0, 7)).toEqual([
+        '-hide_banner',
+        '-nostdin',
+        '-nostats',
+        '-loglevel',
+        'level+warning',
+        '-progress',
+        'pipe:4',
+      ]);
+      expect(args).not.toContain('-stats_period');
+      expect(await agent.status()).toMatchObject({
+        ffmpeg: { path: FAKE_FFMPEG, version: '4.1-fake' },
+        grabber: 'lavfi testsrc2',
+      });
       expect(await agent.stop()).toBe(0);
       agent = undefined;
       expect(alive(pid)).toBe(false);
@@ -228,5 +246,14 @@ describe('capture agent: registration and resilience', () => {
     const { code, output } = await runCli(['run'], { ...env, AGENT_FFMPEG_PATH: '/nonexistent/ffmpeg' });
     expect(code).toBe(1);
     expect(output).toContain('ffmpeg not found or not executable at /nonexistent/ffmpeg');
+  });
+
+  it('--help without a command: the usage and exit code 0; no command at all: exit code 2', async () => {
+    const help = await runCli(['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.output).toContain('usage: desk-onvif-agent <command>');
+    const none = await runCli([], {});
+    expect(none.code).toBe(2);
+    expect(none.output).toContain('a command is needed');
   });
 });
