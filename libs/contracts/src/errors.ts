@@ -69,6 +69,13 @@ export class ConflictError extends DeskOnvifError {
   }
 }
 
+/** A dependency or a feature is not there now (e.g. enrolment without the registry's trust keys). */
+export class UnavailableError extends DeskOnvifError {
+  constructor(message: string) {
+    super('UNAVAILABLE', message);
+  }
+}
+
 /** The request names a camera (in its subject or payload) its sender may not act for. */
 export class ForbiddenError extends DeskOnvifError {
   constructor(message: string) {

@@ -1,5 +1,5 @@
-import { roleInboxPrefix } from '@desk-onvif/contracts';
 import 'reflect-metadata';
+import { roleInboxPrefix } from '@desk-onvif/contracts';
 import { networkInterfaces } from 'node:os';
 import { ConfigError, bootOrExit, startService, natsSettingsOf } from '@desk-onvif/service-kit';
 import { loadDiscoveryConfig } from './config.js';

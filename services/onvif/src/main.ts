@@ -1,5 +1,5 @@
-import { roleInboxPrefix } from '@desk-onvif/contracts';
 import 'reflect-metadata';
+import { roleInboxPrefix } from '@desk-onvif/contracts';
 import { bootOrExit, startService, natsSettingsOf } from '@desk-onvif/service-kit';
 import { loadOnvifConfig } from './config.js';
 import { OnvifModule } from './onvif.module.js';

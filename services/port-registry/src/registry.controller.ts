@@ -64,7 +64,10 @@ export class RegistryController {
   ) {
     const id = cameraIdOfRequestSubject(ctx.getSubject());
     if (id === undefined) throw new ForbiddenError('no camera id in the subject');
-    return { ok: true, camera: redacted(await this.registry.update(id, { settings: req.settings })) } as const;
+    return {
+      ok: true,
+      camera: redacted(await this.registry.update(id, { settings: req.settings })),
+    } as const;
   }
 
   @MessagePattern(Registry.get.subject, QUEUE)
