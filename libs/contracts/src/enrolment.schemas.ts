@@ -33,7 +33,7 @@ export const IssueEnrolmentRequestSchema = z
     /** Seconds until the token expires (default 1 day, at most 90 days). */
     expiresInS: z
       .int()
-      .min(60)
+      .min(1)
       .max(90 * 86_400)
       .default(86_400),
     maxUses: z.int().min(1).max(100_000).default(1),

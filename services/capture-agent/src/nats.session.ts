@@ -15,6 +15,7 @@ import {
   type RegisterRequest,
 } from '@desk-onvif/contracts';
 import type { AgentConfig } from './config.js';
+import { AgentEnrolment, EnrolmentRefusedError } from './enrolment.client.js';
 import { errorMessage, type Logger } from './logger.js';
 
 export interface SessionEvents {
@@ -40,11 +41,21 @@ export class NatsSession {
   private registering = false;
   private bootstrapping = false;
   /** The camera's own subjects when it holds a camera credential; the shared ones (token upgrade path) otherwise. */
-  private readonly subjects: {
+  private subjects: {
     register: typeof Registry.register;
     bootstrap: typeof Onvif.bootstrapCredentials;
   };
   private readonly cameraId: string;
+  private readonly enrolment: AgentEnrolment;
+  private usesCameraCredential = false;
+  /** What `status` shows about enrolment. */
+  enrolmentStatus: {
+    state: 'enrolled' | 'not-enrolled' | 'enrolling' | 'refused';
+    code?: string;
+    cameraId?: string;
+  } = {
+    state: 'not-enrolled',
+  };
 
   constructor(
     private readonly config: AgentConfig,
@@ -53,10 +64,44 @@ export class NatsSession {
     private readonly logger: Logger,
   ) {
     this.cameraId = cameraIdOf(identityKey(request.identity));
-    const own = cameraRequests(this.cameraId);
-    this.subjects = config.natsCreds
-      ? { register: own.register, bootstrap: own.bootstrapCredentials }
-      : { register: Registry.register, bootstrap: Onvif.bootstrapCredentials };
+    this.subjects = { register: Registry.register, bootstrap: Onvif.bootstrapCredentials };
+    this.enrolment = new AgentEnrolment(config.stateDir, logger);
+    const enrolled = this.enrolment.current();
+    if (enrolled) this.enrolmentStatus = { state: 'enrolled', cameraId: enrolled.cameraId };
+  }
+
+  /**
+   * How to connect: a configured camera credential; else the one enrolment left in the state
+   * directory; else enrol now with `enrollmentToken`; else the token/user settings (the upgrade
+   * path from token deployments).
+   */
+  private async credential(): Promise<{ servers: string[]; credsFile?: string; caFile?: string }> {
+    const c = this.config;
+    const configured = c.natsUrl.split(',').map((u) => u.trim());
+    if (c.natsCreds)
+      return { servers: configured, credsFile: c.natsCreds, ...(c.natsCa ? { caFile: c.natsCa } : {}) };
+    let enrolled = this.enrolment.current();
+    if (!enrolled && c.enrollmentToken) {
+      this.enrolmentStatus = { state: 'enrolling' };
+      try {
+        enrolled = await this.enrolment.enrol(c.enrollmentToken, this.request.identity);
+      } catch (err) {
+        if (err instanceof EnrolmentRefusedError) {
+          this.enrolmentStatus = { state: 'refused', code: err.code };
+          this.logger.error('enrolment refused: ask the administrator for a new token or a binding reset', {
+            code: err.code,
+            err: err.message,
+          });
+          await sleep(Math.max(60_000, c.registerRetryMs));
+        } else this.enrolmentStatus = { state: 'not-enrolled' };
+        throw err;
+      }
+    }
+    if (enrolled) {
+      this.enrolmentStatus = { state: 'enrolled', cameraId: enrolled.cameraId };
+      return { servers: enrolled.natsUrls, credsFile: enrolled.credsFile, caFile: enrolled.caFile };
+    }
+    return { servers: configured, ...(c.natsCa ? { caFile: c.natsCa } : {}) };
   }
 
   get connection(): NatsConnection | undefined {
@@ -87,20 +132,25 @@ export class NatsSession {
     // Loaded here, after ffmpeg has started: the first frame does not wait for this module.
     const { connect } = await import('@nats-io/transport-node');
     const { credsAuthenticator } = await import('@nats-io/transport-node');
+    const cred = await this.credential();
+    this.usesCameraCredential = cred.credsFile !== undefined;
+    const own = cameraRequests(this.cameraId);
+    this.subjects = this.usesCameraCredential
+      ? { register: own.register, bootstrap: own.bootstrapCredentials }
+      : { register: Registry.register, bootstrap: Onvif.bootstrapCredentials };
     return connect({
-      servers: c.natsUrl.split(',').map((u) => u.trim()),
+      servers: cred.servers,
       name: `desk-onvif-agent ${this.request.identity.hostName}`,
-      // Read at every connection: enrolment may have written it since.
-      ...(c.natsCreds
+      ...(cred.credsFile
         ? {
-            authenticator: credsAuthenticator(readFileSync(c.natsCreds)),
+            authenticator: credsAuthenticator(readFileSync(cred.credsFile)),
             // The only inbox the camera credential may subscribe to.
             inboxPrefix: cameraInboxPrefix(this.cameraId),
           }
         : {}),
-      ...(c.natsCa ? { tls: { caFile: c.natsCa } } : {}),
-      ...(c.natsUser ? { user: c.natsUser, pass: c.natsPassword ?? '' } : {}),
-      ...(c.natsToken ? { token: c.natsToken } : {}),
+      ...(cred.caFile ? { tls: { caFile: cred.caFile } } : {}),
+      ...(!cred.credsFile && c.natsUser ? { user: c.natsUser, pass: c.natsPassword ?? '' } : {}),
+      ...(!cred.credsFile && c.natsToken ? { token: c.natsToken } : {}),
       waitOnFirstConnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1000,
@@ -198,7 +248,7 @@ export class NatsSession {
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;
     try {
-      if (this.config.natsCreds)
+      if (this.usesCameraCredential)
         await call(nc, cameraRequests(cameraId).reportSettings, { settings }, 5000);
       else await call(nc, Registry.update, { id: cameraId, patch: { settings } }, 5000);
       this.logger.info('encoder settings reported to the registry', { cameraId, settings });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   call,
+  cameraRequests,
   cameraSubjects,
   CredentialsBootstrapSchema,
   decodePayload,
@@ -111,7 +112,8 @@ describe('capture agent: registration and resilience', () => {
     // No onvif service yet: the agent got NO_RESPONDERS and streams on. Now one answers.
     expect(agent.output()).toContain('"code":"NO_RESPONDERS"');
     const asked: unknown[] = [];
-    const onvif = nc.subscribe(Onvif.bootstrapCredentials.subject, {
+    // The agent holds its camera's credential: it asks on its own subject.
+    const onvif = nc.subscribe(cameraRequests(camera.id).bootstrapCredentials.subject, {
       callback: (_err, msg) => {
         asked.push(decodePayload(CredentialsBootstrapSchema, msg.data, 4096));
         const reply = { ok: true as const, username: 'admin', created: true, password: 'Gen3rated-Passw0rd' };

@@ -27,6 +27,7 @@ import type { Clock } from './registry.ports.js';
 import type { TrustMaterial } from './trust.material.js';
 
 const CAS_ATTEMPTS = 20;
+const CREDENTIAL_GRACE_MS = 5 * 60_000;
 
 /** Enrolment and revocation (README "Security model"). */
 export class EnrolmentService {
@@ -55,7 +56,8 @@ export class EnrolmentService {
         user: user.publicKey,
         account: this.account,
         permissions: enrolmentPermissions(id),
-        expiresAt,
+        // A little longer than the token, so that a late agent hears ENROLMENT_EXPIRED, not a bare refusal.
+        expiresAt: new Date(expiresAt.getTime() + CREDENTIAL_GRACE_MS),
         tags: [`enrolment:${id}`],
       },
       this.trust.registrySigning,
@@ -216,7 +218,9 @@ export class EnrolmentService {
     } catch (err) {
       throw err instanceof DeskOnvifError
         ? err
-        : new DeskOnvifError('UNAVAILABLE', 'cannot reach nats-server', { cause: err });
+        : new DeskOnvifError('UNAVAILABLE', `cannot update the account on nats-server: ${String(err)}`, {
+            cause: err,
+          });
     }
     return Object.keys(revocations).length;
   }

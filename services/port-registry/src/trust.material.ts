@@ -25,9 +25,11 @@ export function loadTrustMaterial(config: RegistryConfig): TrustMaterial | undef
   const dir = config.TRUST_DIR;
   if (!dir) return undefined;
   const problems: string[] = [];
-  const read = (name: string, path = join(dir, name)) => {
+  const read = (name: string, path = join(dir, name), trim = true) => {
     try {
-      return readFileSync(path, 'utf8').trim();
+      const text = readFileSync(path, 'utf8');
+      // A .creds file is parsed by its lines, the last one's newline included: kept as it is.
+      return trim ? text.trim() : text;
     } catch (err) {
       problems.push(
         `REGISTRY_TRUST_DIR: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
@@ -39,7 +41,7 @@ export function loadTrustMaterial(config: RegistryConfig): TrustMaterial | undef
     accountJwt: read('account.jwt'),
     operatorSigning: read('operator-signing.nk'),
     registrySigning: read('registry-signing.nk'),
-    systemCreds: read('system.creds'),
+    systemCreds: read('system.creds', join(dir, 'system.creds'), false),
     caPem: config.NATS_CA ? read('', config.NATS_CA) : '',
     natsUrls: (config.ENROL_NATS_URLS ?? config.NATS_URL).split(',').map((u) => u.trim()),
   };

@@ -68,7 +68,14 @@ export class NatsServer {
       jetstreamDir: join(dir, 'jetstream'),
       resolverDir: join(dir, 'resolver'),
     });
-    const server = new NatsServer(port, dir, opts.bin ?? process.env.NATS_SERVER_BIN ?? 'nats-server', host, pki, auth);
+    const server = new NatsServer(
+      port,
+      dir,
+      opts.bin ?? process.env.NATS_SERVER_BIN ?? 'nats-server',
+      host,
+      pki,
+      auth,
+    );
     await server.launch();
     return server;
   }
@@ -128,7 +135,9 @@ export class NatsServer {
    * A camera's credential as enrolment issues it, written 0600 to a file of its own; with the
    * options to connect as that camera (its inbox prefix).
    */
-  async issueCamera(id: string): Promise<{ credsFile: string; options: (extra?: Partial<ConnectionOptions>) => ConnectionOptions }> {
+  async issueCamera(
+    id: string,
+  ): Promise<{ credsFile: string; options: (extra?: Partial<ConnectionOptions>) => ConnectionOptions }> {
     const creds = await this.issueUser(`camera:${id}`, cameraPermissions(id));
     const credsFile = join(this.dir, `camera-${id}.creds`);
     writeFileSync(credsFile, creds, { mode: 0o600 });
@@ -145,16 +154,24 @@ export class NatsServer {
     this.proc = spawnTracked(this.bin, ['-c', this.auth.config]);
     const proc = this.proc;
     try {
-      await waitUntilReady(proc, `nats-server on ${this.port}`, async () => {
-        const nc = await connect(this.connectOptions('admin', { timeout: 1000, reconnect: false }));
-        try {
-          const { jetstreamManager } = await import('@nats-io/jetstream');
-          await (await jetstreamManager(nc)).getAccountInfo();
-          return true;
-        } finally {
-          await nc.close();
-        }
-      });
+      // A TLS handshake and a JetStream answer can take seconds on a loaded 2-core machine: each
+      // probe may take 5 s, the whole wait 60 s (it ends at once if the server exits).
+      await waitUntilReady(
+        proc,
+        `nats-server on ${this.port}`,
+        async () => {
+          const nc = await connect(this.connectOptions('admin', { timeout: 5000, reconnect: false }));
+          try {
+            const { jetstreamManager } = await import('@nats-io/jetstream');
+            await (await jetstreamManager(nc)).getAccountInfo();
+            return true;
+          } finally {
+            await nc.close();
+          }
+        },
+        60_000,
+        200,
+      );
     } catch (err) {
       await proc.stop();
       throw err;
