@@ -1,7 +1,7 @@
-import { createSafeXmlParser } from '@desk-onvif/safe-xml';
+import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { Ns } from './namespaces.js';
-import { Faults } from './soap.fault.js';
-import { unescapeXml, type XmlAttr, type XmlNode } from './xml.js';
+import { Faults, SoapFault } from './soap.fault.js';
+import type { XmlAttr, XmlNode } from './xml.js';
 
 export type SoapVersion = '1.1' | '1.2';
 
@@ -12,159 +12,182 @@ export interface SoapRequest {
   operation: XmlNode;
 }
 
+/**
+ * What a request may cost before anyone is authenticated, checked while it is read, so that a
+ * hostile body is refused after a bounded amount of work, not after it has been parsed whole.
+ * ONVIF requests stay far below each: the largest (CreateUsers, SetVideoEncoderConfiguration)
+ * have tens of elements; WS-Security and WS-Addressing headers about a dozen.
+ */
 export interface ParseLimits {
-  /** Deepest element nesting accepted; ONVIF requests stay far below 32. */
+  /** Deepest element nesting. */
   maxDepth: number;
+  /** Elements in the whole document. */
+  maxElements: number;
+  /** Elements inside the SOAP Header. */
+  maxHeaderElements: number;
+  /** Characters from the start of the Header to its end. */
+  maxHeaderChars: number;
+  /** Attributes (namespace declarations included) on one element. */
+  maxAttributes: number;
 }
 
-export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxDepth: 64 };
-
-// A second guard behind checkMarkup's depth limit.
-const parser = createSafeXmlParser(1000);
+export const DEFAULT_PARSE_LIMITS: ParseLimits = {
+  maxDepth: 64,
+  maxElements: 1000,
+  maxHeaderElements: 64,
+  maxHeaderChars: 16 * 1024,
+  maxAttributes: 32,
+};
 
 /**
- * Parses one SOAP envelope (1.1 or 1.2) into its header and operation element, namespaces
- * resolved. Every problem is a SoapFault: a DTD (SOAP 1.2 Part 1 §5: "MUST NOT contain a Document
- * Type Declaration"), nesting past the limit, XML that is not well-formed, a root that is no
- * Envelope, a Body without an operation.
+ * Reads one SOAP envelope (1.1 or 1.2) as it arrives, chunk by chunk, into its header and
+ * operation element, namespaces resolved. saxes checks well-formedness as XML 1.0 and Namespaces
+ * in XML define it; it knows no entity beyond the five predefined ones and never reads a DTD. Every
+ * problem is a SoapFault, thrown by the write() that revealed it: a DTD (SOAP 1.2 Part 1 §5: "MUST
+ * NOT contain a Document Type Declaration"), a limit passed, XML that is not well-formed, a root
+ * that is no Envelope, a Body without an operation.
  */
-export function parseEnvelope(xml: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): SoapRequest {
-  if (xml.trim() === '') throw Faults.wellFormed('empty request body: a SOAP envelope is required');
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw Faults.wellFormed('a SOAP message must not contain a DTD');
-  const problem = checkMarkup(xml, limits.maxDepth);
-  if (problem) throw Faults.wellFormed(`not well-formed XML: ${problem}`);
-  let raw: unknown;
-  try {
-    raw = parser.parse(xml);
-  } catch (err) {
-    throw Faults.wellFormed(`not well-formed XML: ${firstLine(err)}`);
-  }
-  const roots = toNodes(raw as RawNode[], new Map([['xml', Ns.xml]]));
-  const env = roots[0];
-  if (roots.length !== 1 || !env || env.local !== 'Envelope') {
-    throw Faults.wellFormed('the document is not a SOAP Envelope');
-  }
-  let version: SoapVersion;
-  if (env.ns === Ns.soap12) version = '1.2';
-  else if (env.ns === Ns.soap11) version = '1.1';
-  else throw Faults.versionMismatch(`unknown envelope namespace "${env.ns}"`);
-  const header = env.children.find((c) => c.ns === env.ns && c.local === 'Header');
-  const body = env.children.find((c) => c.ns === env.ns && c.local === 'Body');
-  if (!body) throw Faults.wellFormed('the Envelope has no Body');
-  const operation = body.children[0];
-  if (!operation) throw Faults.wellFormed('the Body is empty: no operation');
-  return { version, header, operation };
-}
+export class EnvelopeReader {
+  private readonly parser = new SaxesParser({ xmlns: true });
+  private readonly open: XmlNode[] = [];
+  private root: XmlNode | undefined;
+  private version: SoapVersion | undefined;
+  private header: XmlNode | undefined;
+  private body: XmlNode | undefined;
+  private elements = 0;
+  private headerElements = 0;
+  /** Where the Header started (characters), or -1 outside it. */
+  private headerAt = -1;
+  private text = '';
+  private failure: SoapFault | undefined;
 
-/**
- * One linear pass over the markup before any parser sees it: nesting depth (stopping once past
- * `limit`, so that a 10,000-deep document never reaches recursive code) and tag balance (every
- * end tag closes the element open at that point, nothing stays open). It is the well-formedness
- * check of the hot path: fast-xml-parser's validator would cost as much again as the parse.
- * Skips comments, CDATA, PIs and quoted attribute values. Returns a problem, or undefined.
- */
-export function checkMarkup(xml: string, limit: number): string | undefined {
-  const open: string[] = [];
-  let i = 0;
-  const n = xml.length;
-  while (i < n) {
-    const lt = xml.indexOf('<', i);
-    if (lt < 0) break;
-    const next = xml[lt + 1];
-    if (next === '!' || next === '?') {
-      const close =
-        next === '?'
-          ? '?>'
-          : xml.startsWith('<!--', lt)
-            ? '-->'
-            : xml.startsWith('<![CDATA[', lt)
-              ? ']]>'
-              : '>';
-      const end = xml.indexOf(close, lt + 2);
-      if (end < 0) return 'unterminated markup declaration';
-      i = end + close.length;
-      continue;
+  constructor(private readonly limits: ParseLimits = DEFAULT_PARSE_LIMITS) {
+    const p = this.parser;
+    p.on('doctype', () => this.refuse(Faults.wellFormed('a SOAP message must not contain a DTD')));
+    p.on('opentagstart', () => this.counted());
+    p.on('opentag', (tag) => this.opened(tag));
+    p.on('text', (t) => this.addText(t));
+    p.on('cdata', (t) => this.addText(t));
+    p.on('closetag', () => this.closed());
+  }
+
+  /** Reads the next chunk; throws the SoapFault that refuses the request, as soon as it shows. */
+  write(chunk: string): void {
+    if (this.failure) throw this.failure;
+    try {
+      this.parser.write(chunk);
+    } catch (err) {
+      throw this.fail(err);
     }
-    let j = lt + 1;
-    let quote = '';
-    while (j < n) {
-      const c = xml[j];
-      if (quote) {
-        if (c === quote) quote = '';
-      } else if (c === '"' || c === "'") quote = c;
-      else if (c === '>') break;
-      j++;
-    }
-    if (j >= n) return 'unterminated tag';
-    if (next === '/') {
-      const name = xml.slice(lt + 2, j).trim();
-      const expected = open.pop();
-      if (name !== expected) return `end tag </${name}> does not close <${expected ?? '(nothing)'}>`;
-    } else {
-      const selfClosing = xml[j - 1] === '/';
-      // A self-closing element sits one level down too, it just does not stay open.
-      if (open.length + 1 > limit) return `elements nested deeper than ${limit}`;
-      if (!selfClosing) open.push(tagName(xml, lt + 1, j));
-    }
-    i = j + 1;
   }
-  return open.length ? `<${open[open.length - 1]}> is never closed` : undefined;
-}
 
-function tagName(xml: string, from: number, to: number): string {
-  let k = from;
-  for (; k < to; k++) {
-    const c = xml.charCodeAt(k);
-    // space, tab, LF, CR, '/': the name ends
-    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 47) break;
+  /** The request, once the whole body has been written. */
+  end(): SoapRequest {
+    if (this.failure) throw this.failure;
+    if (!this.root && this.elements === 0 && this.text.trim() === '') {
+      throw this.fail(Faults.wellFormed('empty request body: a SOAP envelope is required'));
+    }
+    try {
+      this.parser.close();
+    } catch (err) {
+      throw this.fail(err);
+    }
+    if (!this.body) throw this.fail(Faults.wellFormed('the Envelope has no Body'));
+    const operation = this.body.children[0];
+    if (!operation) throw this.fail(Faults.wellFormed('the Body is empty: no operation'));
+    return { version: this.version!, header: this.header, operation };
   }
-  return xml.slice(from, k);
-}
 
-type RawNode = Record<string, unknown>;
+  private fail(err: unknown): SoapFault {
+    this.failure ??=
+      err instanceof SoapFault ? err : Faults.wellFormed(`not well-formed XML: ${firstLine(err)}`);
+    return this.failure;
+  }
 
-function toNodes(raw: RawNode[], scope: Map<string, string>): XmlNode[] {
-  const out: XmlNode[] = [];
-  for (const item of raw) {
-    let name: string | undefined;
-    for (const k in item) {
-      if (k !== ':@') {
-        name = k;
-        break;
+  private refuse(fault: SoapFault): never {
+    throw this.fail(fault);
+  }
+
+  /** At the `<name` of a start tag, before its attributes are read. */
+  private counted(): void {
+    if (++this.elements > this.limits.maxElements) {
+      this.refuse(Faults.wellFormed(`more than ${this.limits.maxElements} elements`));
+    }
+    if (this.open.length + 1 > this.limits.maxDepth) {
+      this.refuse(Faults.wellFormed(`elements nested deeper than ${this.limits.maxDepth}`));
+    }
+    if (this.headerAt >= 0) {
+      if (++this.headerElements > this.limits.maxHeaderElements) {
+        this.refuse(
+          Faults.wellFormed(`more than ${this.limits.maxHeaderElements} elements in the SOAP Header`),
+        );
       }
+      this.checkHeaderSize();
     }
-    if (name === undefined || name === '#text') continue;
-    const rawAttrs = item[':@'] as Record<string, string> | undefined;
-    let inner = scope;
+  }
+
+  private opened(tag: SaxesTagNS): void {
     const attrs: XmlAttr[] = [];
-    if (rawAttrs) {
-      for (const k in rawAttrs) {
-        if (k === 'xmlns' || k.startsWith('xmlns:')) {
-          if (inner === scope) inner = new Map(scope);
-          inner.set(k === 'xmlns' ? '' : k.slice(6), unescapeXml(rawAttrs[k]!));
-        }
+    let count = 0;
+    for (const name in tag.attributes) {
+      if (++count > this.limits.maxAttributes) {
+        this.refuse(Faults.wellFormed(`more than ${this.limits.maxAttributes} attributes on one element`));
       }
-      for (const k in rawAttrs) {
-        if (k === 'xmlns' || k.startsWith('xmlns:')) continue;
-        const [ap, al] = split(k);
-        // Namespaces in XML §6.2: an unprefixed attribute is in no namespace.
-        attrs.push({ ns: ap ? (inner.get(ap) ?? '') : '', local: al, value: unescapeXml(rawAttrs[k]!) });
+      const a = tag.attributes[name]!;
+      if (a.prefix === 'xmlns' || (a.prefix === '' && a.local === 'xmlns')) continue;
+      // Namespaces in XML §6.2: an unprefixed attribute is in no namespace (saxes gives '').
+      attrs.push({ ns: a.uri, local: a.local, value: a.value });
+    }
+    const node: XmlNode = { ns: tag.uri, local: tag.local, attrs, children: [], text: '' };
+    const parent = this.open[this.open.length - 1];
+    this.text = '';
+    if (!parent) {
+      this.root = node;
+      if (node.local !== 'Envelope') this.refuse(Faults.wellFormed('the document is not a SOAP Envelope'));
+      if (node.ns === Ns.soap12) this.version = '1.2';
+      else if (node.ns === Ns.soap11) this.version = '1.1';
+      else this.refuse(Faults.versionMismatch(`unknown envelope namespace "${node.ns}"`));
+    } else {
+      parent.children.push(node);
+      if (parent === this.root && node.ns === this.root.ns) {
+        if (node.local === 'Header' && !this.header && !this.body) {
+          this.header = node;
+          this.headerAt = this.parser.position;
+        } else if (node.local === 'Body' && !this.body) this.body = node;
       }
     }
-    const [prefix, local] = split(name);
-    const ns = inner.get(prefix);
-    if (ns === undefined && prefix !== '') throw Faults.wellFormed(`undeclared namespace prefix "${prefix}"`);
-    const content = (item[name] ?? []) as RawNode[];
-    let text = '';
-    for (const c of content) if (typeof c['#text'] === 'string') text += c['#text'];
-    out.push({ ns: ns ?? '', local, attrs, children: toNodes(content, inner), text: unescapeXml(text) });
+    this.open.push(node);
   }
-  return out;
+
+  private addText(t: string): void {
+    this.text += t;
+    if (this.headerAt >= 0) this.checkHeaderSize();
+  }
+
+  private closed(): void {
+    const node = this.open.pop();
+    if (!node) return;
+    // Text directly inside an element, trimmed; an element with children keeps what came last.
+    node.text = this.text.trim();
+    this.text = '';
+    if (node === this.header) {
+      this.checkHeaderSize();
+      this.headerAt = -1;
+    }
+  }
+
+  private checkHeaderSize(): void {
+    if (this.parser.position - this.headerAt > this.limits.maxHeaderChars) {
+      this.refuse(Faults.wellFormed(`a SOAP Header longer than ${this.limits.maxHeaderChars} characters`));
+    }
+  }
 }
 
-function split(qname: string): [string, string] {
-  const colon = qname.indexOf(':');
-  return colon < 0 ? ['', qname] : [qname.slice(0, colon), qname.slice(colon + 1)];
+/** A whole envelope at once: see EnvelopeReader. */
+export function parseEnvelope(xml: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): SoapRequest {
+  const reader = new EnvelopeReader(limits);
+  reader.write(xml);
+  return reader.end();
 }
 
 function firstLine(err: unknown): string {

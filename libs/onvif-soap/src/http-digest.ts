@@ -21,7 +21,13 @@ const HASH: Record<Algorithm, string> = { MD5: 'md5', 'SHA-256': 'sha256' };
 export class DigestAuthority {
   private readonly counts: NonceCache;
   constructor(private readonly opts: DigestOptions) {
-    this.counts = new NonceCache(opts.maxTrackedNonces, opts.nonceTtlMs * 2);
+    // A server nonce issued up to a minute ahead (clock steps) lives nonceTtlMs past its issue.
+    this.counts = new NonceCache(opts.maxTrackedNonces, opts.nonceTtlMs + 60_000);
+  }
+
+  /** (nonce, nc) pairs refused because the replay cache was full of live ones. */
+  get refusedFull(): number {
+    return this.counts.refusedFull;
   }
 
   /** WWW-Authenticate values, SHA-256 first (RFC 7616 §3.7: in order of preference). */
@@ -70,8 +76,14 @@ export class DigestAuthority {
     const a = Buffer.from(response.toLowerCase());
     const b = Buffer.from(expected);
     if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, reason: 'bad-password' };
-    if (this.counts.seen(`${nonce}:${nc}:${cnonce}`, now.getTime()))
-      return { ok: false, reason: 'replayed-nonce' };
+    // The server nonce is answered until issued + nonceTtlMs: its counts are kept exactly that long.
+    const verdict = this.counts.check(
+      `${nonce}:${nc}:${cnonce}`,
+      issued + this.opts.nonceTtlMs,
+      now.getTime(),
+    );
+    if (verdict === 'replayed') return { ok: false, reason: 'replayed-nonce' };
+    if (verdict === 'full') return { ok: false, reason: 'replay-cache-full' };
     return { ok: true, username };
   }
 

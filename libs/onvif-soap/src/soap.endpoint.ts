@@ -1,5 +1,11 @@
 import { buildFault, buildResponse, CONTENT_TYPE } from './envelope.build.js';
-import { parseEnvelope, type ParseLimits, type SoapVersion } from './envelope.parse.js';
+import {
+  EnvelopeReader,
+  parseEnvelope,
+  type ParseLimits,
+  type SoapRequest,
+  type SoapVersion,
+} from './envelope.parse.js';
 import type { DigestAuthority } from './http-digest.js';
 import { Ns } from './namespaces.js';
 import {
@@ -33,7 +39,11 @@ export interface SoapHttpRequest {
   uri: string;
   contentType: string | undefined;
   authorization: string | undefined;
-  body: string;
+  /**
+   * The body as text, or as an EnvelopeReader (from `reader()`) has already read it while it
+   * arrived: the envelope, or the fault that refused it part way.
+   */
+  body: string | { envelope: SoapRequest } | { refused: SoapFault };
 }
 
 export interface SoapCallContext {
@@ -81,21 +91,34 @@ const UNDERSTOOD = new Set([
 export class SoapEndpoint {
   constructor(private readonly policy: EndpointPolicy) {}
 
+  /**
+   * A reader for a body about to arrive, so that it is parsed (and refused) as it comes; undefined
+   * when the content type is no SOAP one: `handle` then refuses it without reading the body.
+   */
+  reader(contentType: string | undefined): EnvelopeReader | undefined {
+    return isSoapMedia(mediaOf(contentType)) ? new EnvelopeReader(this.policy.limits) : undefined;
+  }
+
   handle(req: SoapHttpRequest, ctx: SoapCallContext): SoapExchange {
-    const media = (req.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const media = mediaOf(req.contentType);
     const declared: SoapVersion = media === 'text/xml' ? '1.1' : '1.2';
     const base = { service: 'unknown', operation: 'unknown' };
-    if (media !== 'application/soap+xml' && media !== 'text/xml' && media !== 'application/xml') {
+    if (!isSoapMedia(media)) {
       const fault = Faults.wellFormed(
         `Content-Type "${media || '(none)'}" is not SOAP: use application/soap+xml`,
       );
       return { ...this.fault(declared, fault, base, 'bad_request'), status: 415 };
     }
-    let parsed;
-    try {
-      parsed = parseEnvelope(req.body, this.policy.limits);
-    } catch (err) {
-      return this.fault(declared, asFault(err), base, 'bad_request');
+    let parsed: SoapRequest;
+    if (typeof req.body !== 'string') {
+      if ('refused' in req.body) return this.fault(declared, req.body.refused, base, 'bad_request');
+      parsed = req.body.envelope;
+    } else {
+      try {
+        parsed = parseEnvelope(req.body, this.policy.limits);
+      } catch (err) {
+        return this.fault(declared, asFault(err), base, 'bad_request');
+      }
     }
     const { version, header, operation: opNode } = parsed;
     // SOAP 1.2 Part 2 §7.1.4: application/soap+xml carries SOAP 1.2 only.
@@ -128,6 +151,13 @@ export class SoapEndpoint {
 
     const auth = this.authenticate(req, header, ctx, op);
     if (!auth.ok) {
+      if (auth.reason === 'replay-cache-full') {
+        // Not the client's fault, and no credential was refused: a Receiver fault to retry later.
+        const exchange = this.fault(version, Faults.replayCacheFull(), names, 'fault');
+        exchange.authFailure = auth.reason;
+        exchange.headers['Retry-After'] = '1';
+        return exchange;
+      }
       const fault = Faults.notAuthorized();
       const exchange = this.fault(version, fault, names, 'auth_failed');
       exchange.authFailure = auth.reason;
@@ -233,6 +263,16 @@ export class SoapEndpoint {
     if (caller && !mayCall(caller.level, op.access)) return { ok: false, reason: 'level', challenge: false };
     return { ok: true, caller };
   }
+}
+
+function mediaOf(contentType: string | undefined): string {
+  if (contentType === undefined) return '';
+  const semi = contentType.indexOf(';');
+  return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+function isSoapMedia(media: string): boolean {
+  return media === 'application/soap+xml' || media === 'text/xml' || media === 'application/xml';
 }
 
 function asFault(err: unknown): SoapFault {

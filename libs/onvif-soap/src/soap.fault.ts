@@ -40,4 +40,7 @@ export const Faults = {
   versionMismatch: (reason: string) => new SoapFault('VersionMismatch', [], reason),
   mustUnderstand: (reason: string) => new SoapFault('MustUnderstand', [], reason),
   internal: (reason = 'internal error') => new SoapFault('Receiver', ['Action'], reason),
+  /** The replay cache is full of live nonces: the request cannot be checked now; try again later. */
+  replayCacheFull: () =>
+    new SoapFault('Receiver', [], 'too many recent requests to check for replay: try again shortly'),
 };

@@ -1,4 +1,5 @@
 import type { CameraRecord } from '@desk-onvif/contracts';
+import { DEFAULT_PARSE_LIMITS } from './envelope.parse.js';
 import { DigestAuthority } from './http-digest.js';
 import { Ns, PasswordType } from './namespaces.js';
 import { NonceCache } from './nonce.cache.js';
@@ -66,7 +67,7 @@ export function endpoint(opts: { allowPasswordText?: boolean } = {}): SoapEndpoi
     allowPasswordText: opts.allowPasswordText ?? false,
     nonces: new NonceCache(1000, 600_000),
     digest: digestAuthority(),
-    limits: { maxDepth: 64 },
+    limits: DEFAULT_PARSE_LIMITS,
   });
 }
 

@@ -90,24 +90,24 @@ describe('verifyUsernameToken (UsernameToken Profile 1.0, ONVIF Core 5.9.4)', ()
   });
 });
 
-describe('NonceCache', () => {
-  test('remembers within its TTL, forgets after', () => {
-    const sut = new NonceCache(10, 1000);
-    expect(sut.seen('a', 0)).toBe(false);
-    expect(sut.seen('a', 999)).toBe(true);
-    expect(sut.seen('a', 2001)).toBe(false);
-  });
-
-  test('stays within its bound, expired entries first, and counts live ones evicted early', () => {
-    const sut = new NonceCache(3, 1000);
-    sut.seen('old', 0);
-    sut.seen('b', 900);
-    sut.seen('c', 950);
-    sut.seen('d', 1500); // 'old' has expired: it goes, nothing live is lost
-    expect(sut.size).toBe(3);
-    expect(sut.evictedEarly).toBe(0);
-    sut.seen('e', 1600); // full of live entries: the oldest live one goes
-    expect(sut.size).toBe(3);
-    expect(sut.evictedEarly).toBe(1);
+describe('the replay window at the cache bound', () => {
+  test('a full cache refuses new tokens and still refuses every replay until its Created window ends', () => {
+    const p = { windowMs: 5 * MINUTE, allowPasswordText: false, nonces: new NonceCache(3, 10 * MINUTE) };
+    const admin = USERS.admin!.password;
+    const tokens = [1, 2, 3].map((n) => digestToken({ nonce: Buffer.alloc(16, n) }));
+    for (const t of tokens) expect(verifyUsernameToken(t, admin, NOW, p)).toMatchObject({ ok: true });
+    const fourth = digestToken({ nonce: Buffer.alloc(16, 4) });
+    expect(verifyUsernameToken(fourth, admin, NOW, p)).toEqual({ ok: false, reason: 'replay-cache-full' });
+    // The last instant Created is still within the window: every replay is still caught.
+    const lastInstant = new Date(NOW.getTime() + 5 * MINUTE);
+    for (const t of tokens) {
+      expect(verifyUsernameToken(t, admin, lastInstant, p)).toEqual({ ok: false, reason: 'replayed-nonce' });
+    }
+    expect(p.nonces.refusedFull).toBe(1);
+    // One millisecond later the tokens are too old to be accepted, and their room is free again.
+    const after = new Date(lastInstant.getTime() + 2 * MINUTE);
+    const late = digestToken({ nonce: Buffer.alloc(16, 5), at: after });
+    expect(verifyUsernameToken(late, admin, after, p)).toMatchObject({ ok: true });
+    expect(verifyUsernameToken(tokens[0]!, admin, after, p)).toEqual({ ok: false, reason: 'clock-skew' });
   });
 });

@@ -21,7 +21,9 @@ export type AuthFailure =
   | 'replayed-nonce'
   | 'missing-credentials'
   | 'stale-nonce'
-  | 'level';
+  | 'level'
+  /** Not the client's fault: the replay cache is full of live nonces, so none can be accepted. */
+  | 'replay-cache-full';
 
 export type AuthOutcome = { ok: true; username: string } | { ok: false; reason: AuthFailure };
 
@@ -78,7 +80,7 @@ export function verifyUsernameToken(
   if (password === undefined) return { ok: false, reason: 'unknown-user' };
   if (token.passwordType === 'text') {
     if (!policy.allowPasswordText) return { ok: false, reason: 'password-text-refused' };
-    if (token.created !== undefined && !withinWindow(token.created, now, policy.windowMs)) {
+    if (token.created !== undefined && createdAt(token.created, now, policy.windowMs) === undefined) {
       return { ok: false, reason: 'clock-skew' };
     }
     return sameText(token.password, password)
@@ -88,16 +90,22 @@ export function verifyUsernameToken(
   if (!token.nonce || token.nonce.length === 0 || token.created === undefined) {
     return { ok: false, reason: 'malformed-token' };
   }
-  if (!withinWindow(token.created, now, policy.windowMs)) return { ok: false, reason: 'clock-skew' };
+  const created = createdAt(token.created, now, policy.windowMs);
+  if (created === undefined) return { ok: false, reason: 'clock-skew' };
   const expected = createHash('sha1')
     .update(token.nonce)
     .update(token.created, 'utf8')
     .update(password, 'utf8')
     .digest('base64');
   if (!sameText(token.password, expected)) return { ok: false, reason: 'bad-password' };
-  if (policy.nonces.seen(`${token.username}\u0000${token.nonce.toString('base64')}`, now.getTime())) {
-    return { ok: false, reason: 'replayed-nonce' };
-  }
+  // The token is acceptable until Created + window: the nonce is remembered exactly that long.
+  const verdict = policy.nonces.check(
+    `${token.username}\u0000${token.nonce.toString('base64')}`,
+    created + policy.windowMs,
+    now.getTime(),
+  );
+  if (verdict === 'replayed') return { ok: false, reason: 'replayed-nonce' };
+  if (verdict === 'full') return { ok: false, reason: 'replay-cache-full' };
   return { ok: true, username: token.username };
 }
 
@@ -106,11 +114,12 @@ export function passwordDigest(nonce: Buffer, created: string, password: string)
   return createHash('sha1').update(nonce).update(created, 'utf8').update(password, 'utf8').digest('base64');
 }
 
-function withinWindow(created: string, now: Date, windowMs: number): boolean {
+/** Created in ms when it lies within the window of `now`; undefined when not, or not a date. */
+function createdAt(created: string, now: Date, windowMs: number): number | undefined {
   // xs:dateTime as ISO 8601; Date.parse gives NaN for anything else.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(created)) return false;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(created)) return undefined;
   const at = Date.parse(created);
-  return Number.isFinite(at) && Math.abs(now.getTime() - at) <= windowMs;
+  return Number.isFinite(at) && Math.abs(now.getTime() - at) <= windowMs ? at : undefined;
 }
 
 function sameText(a: string, b: string): boolean {

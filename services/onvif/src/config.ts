@@ -31,7 +31,12 @@ export const onvifConfigShape = {
   ALLOW_PASSWORD_TEXT: env.bool().default(false),
   /** How far a UsernameToken's Created may be from the clock, either way (ONVIF: ±5 min). */
   CREATED_WINDOW_MS: env.int(1000, 3_600_000).default(300_000),
-  NONCE_CACHE_SIZE: env.int(1000, 10_000_000).default(200_000),
+  /**
+   * Nonces held against replay (each until its token's Created window ends; ~80 bytes each). Full
+   * of live ones, new tokens are refused (a Receiver fault, counted), never an early eviction.
+   * 1,000,000: ~3,300 fresh tokens a second sustained over a 5-minute window.
+   */
+  NONCE_CACHE_SIZE: env.int(1000, 10_000_000).default(1_000_000),
   MAX_BODY_BYTES: env.int(1024, 16 * 1024 * 1024).default(256 * 1024),
   MAX_XML_DEPTH: env.int(8, 1000).default(64),
   DIGEST_REALM: z

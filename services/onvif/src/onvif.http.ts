@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import { Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { cameraSubjects, call, DeskOnvifError, type CameraRecord } from '@desk-onvif/contracts';
@@ -11,6 +12,8 @@ import {
   type DigestAuthority,
   type SoapEndpoint,
   type SoapExchange,
+  type SoapHttpRequest,
+  type SoapRequest,
 } from '@desk-onvif/onvif-soap';
 import type { CameraEffects } from './camera.effects.js';
 import type { OnvifConfig } from './config.js';
@@ -29,6 +32,8 @@ export interface OnvifHttpDeps {
   nc: NatsConnection;
   device: DeviceIdentity;
 }
+
+type SoapBody = SoapHttpRequest['body'];
 
 /** Past this much, an oversized body is not even read to its end. */
 const DRAIN_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -69,27 +74,56 @@ export class OnvifHttp {
   }
 
   /**
-   * Reads the body up to MAX_BODY_BYTES. A larger one is not kept: the rest is read and dropped so
-   * that the client, still sending, gets its 413 rather than a reset; past DRAIN_LIMIT_BYTES the
-   * connection is cut.
+   * Reads the body up to MAX_BODY_BYTES, parsing it as it arrives (EnvelopeReader), so that a
+   * hostile body is refused at the chunk that breaks a limit: the fault goes out at once, the
+   * connection closes after it and the rest is not parsed. A body over MAX_BODY_BYTES is not kept:
+   * the rest is read and dropped so that the client, still sending, gets its 413 rather than a
+   * reset; past DRAIN_LIMIT_BYTES the connection is cut.
    */
-  private readBody(req: IncomingMessage, res: ServerResponse, done: (body: string) => void): void {
+  private readBody(req: IncomingMessage, res: ServerResponse, done: (body: SoapBody) => void): void {
     const max = this.d.config.MAX_BODY_BYTES;
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > DRAIN_LIMIT_BYTES) return this.tooLarge(res, true);
-    const chunks: Buffer[] = [];
+    // No SOAP content type: nothing to parse; SoapEndpoint answers 415 once the body is in. A body
+    // announced larger than the limit is not parsed either: it gets its 413.
+    const reader = declared > max ? undefined : this.d.endpoint.reader(req.headers['content-type']);
+    const decoder = new StringDecoder('utf8');
     let size = 0;
+    let refused = false;
+    const refuse = (err: unknown) => {
+      refused = true;
+      res.shouldKeepAlive = false;
+      done({ refused: err instanceof SoapFault ? err : Faults.internal() });
+    };
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= max) chunks.push(chunk);
-      else if (size > DRAIN_LIMIT_BYTES) {
+      if (refused) return;
+      if (size > DRAIN_LIMIT_BYTES) {
         req.removeAllListeners('data');
         this.tooLarge(res, true);
+      } else if (size <= max && reader) {
+        try {
+          reader.write(decoder.write(chunk));
+        } catch (err) {
+          refuse(err);
+        }
       }
     });
     req.on('end', () => {
-      if (size <= max) done(Buffer.concat(chunks, size).toString('utf8'));
-      else if (size <= DRAIN_LIMIT_BYTES) this.tooLarge(res, false);
+      if (refused) return;
+      if (size > max) {
+        if (size <= DRAIN_LIMIT_BYTES) this.tooLarge(res, false);
+        return;
+      }
+      if (!reader) return done('');
+      let envelope: SoapRequest;
+      try {
+        reader.write(decoder.end());
+        envelope = reader.end();
+      } catch (err) {
+        return refuse(err);
+      }
+      done({ envelope });
     });
     req.on('error', () => res.destroy());
   }
@@ -109,7 +143,7 @@ export class OnvifHttp {
     camera: CameraRecord,
     req: IncomingMessage,
     res: ServerResponse,
-    body: string,
+    body: SoapBody,
   ): Promise<void> {
     const started = process.hrtime.bigint();
     const now = new Date();
@@ -176,16 +210,16 @@ export class OnvifHttp {
         reason: exchange.authFailure,
       });
     }
-    this.d.metrics.requests.inc({
-      onvif_service: exchange.service,
-      operation: exchange.operation,
-      outcome: exchange.outcome,
-    });
-    this.d.metrics.latency.observe(
-      { onvif_service: exchange.service, operation: exchange.operation },
+    this.d.metrics.soapAnswered(
+      exchange.service,
+      exchange.operation,
+      exchange.outcome,
       Number(process.hrtime.bigint() - started) / 1e9,
     );
-    res.writeHead(exchange.status, exchange.headers).end(exchange.body);
+    // A Content-Length, not chunked encoding: one write of head and body.
+    res
+      .writeHead(exchange.status, { ...exchange.headers, 'Content-Length': Buffer.byteLength(exchange.body) })
+      .end(exchange.body);
   }
 
   /** Where clients reach this camera: the configured public host, else the host they used. */
@@ -213,6 +247,12 @@ export class OnvifHttp {
           now,
         )
       : ({ ok: false, reason: 'missing-credentials' } as const);
+    if (!auth.ok && auth.reason === 'replay-cache-full') {
+      this.d.metrics.authFailures.inc({ reason: auth.reason });
+      this.d.metrics.snapshots.inc({ outcome: 'error' });
+      res.writeHead(503, { 'Retry-After': '1', 'Content-Type': 'text/plain' }).end('busy: try again\n');
+      return;
+    }
     if (!auth.ok) {
       this.d.metrics.authFailures.inc({ reason: auth.reason });
       this.d.metrics.snapshots.inc({ outcome: 'unauthorized' });

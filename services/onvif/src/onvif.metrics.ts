@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { NonceCache } from '@desk-onvif/onvif-soap';
+import type { DigestAuthority, NonceCache } from '@desk-onvif/onvif-soap';
 import type { UserStore } from './user.store.js';
 
 /**
@@ -16,8 +16,13 @@ export class OnvifMetrics {
   readonly snapshots: Counter<'outcome'>;
   readonly usersGenerated: Counter;
   readonly httpRejected: Counter<'status'>;
+  /** The labelled series of each (service, operation, outcome) seen: no label hashing per request. */
+  private readonly answered = new Map<
+    string,
+    { count: { inc(): void }; time: { observe(s: number): void } }
+  >();
 
-  constructor(registry: Registry, nonces: NonceCache, users: UserStore) {
+  constructor(registry: Registry, nonces: NonceCache, digest: DigestAuthority, users: UserStore) {
     const registers = [registry];
     this.requests = new Counter({
       name: 'desk_onvif_soap_requests_total',
@@ -91,13 +96,29 @@ export class OnvifMetrics {
       },
     });
     new Counter({
-      name: 'desk_onvif_nonce_cache_early_evictions_total',
-      help: 'Nonces forgotten before their window ended because the cache was full (raise ONVIF_NONCE_CACHE_SIZE)',
+      name: 'desk_onvif_replay_cache_refusals_total',
+      help: 'Requests refused because the replay cache was full of live nonces (raise ONVIF_NONCE_CACHE_SIZE)',
       registers,
       collect() {
         this.reset();
-        this.inc(nonces.evictedEarly);
+        this.inc(nonces.refusedFull + digest.refusedFull);
       },
     });
+  }
+
+  /** One SOAP request answered: counted by service, operation and outcome, and timed. */
+  soapAnswered(service: string, operation: string, outcome: string, seconds: number): void {
+    // Operation names come from the catalogue or are 'unknown': the set of keys stays small.
+    const key = `${service} ${operation} ${outcome}`;
+    let series = this.answered.get(key);
+    if (!series) {
+      series = {
+        count: this.requests.labels({ onvif_service: service, operation, outcome }),
+        time: this.latency.labels({ onvif_service: service, operation }),
+      };
+      this.answered.set(key, series);
+    }
+    series.count.inc();
+    series.time.observe(seconds);
   }
 }

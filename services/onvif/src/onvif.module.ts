@@ -100,6 +100,7 @@ export class OnvifModule {
         },
         {
           provide: NonceCache,
+          // A token's nonce lives until Created + window, and Created may be a window ahead.
           useFactory: () => new NonceCache(config.NONCE_CACHE_SIZE, 2 * config.CREATED_WINDOW_MS),
         },
         {
@@ -127,9 +128,9 @@ export class OnvifModule {
         { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('onvif') },
         {
           provide: OnvifMetrics,
-          inject: [METRICS_REGISTRY, NonceCache, UserStore],
-          useFactory: (registry: Registry, nonces: NonceCache, users: UserStore) =>
-            new OnvifMetrics(registry, nonces, users),
+          inject: [METRICS_REGISTRY, NonceCache, DigestAuthority, UserStore],
+          useFactory: (registry: Registry, nonces: NonceCache, digest: DigestAuthority, users: UserStore) =>
+            new OnvifMetrics(registry, nonces, digest, users),
         },
         { provide: ProfileBook, useFactory: () => new ProfileBook() },
         {

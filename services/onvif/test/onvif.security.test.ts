@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect as connectTcp } from 'node:net';
 import { Onvif, Registry, call, type CameraRecord } from '@desk-onvif/contracts';
 import { waitFor } from '@desk-onvif/test-support';
 import { envelope, keep, op, OnvifRig, postSoap, subcodes, type Credentials } from './onvif.rig.js';
@@ -189,6 +190,68 @@ describe('bad input is answered with a fault or a 4xx, and the service keeps ser
     const reply = await post(envelope(profiles, { creds: admin }));
     expect(reply.status).toBe(200);
     expect((await fetch(`${rig.onvif.baseUrl}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('a hostile body is refused while it arrives (issue 14)', () => {
+  // The request of issue 14: 256 KB of empty header elements, before any authentication.
+  const hostile =
+    `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header>${'<a/>'.repeat(65_000)}</s:Header>` +
+    `<s:Body>${op('tds', 'GetSystemDateAndTime')}</s:Body></s:Envelope>`;
+
+  /** Sends the head and only the first `sent` bytes of `body`, and reads what comes back. */
+  function partial(port: number, body: string, sent: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTcp(port, '127.0.0.1');
+      let reply = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => {
+        reply += d;
+        if (reply.includes('</env:Envelope>')) {
+          socket.destroy();
+          resolve(reply);
+        }
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(reply));
+      socket.write(
+        'POST /onvif/device_service HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+          'Content-Type: application/soap+xml; charset=utf-8\r\n' +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+          body.slice(0, sent),
+      );
+    });
+  }
+
+  test('the fault comes back before the client has sent more than its first 8 KB', async () => {
+    const reply = await partial(camera.onvifPort, hostile, 8192);
+    const [head = '', fault = ''] = reply.split('\r\n\r\n');
+    keep('hostile header refused early', fault);
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(head).toMatch(/\r\nConnection: close(\r\n|$)/i);
+    expect(subcodes(fault)).toEqual(['WellFormed']);
+    expect(fault).toContain('more than 64 elements in the SOAP Header');
+  });
+
+  test('sent whole, it is refused for the same reason, and counted as a bad request', async () => {
+    const reply = await post(hostile);
+    expect(reply.status).toBe(400);
+    expect(reply.body).toContain('more than 64 elements in the SOAP Header');
+    expect(await rig.onvif.metrics()).toMatch(
+      /desk_onvif_soap_requests_total\{onvif_service="unknown",operation="unknown",outcome="bad_request"[^}]*\} [1-9]/,
+    );
+  });
+
+  test('many of them at once: another camera still answers every authenticated request', async () => {
+    const victim = await rig.camera('security-host-victim');
+    const flood = Array.from({ length: 20 }, () => post(hostile).catch(() => undefined));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        postSoap(victim.onvifPort, envelope(profiles, { creds: admin }), { path: '/onvif/media_service' }),
+      ),
+    );
+    await Promise.all(flood);
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
   });
 });
 
