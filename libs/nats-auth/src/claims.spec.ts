@@ -93,9 +93,9 @@ describe('nats-server configuration', () => {
     expect(text).toContain('listen: "[::1]:4222"');
     expect(text).toContain('operator: "eyJ.op"');
     expect(text).toContain('system_account: "ASYS"');
-    expect(text).toMatch(/resolver \{\n  type: full\n  dir: "\/data\/resolver"/);
+    expect(text).toMatch(/resolver \{\n {2}type: full\n {2}dir: "\/data\/resolver"/);
     expect(text).toContain('  AAPP: "eyJ.app"');
-    expect(text).toMatch(/tls \{\n  cert_file: "\/pki\/server.crt"\n  key_file: "\/pki\/server.key"/);
+    expect(text).toMatch(/tls \{\n {2}cert_file: "\/pki\/server.crt"\n {2}key_file: "\/pki\/server.key"/);
     expect(text).not.toMatch(/^http/m);
   });
 });

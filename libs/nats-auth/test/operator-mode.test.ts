@@ -37,8 +37,10 @@ describe('nats-server in the generated operator configuration', () => {
     const view = await new Kvm(discovery).open(Buckets.cameras);
     expect((await view.get('cam-1'))?.string()).toBe('{"v":1}');
     const watch = await view.watch();
-    const first = await watch[Symbol.asyncIterator]().next();
-    expect(first.value?.key).toBe('cam-1');
+    for await (const entry of watch) {
+      expect(entry.key).toBe('cam-1');
+      break;
+    }
     watch.stop();
     await expect(view.put('cam-1', '{"v":"evil"}')).rejects.toThrow(/Permissions Violation/);
     expect((await kv.get('cam-1'))?.string()).toBe('{"v":1}');
