@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import {
+  Buckets,
   Enrolment,
   call,
   decodeEnrolmentToken,
@@ -26,11 +27,15 @@ export class TrustSystem {
     readonly admin: NatsConnection,
   ) {}
 
-  static async start(opts: { replicas?: number; env?: Record<string, string> } = {}): Promise<TrustSystem> {
+  /** `env`: more REGISTRY_ variables, possibly from the started nats-server (e.g. where agents connect). */
+  static async start(
+    opts: { replicas?: number; env?: (nats: NatsServer) => Promise<Record<string, string>> } = {},
+  ): Promise<TrustSystem> {
     const nats = await NatsServer.start();
+    const env = (await opts.env?.(nats)) ?? {};
     const registries = await Promise.all(
       Array.from({ length: opts.replicas ?? 1 }, () =>
-        startRegistry(nats, { REGISTRY_PORT_RANGE: '21000-21999', REGISTRY_LOG_LEVEL: 'warn', ...opts.env }),
+        startRegistry(nats, { REGISTRY_PORT_RANGE: '21000-21999', REGISTRY_LOG_LEVEL: 'warn', ...env }),
       ),
     );
     const admin = await nats.connect('admin', { maxReconnectAttempts: -1, reconnectTimeWait: 100 });
@@ -83,6 +88,26 @@ export class TrustSystem {
       readFileSync(join(stateDir, 'nats', 'camera.creds'), 'utf8'),
       `_INBOX_${cameraId}`,
     );
+  }
+
+  /** Every key of the buckets with its revision and value, read as the admin: to show nothing changed. */
+  async kvSnapshot(): Promise<Record<string, string>> {
+    const { Kvm } = await import('@nats-io/kv');
+    const out: Record<string, string> = {};
+    for (const bucket of Object.values(Buckets)) {
+      let kv;
+      try {
+        kv = await new Kvm(this.admin).open(bucket);
+        await kv.status();
+      } catch {
+        continue; // not created (yet): nothing to compare
+      }
+      for await (const key of await kv.keys()) {
+        const e = await kv.get(key);
+        if (e) out[`${bucket}/${key}`] = `${e.revision}:${e.operation}:${e.string()}`;
+      }
+    }
+    return out;
   }
 
   async stop(): Promise<void> {

@@ -5,7 +5,8 @@
  * - the `full` resolver keeps account JWTs in `resolverDir` and takes signed claim updates at run
  *   time (`$SYS.REQ.ACCOUNT.<id>.CLAIMS.UPDATE`): a revocation reaches it without a restart, and a
  *   newer JWT it stored wins over the older one preloaded here;
- * - TLS required of every client, with the site's server certificate.
+ * - TLS required of every client, with the site's server certificate; 5 s for a handshake (the
+ *   default 0.5 s fails clients on a loaded 2-core machine).
  */
 export interface ServerConfigSpec {
   host: string;
@@ -50,7 +51,7 @@ export function renderServerConfig(spec: ServerConfigSpec): string {
     'tls {',
     `  cert_file: ${q(spec.tls.cert)}`,
     `  key_file: ${q(spec.tls.key)}`,
-    '  timeout: 2',
+    '  timeout: 5',
     '}',
     '',
   ].join('\n');

@@ -76,7 +76,9 @@ export class ServiceProcess {
         const res = await fetch(`${this.baseUrl}/healthz`);
         return res.status === 200;
       },
-      20_000,
+      // Bounded, and ended at once when the process exits: a TLS connection to NATS and a few
+      // KV buckets can take tens of seconds on a loaded 2-core machine.
+      60_000,
     );
   }
 
