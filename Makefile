@@ -25,11 +25,14 @@ node_modules/.package-lock.json: package-lock.json package.json $(wildcard libs/
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# The TypeScript projects, then the console's browser app (esbuild: services/console/dist/web).
 build:
 	npx tsc -b
+	node services/console/build.web.mjs
 
 typecheck:
 	npx tsc -p tsconfig.check.json
+	npx tsc -p services/console/web/tsconfig.json
 
 lint:
 	npx eslint .

@@ -17,6 +17,16 @@ export default tseslint.config(
     },
   },
   {
+    // The console's browser app: DOM types and JSX, its own tsconfig.
+    files: ['services/console/web/**/*.ts', 'services/console/web/**/*.tsx'],
+    languageOptions: {
+      parserOptions: {
+        project: './services/console/web/tsconfig.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {

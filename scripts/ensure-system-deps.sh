@@ -12,6 +12,8 @@ command -v xsetroot >/dev/null || need+=(x11-xserver-utils)
 command -v xrandr >/dev/null || need+=(x11-xserver-utils)
 command -v ip >/dev/null || need+=(iproute2)
 command -v java >/dev/null || need+=(default-jdk-headless)
+# The console's browser tests drive Debian's Chromium (puppeteer-core, no browser download).
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

@@ -66,6 +66,13 @@ EOF
   echo "wrote $env_file with new random secrets and PUBLIC_HOST=${host} (check it: edit and run again if wrong)"
 fi
 
+# Secrets that later versions need: appended once to an existing .env, never replacing a value.
+if ! grep -q '^MEDIA_AUTH_SECRET=' "$env_file"; then
+  printf '\n# The secret path of the onvif auth hook: only MediaMTX knows it.\nMEDIA_AUTH_SECRET=%s\n' \
+    "$(secret_hex)" >>"$env_file"
+  echo "added MEDIA_AUTH_SECRET to $env_file"
+fi
+
 docker compose --env-file "$env_file" up -d --build
 
 host="$(env_value PUBLIC_HOST 127.0.0.1)"

@@ -126,7 +126,10 @@ describe('the deployment', () => {
     expect(scrapeTarget('mediamtx')).toBe(`mediamtx:${mediamtx.metricsAddress!.split(':').pop()}`);
     const hook = new URL(services.mediamtx!.environment!.MTX_AUTHHTTPADDRESS!);
     expect(hook.port).toBe(services.onvif!.environment!.ONVIF_HTTP_PORT);
-    expect(hook.pathname).toBe(new URL(mediamtx.authHTTPAddress!).pathname);
+    // The compose hook ends in the secret path segment that onvif is given (ONVIF_MEDIA_AUTH_SECRET).
+    const raw = services.mediamtx!.environment!.MTX_AUTHHTTPADDRESS!;
+    expect(raw.startsWith(`${mediamtx.authHTTPAddress!}/\${MEDIA_AUTH_SECRET:?`)).toBe(true);
+    expect(services.onvif!.environment!.ONVIF_MEDIA_AUTH_SECRET).toContain('${MEDIA_AUTH_SECRET:?');
   });
 });
 

@@ -269,6 +269,17 @@ export class DeskSystem {
     return out.profiles;
   }
 
+  /** The NVR asking GetDeviceInformation and GetScopes (npm `onvif`). */
+  async deviceInfo(
+    xaddr: string,
+    creds: Credentials = this.opts.onvifUser,
+  ): Promise<{ info: Record<string, string>; scopes: string[] }> {
+    return (await this.nvrClient(['info', xaddr], {
+      NVR_USERNAME: creds.username,
+      NVR_PASSWORD: creds.password,
+    })) as { info: Record<string, string>; scopes: string[] };
+  }
+
   /** The NVR opening a stream: a few decoded frames' colour, or why ffmpeg could not read. */
   readColour(url: string): Promise<ColourRead> {
     return readColour(url, { wrap: this.wrap, timeoutMs: 15_000 });

@@ -8,6 +8,7 @@
 //   connect <xaddr>     Cam.connect as NVR_USERNAME / NVR_PASSWORD (GetSystemDateAndTime,
 //                       GetServices or GetCapabilities, GetProfiles…), then GetStreamUri (RTSP)
 //                       of every profile → {profiles: [{token, name, width, height, uri}]}
+//   info <xaddr>        Cam.connect, GetDeviceInformation and GetScopes → {info, scopes: [uri…]}
 import { URL } from 'node:url';
 import onvif from 'onvif';
 import onvifUtils from 'onvif/lib/utils.js';
@@ -43,6 +44,34 @@ function streamUri(cam, profileToken) {
     cam.getStreamUri({ protocol: 'RTSP', profileToken }, (err, res) =>
       err ? reject(err) : resolve(res.uri),
     ),
+  );
+}
+
+function call(cam, method) {
+  return new Promise((resolve, reject) => cam[method]((err, res) => (err ? reject(err) : resolve(res))));
+}
+
+function info(xaddr, username, password) {
+  const url = new URL(xaddr);
+  const cam = new Cam(
+    {
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      username,
+      password,
+      timeout: 10000,
+    },
+    async (err) => {
+      if (err) return fail(err);
+      try {
+        const device = await call(cam, 'getDeviceInformation');
+        const scopes = await call(cam, 'getScopes');
+        finish({ info: device, scopes: [].concat(scopes).map((s) => s.scopeItem) });
+      } catch (e) {
+        fail(e);
+      }
+    },
   );
 }
 
@@ -82,9 +111,10 @@ function connect(xaddr, username, password) {
 const modes = {
   probe: () => probe(args[0]),
   connect: () => connect(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD),
+  info: () => info(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD),
 };
 if (!modes[mode]) {
-  process.stderr.write('usage: nvr-client.mjs probe <timeoutMs> | connect <xaddr>\n');
+  process.stderr.write('usage: nvr-client.mjs probe <timeoutMs> | connect <xaddr> | info <xaddr>\n');
   process.exit(2);
 }
 modes[mode]();

@@ -7,3 +7,4 @@ export * from './codec.js';
 export * from './client.js';
 export * from './enrolment.schemas.js';
 export * from './permissions.js';
+export * from './console.js';

@@ -1,3 +1,4 @@
+import { ConsoleBuckets } from './console.js';
 import { Buckets } from './kv.js';
 import {
   AnyCamera,
@@ -36,7 +37,8 @@ export type ServiceRole = 'registry' | 'onvif' | 'discovery' | 'console' | 'admi
 /** Requests no credential but `admin` may make, whatever else it is allowed. */
 const DESTRUCTIVE_JS = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>'];
 
-type BucketName = (typeof Buckets)[keyof typeof Buckets];
+type BucketName =
+  (typeof Buckets)[keyof typeof Buckets] | (typeof ConsoleBuckets)[keyof typeof ConsoleBuckets];
 
 /** Read a bucket: open it, get keys (direct or by the stream API), watch and list (consumers). */
 export function kvRead(bucket: BucketName): string[] {
@@ -149,7 +151,10 @@ export function consolePermissions(): Permissions {
       Registry.remove.subject,
       ...Object.values(Enrolment).map((c) => c.subject),
       AnyCamera.snapshot.subject,
+      AnyCamera.settings.subject,
       ...kvRead(Buckets.cameras),
+      // Its own accounts, sessions and audit log, which no other role reaches.
+      ...Object.values(ConsoleBuckets).flatMap((b) => kvOwn(b)),
     ],
     [
       Registry.event.subject,

@@ -190,9 +190,15 @@ export const CameraEventSchema = z
       'capture.stopped',
     ]),
     at: isoTime,
+    /** desktop.activity: true when the picture starts changing beyond the threshold, false after the hold time. */
+    active: z.boolean().optional(),
     detail: z.string().max(1000).optional(),
   })
-  .strict();
+  .strict()
+  .refine((e) => e.type !== 'desktop.activity' || e.active !== undefined, {
+    message: 'desktop.activity says whether the desktop is active',
+    path: ['active'],
+  });
 export type CameraEvent = z.infer<typeof CameraEventSchema>;
 
 /** agent → registry: the encoding it streams (`registry.camera.<id>.settings`). */

@@ -8,7 +8,7 @@ import { esc } from './xml.js';
  * GetServiceCapabilities. No TLS, no IP filter, no backup, no multicast.
  */
 
-export function xaddr(e: Endpoint, service: 'device' | 'media' | 'media2'): string {
+export function xaddr(e: Endpoint, service: 'device' | 'media' | 'media2' | 'events'): string {
   return `http://${hostForUri(e.host)}:${e.port}/onvif/${service}_service`;
 }
 
@@ -46,7 +46,22 @@ export function capabilitiesXml(ctx: OperationContext, category: string): string
     `</tt:StreamingCapabilities><tt:Extension><tt:ProfileCapabilities>` +
     `<tt:MaximumNumberOfProfiles>${MAX_PROFILES}</tt:MaximumNumberOfProfiles></tt:ProfileCapabilities>` +
     `</tt:Extension></tt:Media>`;
-  const parts = category === 'Device' ? device : category === 'Media' ? media : device + media;
+  // ONVIF Core 8.1.2.3: WSPullPointSupport says the pull-point interface is there (Home Assistant reads it).
+  const events =
+    `<tt:Events><tt:XAddr>${esc(xaddr(ctx.endpoint, 'events'))}</tt:XAddr>` +
+    `<tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport>` +
+    `<tt:WSPullPointSupport>true</tt:WSPullPointSupport>` +
+    `<tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport>` +
+    `</tt:Events>`;
+  // tt:Capabilities keeps the schema's order: Device, Events, Media.
+  const parts =
+    category === 'Device'
+      ? device
+      : category === 'Media'
+        ? media
+        : category === 'Events'
+          ? events
+          : device + events + media;
   return `<tds:GetCapabilitiesResponse><tds:Capabilities>${parts}</tds:Capabilities></tds:GetCapabilitiesResponse>`;
 }
 

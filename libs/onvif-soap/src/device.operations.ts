@@ -6,6 +6,8 @@ import {
   mediaServiceCapabilitiesXml,
   xaddr,
 } from './capabilities.js';
+import { claimedProfiles } from './profile.claims.js';
+import { eventServiceCapabilitiesXml } from './events.operations.js';
 import type { Operation, OperationContext } from './operation.types.js';
 import { Faults, SoapFault } from './soap.fault.js';
 import { esc, textAt } from './xml.js';
@@ -26,8 +28,7 @@ function scopes(ctx: OperationContext): string[] {
   const c = ctx.camera;
   return [
     'onvif://www.onvif.org/type/video_encoder',
-    'onvif://www.onvif.org/Profile/Streaming',
-    'onvif://www.onvif.org/Profile/T',
+    ...claimedProfiles(ctx.features).map((p) => `onvif://www.onvif.org/Profile/${p}`),
     `onvif://www.onvif.org/name/${encodeURIComponent(c.name)}`,
     `onvif://www.onvif.org/hardware/${encodeURIComponent(ctx.device.model)}`,
     `onvif://www.onvif.org/location/${encodeURIComponent(c.hostName)}`,
@@ -59,7 +60,7 @@ export const deviceOperations: Operation[] = [
       const categories = ctx.request.children.filter((c) => c.local === 'Category').map((c) => c.text);
       const asked = categories.length === 0 || categories.includes('All') ? 'All' : categories;
       if (asked !== 'All') {
-        const unsupported = asked.find((c) => c !== 'Device' && c !== 'Media');
+        const unsupported = asked.find((c) => c !== 'Device' && c !== 'Media' && c !== 'Events');
         // ONVIF Core 8.1.2.3: a category the device lacks.
         if (unsupported) {
           throw new SoapFault(
@@ -104,6 +105,13 @@ export const deviceOperations: Operation[] = [
             Ns.media2,
             xaddr(ctx.endpoint, 'media2'),
             media2ServiceCapabilitiesXml('tr2:Capabilities'),
+            2,
+            60,
+          ) +
+          service(
+            Ns.events,
+            xaddr(ctx.endpoint, 'events'),
+            eventServiceCapabilitiesXml('tev:Capabilities', ctx.features),
             2,
             60,
           ) +

@@ -8,6 +8,12 @@ export const Ns = {
   media: 'http://www.onvif.org/ver10/media/wsdl',
   media2: 'http://www.onvif.org/ver20/media/wsdl',
   events: 'http://www.onvif.org/ver10/events/wsdl',
+  /** WS-BaseNotification 1.3 (Subscribe, Renew, Unsubscribe, Notify) and WS-Topics. */
+  wsnt: 'http://docs.oasis-open.org/wsn/b-2',
+  wstop: 'http://docs.oasis-open.org/wsn/t-1',
+  wsa: 'http://www.w3.org/2005/08/addressing',
+  /** The ONVIF topic namespace (`tns1:VideoSource/MotionAlarm`…). */
+  topics: 'http://www.onvif.org/ver10/topics',
   schema: 'http://www.onvif.org/ver10/schema',
   error: 'http://www.onvif.org/ver10/error',
   xml: 'http://www.w3.org/XML/1998/namespace',
@@ -29,4 +35,9 @@ export const RESPONSE_PREFIXES = {
   tr2: Ns.media2,
   tt: Ns.schema,
   ter: Ns.error,
+  tev: Ns.events,
+  wsnt: Ns.wsnt,
+  wsa: Ns.wsa,
+  tns1: Ns.topics,
+  wstop: Ns.wstop,
 } as const;

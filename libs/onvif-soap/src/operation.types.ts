@@ -1,4 +1,5 @@
 import type { CameraRecord, EncoderSettings } from '@desk-onvif/contracts';
+import type { EventCommand } from './event.commands.js';
 import type { XmlNode } from './xml.js';
 
 /** ONVIF user levels (ONVIF Core 5.9.4.2); Anonymous and Extended are not stored. */
@@ -30,8 +31,22 @@ export interface ExtraProfile {
   name: string;
 }
 
+/**
+ * What this camera offers beyond the fixed media model, decided by the service: the profiles it
+ * may claim follow from it (Profile T needs HTTPS), and the event service's bounds.
+ */
+export interface CameraFeatures {
+  /** ONVIF over HTTPS is served (Profile T's mandatory transport security). */
+  https: boolean;
+  /** Subscriptions (pull-points and Base Notification) a camera accepts at once. */
+  maxSubscriptions: number;
+}
+
+export const DEFAULT_FEATURES: CameraFeatures = { https: false, maxSubscriptions: 16 };
+
 export interface OperationContext {
   camera: CameraRecord;
+  features: CameraFeatures;
   users: readonly OnvifUserInfo[];
   caller: OnvifUserInfo | undefined;
   extraProfiles: readonly ExtraProfile[];
@@ -56,7 +71,9 @@ export type Effect =
   | { kind: 'deleteUsers'; usernames: string[] }
   | { kind: 'setUsers'; users: { username: string; password: string | undefined; level: UserLevel }[] }
   | { kind: 'createProfile'; profile: ExtraProfile }
-  | { kind: 'deleteProfile'; token: string };
+  | { kind: 'deleteProfile'; token: string }
+  /** An event service request: the service answers it from its subscriptions (event.commands.ts). */
+  | { kind: 'events'; command: EventCommand };
 
 export interface OperationResult {
   body: string;
@@ -74,10 +91,12 @@ export type AccessClass =
   | 'READ_MEDIA'
   | 'ACTUATE';
 
-export type ServiceName = 'device' | 'media' | 'media2';
+export type ServiceName = 'device' | 'media' | 'media2' | 'events';
 
 export interface Operation {
   service: ServiceName;
+  /** The operation's namespace when it is not the service's (WS-BaseNotification's Renew…). */
+  ns?: string;
   name: string;
   access: AccessClass;
   handle(ctx: OperationContext): OperationResult;

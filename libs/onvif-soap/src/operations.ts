@@ -1,18 +1,23 @@
 import { deviceOperations } from './device.operations.js';
+import { eventOperations } from './events.operations.js';
 import { media2Operations } from './media2.operations.js';
 import { mediaOperations } from './media.operations.js';
 import { Ns } from './namespaces.js';
 import type { Operation, ServiceName } from './operation.types.js';
 import { userOperations } from './users.operations.js';
 
-const SERVICE_NS: Record<ServiceName, string> = { device: Ns.device, media: Ns.media, media2: Ns.media2 };
+const SERVICE_NS: Record<ServiceName, string> = {
+  device: Ns.device,
+  media: Ns.media,
+  media2: Ns.media2,
+  events: Ns.events,
+};
 
 /** Every operation, keyed by `{namespace URI}local name`: dispatch never looks at a prefix. */
 const TABLE: ReadonlyMap<string, Operation> = new Map(
-  [...deviceOperations, ...userOperations, ...mediaOperations, ...media2Operations].map((op) => [
-    `{${SERVICE_NS[op.service]}}${op.name}`,
-    op,
-  ]),
+  [...deviceOperations, ...userOperations, ...mediaOperations, ...media2Operations, ...eventOperations].map(
+    (op) => [`{${op.ns ?? SERVICE_NS[op.service]}}${op.name}`, op],
+  ),
 );
 
 export function findOperation(ns: string, local: string): Operation | undefined {
@@ -26,5 +31,6 @@ export function allOperations(): Operation[] {
 /** The service a namespace belongs to, for metrics of operations that do not exist. */
 export function serviceOfNamespace(ns: string): ServiceName | 'other' {
   for (const [name, uri] of Object.entries(SERVICE_NS)) if (uri === ns) return name as ServiceName;
+  if (ns === Ns.wsnt) return 'events';
   return 'other';
 }

@@ -6,12 +6,14 @@ import {
   type SoapRequest,
   type SoapVersion,
 } from './envelope.parse.js';
-import type { DigestAuthority } from './http-digest.js';
+import { parseDigestHeader, type DigestAuthority } from './http-digest.js';
 import { Ns } from './namespaces.js';
 import {
   mayCall,
   type DeviceIdentity,
   type Effect,
+  type CameraFeatures,
+  DEFAULT_FEATURES,
   type Endpoint,
   type ExtraProfile,
   type OnvifUserInfo,
@@ -48,6 +50,8 @@ export interface SoapHttpRequest {
 
 export interface SoapCallContext {
   camera: CameraRecord;
+  /** HTTPS, event bounds; DEFAULT_FEATURES when the service says nothing. */
+  features?: CameraFeatures;
   users: CameraUsers;
   extraProfiles: readonly ExtraProfile[];
   endpoint: Endpoint;
@@ -67,6 +71,8 @@ export interface SoapExchange {
   operation: string;
   outcome: Outcome;
   authFailure?: AuthFailure;
+  /** The username a refused request claimed (for throttling password guesses per user), if any. */
+  claimedUser?: string;
   caller?: OnvifUserInfo;
   effect?: Effect;
 }
@@ -161,6 +167,7 @@ export class SoapEndpoint {
       const fault = Faults.notAuthorized();
       const exchange = this.fault(version, fault, names, 'auth_failed');
       exchange.authFailure = auth.reason;
+      if (auth.username !== undefined) exchange.claimedUser = auth.username;
       // ONVIF Core 5.9.1: HTTP Digest asks again with 401 and a challenge; WS-Security answers 400.
       if (auth.challenge) {
         exchange.status = 401;
@@ -174,6 +181,7 @@ export class SoapEndpoint {
     try {
       const result = op.handle({
         camera: ctx.camera,
+        features: ctx.features ?? DEFAULT_FEATURES,
         users: ctx.users.list,
         caller: auth.caller,
         extraProfiles: ctx.extraProfiles,
@@ -226,7 +234,8 @@ export class SoapEndpoint {
     ctx: SoapCallContext,
     op: Operation,
   ):
-    { ok: true; caller: OnvifUserInfo | undefined } | { ok: false; reason: AuthFailure; challenge: boolean } {
+    | { ok: true; caller: OnvifUserInfo | undefined }
+    | { ok: false; reason: AuthFailure; challenge: boolean; username?: string } {
     const preAuth = op.access === 'PRE_AUTH';
     const token = readUsernameToken(header);
     let username: string | undefined;
@@ -240,7 +249,7 @@ export class SoapEndpoint {
       if (!outcome.ok)
         return preAuth
           ? { ok: true, caller: undefined }
-          : { ok: false, reason: outcome.reason, challenge: false };
+          : { ok: false, reason: outcome.reason, challenge: false, username: token.username };
       username = outcome.username;
     } else if (req.authorization && /^\s*digest\s/i.test(req.authorization)) {
       const outcome = this.policy.digest.verify(
@@ -250,17 +259,25 @@ export class SoapEndpoint {
         (u) => ctx.users.passwordOf(u),
         ctx.now,
       );
-      if (!outcome.ok)
-        return preAuth
-          ? { ok: true, caller: undefined }
-          : { ok: false, reason: outcome.reason, challenge: true };
+      if (!outcome.ok) {
+        if (preAuth) return { ok: true, caller: undefined };
+        const claimed = parseDigestHeader(req.authorization)?.username;
+        return {
+          ok: false,
+          reason: outcome.reason,
+          challenge: true,
+          ...(claimed ? { username: claimed } : {}),
+        };
+      }
       username = outcome.username;
     } else if (!preAuth) {
       return { ok: false, reason: 'missing-credentials', challenge: true };
     }
     const caller = username === undefined ? undefined : ctx.users.list.find((u) => u.username === username);
-    if (username !== undefined && !caller) return { ok: false, reason: 'unknown-user', challenge: false };
-    if (caller && !mayCall(caller.level, op.access)) return { ok: false, reason: 'level', challenge: false };
+    if (username !== undefined && !caller)
+      return { ok: false, reason: 'unknown-user', challenge: false, username };
+    if (caller && !mayCall(caller.level, op.access))
+      return { ok: false, reason: 'level', challenge: false, username: caller.username };
     return { ok: true, caller };
   }
 }

@@ -23,7 +23,9 @@ export type AuthFailure =
   | 'stale-nonce'
   | 'level'
   /** Not the client's fault: the replay cache is full of live nonces, so none can be accepted. */
-  | 'replay-cache-full';
+  | 'replay-cache-full'
+  /** Set by the service, not here: the address or user is locked out after repeated wrong passwords. */
+  | 'throttled';
 
 export type AuthOutcome = { ok: true; username: string } | { ok: false; reason: AuthFailure };
 

@@ -19,8 +19,8 @@ export function onvifScopes(labels: DeviceLabels): string[] {
   const seg = (v: string) => encodeURIComponent(v);
   return [
     `${BASE}/type/video_encoder`,
+    // Profile S (Streaming) only: Profile T needs HTTPS and imaging, which no camera serves yet.
     `${BASE}/Profile/Streaming`,
-    `${BASE}/Profile/T`,
     `${BASE}/name/${seg(labels.name)}`,
     `${BASE}/hardware/${seg(labels.hardware)}`,
     `${BASE}/location/${seg(labels.location)}`,

@@ -169,8 +169,12 @@ describe('DiscoveryResponder', () => {
 
 describe('the reply-bytes budget (no amplification)', () => {
   it('paces the replies one source is owed beyond its burst, and drops what would wait too long', async () => {
+    // The size of one ProbeMatches, so that the budget does not depend on what the scopes say.
+    const one = setup();
+    one.sut.handle(probe('urn:uuid:budget-size'), prober);
+    const size = Buffer.byteLength(one.sent[0]?.xml ?? '');
     // Room for one ProbeMatches at once and one more within the deferral bound.
-    const { sut, sent, delays, counter } = setup({}, 100, new ReplyBudget(2000, 2000, 1000, 100));
+    const { sut, sent, delays, counter } = setup({}, 100, new ReplyBudget(size, 1.5 * size, 1000, 100));
     sut.handle(probe('urn:uuid:budget-1'), prober);
     sut.handle(probe('urn:uuid:budget-2'), prober);
     expect(sent.length).toBe(2);

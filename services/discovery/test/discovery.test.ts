@@ -80,7 +80,6 @@ suite('discovery service', () => {
         expect.arrayContaining([
           'onvif://www.onvif.org/type/video_encoder',
           'onvif://www.onvif.org/Profile/Streaming',
-          'onvif://www.onvif.org/Profile/T',
           `onvif://www.onvif.org/name/${encodeURIComponent(c.name)}`,
           'onvif://www.onvif.org/hardware/desk-onvif',
           `onvif://www.onvif.org/location/${encodeURIComponent(c.hostName)}`,

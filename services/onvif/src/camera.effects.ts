@@ -66,6 +66,9 @@ export class CameraEffects {
       case 'deleteProfile':
         this.profiles.remove(id, effect.token);
         return;
+      case 'events':
+        // Answered by the event service (onvif.http.ts), never here.
+        throw Faults.internal('an event request reached the camera effects');
     }
   }
 }

@@ -36,6 +36,8 @@ export class CameraListeners {
     private readonly users: UserStore,
     private readonly profiles: ProfileBook,
     private readonly metrics: OnvifMetrics,
+    /** A camera's listener closed (removed, moved, shutting down): what lived with it goes too. */
+    private readonly closed: (cameraId: string) => void = () => {},
   ) {}
 
   get size(): number {
@@ -171,6 +173,7 @@ export class CameraListeners {
     clearTimeout(listener.grace);
     if (why === 'removed') this.profiles.forget(cameraId);
     if (listener.open) this.metrics.listenersOpen.dec();
+    this.closed(cameraId);
     listener.server.close();
     listener.server.closeAllConnections();
     this.logger.log({ msg: 'closed', cameraId, port: listener.port, why });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { env, loadConfig, natsConfigShape } from '@desk-onvif/service-kit';
 import { NetworkSet } from '@desk-onvif/media-auth';
+import type { ThrottlePolicy } from './auth.throttle.js';
 
 const host = z
   .string()
@@ -78,8 +79,54 @@ export const onvifConfigShape = {
       },
       { message: 'comma-separated networks such as 127.0.0.0/8,172.16.0.0/12' },
     ),
+  /** Event service bounds: subscriptions per camera and in total, messages kept per subscription. */
+  EVENTS_MAX_PER_CAMERA: env.int(1, 1000).default(16),
+  EVENTS_MAX_TOTAL: env.int(1, 1_000_000).default(20_000),
+  EVENTS_QUEUE: env.int(1, 10_000).default(64),
+  /** Longest PullMessages wait (clients ask PT1M) and longest termination time granted. */
+  EVENTS_MAX_PULL_MS: env.int(1000, 600_000).default(60_000),
+  EVENTS_MAX_TERMINATION_MS: env.int(10_000, 86_400_000).default(3_600_000),
+  /** How long a Base Notification consumer may take to answer a Notify. */
+  EVENTS_NOTIFY_TIMEOUT_MS: env.int(100, 60_000).default(5000),
+  /**
+   * Password guessing (SOAP, snapshot, RTSP hook; see auth.throttle.ts): wrong passwords free per
+   * address, then answers delayed from AUTH_DELAY_MS doubling to AUTH_MAX_DELAY_MS; a lockout at
+   * AUTH_LOCKOUT_AFTER per address or AUTH_USER_LOCKOUT_AFTER per user, for AUTH_LOCKOUT_MS doubling
+   * to AUTH_MAX_LOCKOUT_MS; failures forgotten after AUTH_FAILURE_WINDOW_MS.
+   */
+  AUTH_FREE_FAILURES: env.int(1, 1000).default(5),
+  AUTH_DELAY_MS: env.int(0, 60_000).default(250),
+  AUTH_MAX_DELAY_MS: env.int(0, 60_000).default(4000),
+  AUTH_LOCKOUT_AFTER: env.int(1, 10_000).default(10),
+  AUTH_USER_LOCKOUT_AFTER: env.int(1, 100_000).default(50),
+  AUTH_LOCKOUT_MS: env.int(1000, 86_400_000).default(60_000),
+  AUTH_MAX_LOCKOUT_MS: env.int(1000, 86_400_000).default(900_000),
+  AUTH_FAILURE_WINDOW_MS: env.int(1000, 86_400_000).default(900_000),
+  AUTH_MAX_TRACKED: env.int(100, 10_000_000).default(100_000),
+  /**
+   * The secret at the end of the auth hook's path (`/mediamtx/auth/<secret>`), shared with MediaMTX
+   * only. Unset: the hook answers loopback callers only, at `/mediamtx/auth`.
+   */
+  MEDIA_AUTH_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,128}$/, '16-128 characters of A-Z a-z 0-9 _ - (e.g. `openssl rand -hex 24`)')
+    .optional(),
   LOG_LEVEL: env.logLevel().default('info'),
 };
+
+export function throttlePolicyOf(config: OnvifConfig): ThrottlePolicy {
+  return {
+    freeFailures: config.AUTH_FREE_FAILURES,
+    delayMs: config.AUTH_DELAY_MS,
+    maxDelayMs: config.AUTH_MAX_DELAY_MS,
+    lockoutAfter: config.AUTH_LOCKOUT_AFTER,
+    userLockoutAfter: config.AUTH_USER_LOCKOUT_AFTER,
+    lockoutMs: config.AUTH_LOCKOUT_MS,
+    maxLockoutMs: config.AUTH_MAX_LOCKOUT_MS,
+    windowMs: config.AUTH_FAILURE_WINDOW_MS,
+    maxEntries: config.AUTH_MAX_TRACKED,
+  };
+}
 
 export type OnvifConfig = ReturnType<typeof loadOnvifConfig>;
 

@@ -1,16 +1,26 @@
-import { Body, Controller, HttpCode, Inject, Logger, Post, Res } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
+import { Body, Controller, HttpCode, Inject, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import {
   MediaAuthRequestSchema,
   NetworkSet,
+  cameraOfPath,
   decideMediaAuth,
   type MediaAuthDirectory,
+  type MediaAuthRequest,
 } from '@desk-onvif/media-auth';
 import { Counter, type Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '@desk-onvif/service-kit';
 import { describeIssues } from '@desk-onvif/contracts';
+import { AuthGuard, sleep, type AuthChannel } from './auth.guard.js';
 import { CameraListeners } from './camera.listeners.js';
 import { ONVIF_CONFIG, type OnvifConfig } from './config.js';
 import { UserStore } from './user.store.js';
+
+interface PeerRequest {
+  socket: { remoteAddress?: string | undefined };
+}
+
+const LOOPBACK = new NetworkSet(['127.0.0.0/8', '::1/128']);
 
 interface PlainResponse {
   status(code: number): PlainResponse;
@@ -28,14 +38,19 @@ export class MediaAuthController {
   private readonly logger = new Logger('media-auth');
   private readonly decisions: Counter<'action' | 'result'>;
   private readonly directory: MediaAuthDirectory;
+  private readonly internal: NetworkSet;
+  private readonly secret: Buffer | undefined;
 
   constructor(
     @Inject(ONVIF_CONFIG) config: OnvifConfig,
     @Inject(METRICS_REGISTRY) registry: Registry,
     listeners: CameraListeners,
     users: UserStore,
+    private readonly guard: AuthGuard,
   ) {
     const internal = new NetworkSet(config.MEDIA_INTERNAL_NETWORKS);
+    this.internal = internal;
+    this.secret = config.MEDIA_AUTH_SECRET === undefined ? undefined : Buffer.from(config.MEDIA_AUTH_SECRET);
     this.directory = {
       camera: (id) => listeners.camera(id),
       verifyViewer: (id, user, password) => users.verifyPassword(id, user, password) !== undefined,
@@ -49,9 +64,25 @@ export class MediaAuthController {
     });
   }
 
-  @Post('auth')
+  /**
+   * Only MediaMTX may ask (a hook that answers anyone is a password oracle): with
+   * ONVIF_MEDIA_AUTH_SECRET, the path must end in it and the caller be in MEDIA_INTERNAL_NETWORKS
+   * (compose: MediaMTX on the bridge network); without it, only loopback callers. Anything else is
+   * a 404 that says nothing. The path is never logged.
+   */
+  @Post(['auth', 'auth/:secret'])
   @HttpCode(200)
-  async auth(@Body() body: unknown, @Res() res: PlainResponse): Promise<void> {
+  async auth(
+    @Param('secret') secret: string | undefined,
+    @Req() http: PeerRequest,
+    @Body() body: unknown,
+    @Res() res: PlainResponse,
+  ): Promise<void> {
+    if (!this.fromMediaServer(secret, http.socket.remoteAddress ?? '')) {
+      this.decisions.inc({ action: 'caller', result: 'not-the-media-server' });
+      res.status(404).end();
+      return;
+    }
     const parsed = MediaAuthRequestSchema.safeParse(body);
     if (!parsed.success) {
       this.decisions.inc({ action: 'invalid', result: 'bad-request' });
@@ -59,8 +90,18 @@ export class MediaAuthController {
       return;
     }
     const req = parsed.data;
+    const guarded = this.guarded(req);
+    if (guarded && this.guard.check(guarded.channel, req.ip, guarded.cameraId, guarded.user).locked) {
+      // Locked out: refused whatever the password, which is not looked at.
+      this.decisions.inc({ action: req.action, result: 'throttled' });
+      res.status(403).end();
+      return;
+    }
     const decision = await decideMediaAuth(req, this.directory);
     this.decisions.inc({ action: req.action, result: decision.reason });
+    if (guarded && decision.reason === 'wrong-credentials')
+      await sleep(this.guard.failed(guarded.channel, req.ip, guarded.cameraId, guarded.user));
+    else if (guarded && decision.status === 200) this.guard.succeeded(req.ip, guarded.cameraId, guarded.user);
     if (decision.status !== 200 && decision.reason !== 'credentials-required') {
       // Who asked for what and why not; never the password.
       this.logger.log({
@@ -73,5 +114,25 @@ export class MediaAuthController {
       });
     }
     res.status(decision.status).end();
+  }
+
+  private fromMediaServer(secret: string | undefined, peer: string): boolean {
+    const address = peer.startsWith('::ffff:') ? peer.slice(7) : peer;
+    if (!this.secret) return secret === undefined && LOOPBACK.has(address);
+    if (secret === undefined || !this.internal.has(address)) return false;
+    const given = Buffer.from(secret);
+    return given.length === this.secret.length && timingSafeEqual(given, this.secret);
+  }
+
+  /** Read and publish attempts with credentials count against the guessing throttle. */
+  private guarded(
+    req: MediaAuthRequest,
+  ): { channel: AuthChannel; cameraId: string; user: string } | undefined {
+    if ((req.action !== 'read' && req.action !== 'publish') || req.user === '') return undefined;
+    const target = cameraOfPath(req.path);
+    if (!target) return undefined;
+    return req.action === 'read'
+      ? { channel: 'rtsp-read', cameraId: target.cameraId, user: req.user }
+      : { channel: 'rtsp-publish', cameraId: target.cameraId, user: `publish:${req.user}` };
   }
 }

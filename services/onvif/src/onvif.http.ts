@@ -7,7 +7,10 @@ import {
   buildFault,
   CONTENT_TYPE,
   Faults,
+  parseDigestHeader,
   SoapFault,
+  buildResponse,
+  type CameraFeatures,
   type DeviceIdentity,
   type DigestAuthority,
   type SoapEndpoint,
@@ -15,8 +18,10 @@ import {
   type SoapHttpRequest,
   type SoapRequest,
 } from '@desk-onvif/onvif-soap';
+import { sleep, type AuthGuard } from './auth.guard.js';
 import type { CameraEffects } from './camera.effects.js';
 import type { OnvifConfig } from './config.js';
+import type { EventService } from './event.service.js';
 import type { OnvifMetrics } from './onvif.metrics.js';
 import type { ProfileBook } from './profile.book.js';
 import type { UserStore } from './user.store.js';
@@ -28,10 +33,16 @@ export interface OnvifHttpDeps {
   users: UserStore;
   profiles: ProfileBook;
   effects: CameraEffects;
+  events: EventService;
+  features: CameraFeatures;
   metrics: OnvifMetrics;
   nc: NatsConnection;
   device: DeviceIdentity;
+  guard: AuthGuard;
 }
+
+/** Refusals that are password guesses (a clock skew or a replayed nonce is not one). */
+const GUESSES = new Set(['bad-password', 'unknown-user']);
 
 type SoapBody = SoapHttpRequest['body'];
 
@@ -148,6 +159,8 @@ export class OnvifHttp {
     const started = process.hrtime.bigint();
     const now = new Date();
     let exchange: SoapExchange;
+    const endpoint = this.endpointOf(camera, req);
+    let delayMs = 0;
     try {
       exchange = this.d.endpoint.handle(
         {
@@ -161,12 +174,21 @@ export class OnvifHttp {
           camera,
           users: this.d.users.usersOf(camera.id),
           extraProfiles: this.d.profiles.of(camera.id),
-          endpoint: this.endpointOf(camera, req),
+          endpoint,
           device: this.d.device,
+          features: this.d.features,
           now,
         },
       );
-      if (exchange.effect) {
+      const throttled = this.throttle(camera, req, exchange);
+      exchange = throttled.exchange;
+      delayMs = throttled.delayMs;
+      if (exchange.effect?.kind === 'events') {
+        exchange = await this.events(camera, req, res, exchange, exchange.effect.command, {
+          ...endpoint,
+          now,
+        });
+      } else if (exchange.effect) {
         try {
           await this.d.effects.run(camera, exchange.effect);
           this.logger.log({
@@ -216,10 +238,75 @@ export class OnvifHttp {
       exchange.outcome,
       Number(process.hrtime.bigint() - started) / 1e9,
     );
+    await sleep(delayMs);
     // A Content-Length, not chunked encoding: one write of head and body.
     res
       .writeHead(exchange.status, { ...exchange.headers, 'Content-Length': Buffer.byteLength(exchange.body) })
       .end(exchange.body);
+  }
+
+  /** An event service request: answered from the subscriptions, a PullMessages may wait. */
+  private async events(
+    camera: CameraRecord,
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: SoapExchange,
+    command: Parameters<EventService['run']>[0],
+    endpoint: { host: string; port: number; now: Date },
+  ): Promise<SoapExchange> {
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    try {
+      const body = await this.d.events.run(command, {
+        cameraId: camera.id,
+        uri: req.url ?? '/',
+        host: endpoint.host,
+        port: endpoint.port,
+        now: endpoint.now,
+        signal: gone.signal,
+      });
+      return { ...exchange, body: buildResponse(exchange.version, body) };
+    } catch (err) {
+      if (!(err instanceof SoapFault))
+        this.logger.error({ msg: 'event request failed', cameraId: camera.id, err: String(err) });
+      return this.d.endpoint.fault(
+        exchange.version,
+        err instanceof SoapFault ? err : Faults.internal(),
+        { service: exchange.service, operation: exchange.operation },
+        'fault',
+      );
+    }
+  }
+
+  /**
+   * Password guessing (auth.throttle.ts): a request whose credentials were looked at is refused
+   * while its address or user is locked out, whatever the password; a wrong one is answered late.
+   * PRE_AUTH operations and requests without credentials are not concerned.
+   */
+  private throttle(
+    camera: CameraRecord,
+    req: IncomingMessage,
+    exchange: SoapExchange,
+  ): { exchange: SoapExchange; delayMs: number } {
+    const username = exchange.caller?.username ?? exchange.claimedUser;
+    if (username === undefined) return { exchange, delayMs: 0 };
+    const source = req.socket.remoteAddress ?? '';
+    const check = this.d.guard.check('soap', source, camera.id, username);
+    if (check.locked) {
+      const retryS = Math.ceil(check.retryAfterMs / 1000);
+      const refused = this.d.endpoint.fault(
+        exchange.version,
+        Faults.notAuthorized(`too many wrong passwords: locked out, retry in ${retryS} s`),
+        exchange,
+        'auth_failed',
+      );
+      refused.headers['Retry-After'] = String(retryS);
+      return { exchange: { ...refused, authFailure: 'throttled' }, delayMs: 0 };
+    }
+    if (exchange.authFailure && GUESSES.has(exchange.authFailure))
+      return { exchange, delayMs: this.d.guard.failed('soap', source, camera.id, username) };
+    if (exchange.caller) this.d.guard.succeeded(source, camera.id, username);
+    return { exchange, delayMs: 0 };
   }
 
   /** Where clients reach this camera: the configured public host, else the host they used. */
@@ -238,6 +325,23 @@ export class OnvifHttp {
   private async snapshot(camera: CameraRecord, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const now = new Date();
     const users = this.d.users.usersOf(camera.id);
+    const source = req.socket.remoteAddress ?? '';
+    const claimed = req.headers.authorization
+      ? parseDigestHeader(req.headers.authorization)?.username
+      : undefined;
+    if (claimed !== undefined) {
+      const check = this.d.guard.check('snapshot', source, camera.id, claimed);
+      if (check.locked) {
+        this.d.metrics.snapshots.inc({ outcome: 'throttled' });
+        res
+          .writeHead(429, {
+            'Retry-After': String(Math.ceil(check.retryAfterMs / 1000)),
+            'Content-Type': 'text/plain',
+          })
+          .end('too many wrong passwords: locked out\n');
+        return;
+      }
+    }
     const auth = req.headers.authorization
       ? this.d.digest.verify(
           req.headers.authorization,
@@ -256,6 +360,8 @@ export class OnvifHttp {
     if (!auth.ok) {
       this.d.metrics.authFailures.inc({ reason: auth.reason });
       this.d.metrics.snapshots.inc({ outcome: 'unauthorized' });
+      if (claimed !== undefined && GUESSES.has(auth.reason))
+        await sleep(this.d.guard.failed('snapshot', source, camera.id, claimed));
       res
         .writeHead(401, {
           'WWW-Authenticate': this.d.digest.challenge(now, auth.reason === 'stale-nonce'),
@@ -264,6 +370,7 @@ export class OnvifHttp {
         .end('authentication required\n');
       return;
     }
+    this.d.guard.succeeded(source, camera.id, auth.username);
     const stream = new URL(req.url ?? '/', 'http://x').searchParams.get('stream') === 'sub' ? 'sub' : 'main';
     try {
       const reply = await call(

@@ -18,9 +18,11 @@ import {
   type HealthCheck,
 } from '@desk-onvif/service-kit';
 import type { Registry } from 'prom-client';
+import { AuthGuard } from './auth.guard.js';
 import { CameraEffects } from './camera.effects.js';
 import { CameraListeners } from './camera.listeners.js';
-import { ONVIF_CONFIG, type OnvifConfig } from './config.js';
+import { EventSystem } from './event.system.js';
+import { ONVIF_CONFIG, throttlePolicyOf, type OnvifConfig } from './config.js';
 import { CamerasBucket, CredentialsService } from './credentials.service.js';
 import { MediaAuthController } from './media-auth.controller.js';
 import { OnvifController } from './onvif.controller.js';
@@ -40,8 +42,10 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
     private readonly users: UserStore,
     private readonly cameras: CamerasBucket,
     private readonly listeners: CameraListeners,
+    private readonly events: EventSystem,
   ) {}
   onModuleInit(): void {
+    this.events.start((id) => this.listeners.camera(id));
     this.users
       .migrateLegacy()
       .then((moved) => {
@@ -68,6 +72,7 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
   }
   onApplicationShutdown(): void {
     this.abort.abort();
+    this.events.stop();
     this.listeners.closeAll();
   }
 }
@@ -134,10 +139,20 @@ export class OnvifModule {
         },
         { provide: ProfileBook, useFactory: () => new ProfileBook() },
         {
+          provide: AuthGuard,
+          inject: [METRICS_REGISTRY],
+          useFactory: (registry: Registry) => new AuthGuard(throttlePolicyOf(config), registry),
+        },
+        {
           provide: CameraEffects,
           inject: [NATS_CONNECTION, UserStore, ProfileBook],
           useFactory: (nc: NatsConnection, users: UserStore, profiles: ProfileBook) =>
             new CameraEffects(nc, users, profiles, config.AGENT_TIMEOUT_MS),
+        },
+        {
+          provide: EventSystem,
+          inject: [NATS_CONNECTION, METRICS_REGISTRY],
+          useFactory: (nc: NatsConnection, registry: Registry) => new EventSystem(nc, config, registry),
         },
         {
           provide: OnvifHttp,
@@ -149,6 +164,8 @@ export class OnvifModule {
             CameraEffects,
             OnvifMetrics,
             NATS_CONNECTION,
+            EventSystem,
+            AuthGuard,
           ],
           useFactory: (
             endpoint: SoapEndpoint,
@@ -158,8 +175,14 @@ export class OnvifModule {
             effects: CameraEffects,
             metrics: OnvifMetrics,
             nc: NatsConnection,
+            events: EventSystem,
+            guard: AuthGuard,
           ) =>
             new OnvifHttp({
+              events: events.service,
+              // Profile T needs HTTPS: not served yet (the trust-model issue brings it).
+              features: { https: false, ...EventSystem.features(config) },
+              guard,
               config,
               endpoint,
               digest,
@@ -173,19 +196,22 @@ export class OnvifModule {
         },
         {
           provide: CameraListeners,
-          inject: [OnvifHttp, NATS_CONNECTION, UserStore, ProfileBook, OnvifMetrics],
+          inject: [OnvifHttp, NATS_CONNECTION, UserStore, ProfileBook, OnvifMetrics, EventSystem],
           useFactory: (
             http: OnvifHttp,
             nc: NatsConnection,
             users: UserStore,
             profiles: ProfileBook,
             metrics: OnvifMetrics,
-          ) => new CameraListeners(config, http, nc, users, profiles, metrics),
+            events: EventSystem,
+          ) =>
+            new CameraListeners(config, http, nc, users, profiles, metrics, (id) => events.cameraClosed(id)),
         },
         {
           provide: Watchers,
-          inject: [UserStore, CamerasBucket, CameraListeners],
-          useFactory: (u: UserStore, c: CamerasBucket, l: CameraListeners) => new Watchers(u, c, l),
+          inject: [UserStore, CamerasBucket, CameraListeners, EventSystem],
+          useFactory: (u: UserStore, c: CamerasBucket, l: CameraListeners, e: EventSystem) =>
+            new Watchers(u, c, l, e),
         },
         CredentialsService,
         {

@@ -23,12 +23,24 @@ declare module 'onvif' {
     password?: string;
     userLevel: string;
   }
+  /** A NotificationMessage as the library hands it to 'event' listeners (xml2js, camelCased). */
+  export interface EventMessage {
+    topic: { _: string };
+    message: {
+      message: {
+        $: { PropertyOperation?: string };
+        data: { simpleItem: { $: { Name: string; Value: unknown } } };
+      };
+    };
+  }
   export class Cam {
     constructor(options: CamOptions, callback?: (err: Error | null) => void);
     profiles: Profile[];
     uri: Record<string, URL>;
     connect(callback: (err: Error | null) => void): void;
     on(event: 'rawResponse', listener: (xml: string, status: number) => void): this;
+    on(event: 'event', listener: (message: EventMessage) => void): this;
+    removeAllListeners(event?: string): this;
     getStreamUri(
       options: { protocol?: string; profileToken?: string; stream?: string },
       cb: Callback<{ uri: string }>,

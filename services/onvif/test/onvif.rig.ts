@@ -124,7 +124,7 @@ export interface HttpReply {
 export function postSoap(
   port: number,
   body: string | Buffer,
-  opts: { contentType?: string; path?: string; headers?: Record<string, string> } = {},
+  opts: { contentType?: string; path?: string; headers?: Record<string, string>; from?: string } = {},
 ): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -134,6 +134,7 @@ export function postSoap(
         method: 'POST',
         path: opts.path ?? '/onvif/device_service',
         agent: false,
+        ...(opts.from ? { localAddress: opts.from } : {}),
         headers: {
           'Content-Type': opts.contentType ?? 'application/soap+xml; charset=utf-8',
           ...opts.headers,

@@ -1,0 +1,104 @@
+import { connect as tcpConnect } from 'node:net';
+import { Inject, Injectable } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  CameraPatchSchema,
+  Registry,
+  cameraSubjects,
+  call,
+  type CameraPatch,
+  type CameraRecord,
+} from '@desk-onvif/contracts';
+import { NATS_CONNECTION } from '@desk-onvif/service-kit';
+import { CONSOLE_CONFIG, type ConsoleConfig } from './config.js';
+import { ConsoleNotFoundError } from './errors.js';
+import { FleetService } from './fleet.service.js';
+import { parseBody } from './auth.controller.js';
+
+/** What happened to each part of a change: applied, or waiting for something (and what). */
+export interface Effect {
+  what: string;
+  status: 'applied' | 'pending' | 'failed';
+  detail: string;
+}
+
+const TIMEOUT_MS = 5000;
+/** How long the onvif service gets to open the new port (it watches the record). */
+const PORT_MOVE_MS = 15_000;
+
+/**
+ * Camera changes as the ONVIF path makes them: encoder settings go to the agent first (it answers
+ * with what it applied), then to the registry; name, port and discovery mode to the registry, whose
+ * record the onvif and discovery services watch. Each change reports when it has taken effect.
+ */
+@Injectable()
+export class CameraAdmin {
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
+    private readonly fleet: FleetService,
+  ) {}
+
+  async update(id: string, body: unknown): Promise<{ camera: CameraRecord; effects: Effect[] }> {
+    const patch: CameraPatch = parseBody(CameraPatchSchema, body);
+    const current = this.fleet.get(id);
+    if (!current) throw new ConsoleNotFoundError(`no camera ${id}`);
+    const effects: Effect[] = [];
+    if (patch.settings) {
+      if (current.online) {
+        const reply = await call(
+          this.nc,
+          cameraSubjects(id).settings,
+          { settings: patch.settings },
+          TIMEOUT_MS,
+        );
+        patch.settings = reply.settings;
+        effects.push({ what: 'settings', status: 'applied', detail: 'the agent restarted its encoders' });
+      } else {
+        effects.push({ what: 'settings', status: 'pending', detail: 'applied when the agent connects' });
+      }
+    }
+    const { camera } = await call(this.nc, Registry.update, { id, patch }, TIMEOUT_MS);
+    // The onvif and discovery services follow the record; the console's own watch shows it too.
+    await this.fleet.waitFor(id, (c) => c?.updatedAt === camera.updatedAt, TIMEOUT_MS);
+    if (patch.name !== undefined)
+      effects.push({ what: 'name', status: 'applied', detail: 'GetDeviceInformation and discovery scopes' });
+    if (patch.discoveryMode !== undefined)
+      effects.push({ what: 'discoveryMode', status: 'applied', detail: patch.discoveryMode });
+    if (patch.onvifPort !== undefined) effects.push(await this.portEffect(camera.onvifPort));
+    return { camera, effects };
+  }
+
+  async remove(id: string): Promise<void> {
+    await call(this.nc, Registry.remove, { id }, TIMEOUT_MS);
+  }
+
+  /** The onvif service moves the listener: applied once the new port accepts connections here. */
+  private async portEffect(port: number): Promise<Effect> {
+    const host = onvifCheckHost(this.config);
+    const deadline = Date.now() + PORT_MOVE_MS;
+    while (Date.now() < deadline) {
+      if (await accepts(host, port))
+        return { what: 'onvifPort', status: 'applied', detail: `listening on ${host}:${port}` };
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return { what: 'onvifPort', status: 'pending', detail: `nothing listens on ${host}:${port} yet` };
+  }
+}
+
+export function accepts(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tcpConnect({ host, port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+export function onvifCheckHost(config: Pick<ConsoleConfig, 'ONVIF_CHECK_HOST' | 'CAMERA_HOST'>): string {
+  return config.ONVIF_CHECK_HOST ?? config.CAMERA_HOST ?? '127.0.0.1';
+}

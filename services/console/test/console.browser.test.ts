@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import type { Page } from 'puppeteer-core';
+import { cameraIdOf, identityKey } from '@desk-onvif/contracts';
+import {
+  NetNamespace,
+  Xvfb,
+  colourNear,
+  parseColour,
+  probeStreams,
+  waitFor,
+  type Rgb,
+} from '@desk-onvif/test-support';
+import { AgentProcess, tempStateDir } from '../../capture-agent/test/agent.process.js';
+import { DeskSystem } from '../../../test/e2e/desk.system.js';
+import {
+  chromiumAvailable,
+  countOf,
+  imageColour,
+  launchChromium,
+  screenshot,
+  signInThroughPage,
+  styleOf,
+  textOf,
+} from './chromium.js';
+import { ConsoleProcess } from './console.process.js';
+
+/**
+ * The console in a real browser (Debian's Chromium through puppeteer-core) against the whole real
+ * system: two agents capturing Xvfb desktops of two colours with ffmpeg, the media server, registry,
+ * onvif and discovery, the NVR's npm `onvif` client inside a network namespace. Every change is
+ * made through the page, and checked where an NVR sees it.
+ */
+const ns = chromiumAvailable('the console browser test')
+  ? await NetNamespace.tryCreate('the console browser test')
+  : undefined;
+const suite = ns ? describe : describe.skip;
+
+const RED = '#c83232';
+const BLUE = '#2850c8';
+
+suite('the console in Chromium', () => {
+  let sys: DeskSystem;
+  let konsole: ConsoleProcess;
+  let page: Page;
+  let closeBrowser: () => Promise<void>;
+  let second: { xvfb: Xvfb; agent: AgentProcess; state: { dispose(): void }; id: string };
+  const stops: Array<() => Promise<unknown>> = [];
+
+  beforeAll(async () => {
+    sys = await DeskSystem.start({ netns: ns!, width: 640, height: 360, fps: 10, colour: RED });
+    stops.push(() => sys.stop());
+    const xvfb = await Xvfb.start({ width: 640, height: 360 });
+    stops.push(() => xvfb.stop());
+    await xvfb.fill(BLUE);
+    const state = tempStateDir();
+    const hostId = randomUUID();
+    const agent = await AgentProcess.start({
+      ...(await sys.nats.agentEnv(cameraIdOf(identityKey({ mode: 'shared', hostId })))),
+      AGENT_MEDIA_URL: `rtsp://${sys.media.host}:${sys.media.rtspPort}`,
+      AGENT_DISPLAY: xvfb.display,
+      AGENT_SOURCE: 'desktop',
+      AGENT_ENCODER: 'libx264',
+      AGENT_FPS: '10',
+      AGENT_MAIN_SIZE: '640x360',
+      AGENT_SUB_SIZE: '320x180',
+      AGENT_HOST_ID: hostId,
+      AGENT_HOST_NAME: 'desk-two',
+      AGENT_STATE_DIR: state.dir,
+      AGENT_HEARTBEAT_MS: '1000',
+      AGENT_REGISTER_RETRY_MS: '500',
+      AGENT_ONVIF_RETRY_MS: '500',
+      AGENT_LOG_LEVEL: 'warn',
+    });
+    stops.push(async () => {
+      await agent.stop();
+      state.dispose();
+    });
+    second = { xvfb, agent, state, id: cameraIdOf(identityKey({ mode: 'shared', hostId })) };
+    konsole = await ConsoleProcess.start(sys.nats, {
+      CONSOLE_CAMERA_HOST: sys.host,
+      CONSOLE_RTSP_PORT: String(sys.media.rtspPort),
+      CONSOLE_THUMBNAIL_MAX_AGE_MS: '1000',
+    });
+    stops.push(() => konsole.stop());
+    const password = await konsole.createAdmin('admin');
+    const chromium = await launchChromium();
+    closeBrowser = chromium.close;
+    stops.push(closeBrowser);
+    page = await chromium.browser.newPage();
+    await page.setViewport({ width: 1400, height: 800 });
+    await signInThroughPage(page, konsole.url, 'admin', password);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await ns?.dispose();
+  });
+
+  const row = (id: string) => `[data-camera-id="${id}"]`;
+
+  async function expectThumbnail(id: string, colour: Rgb): Promise<void> {
+    let got: Rgb | undefined;
+    await waitFor(
+      `the thumbnail of ${id} to show ${JSON.stringify(colour)} (last: ${JSON.stringify(got)})`,
+      async () => {
+        got = await imageColour(page, `${row(id)} img[data-thumb]`);
+        return got !== undefined && colourNear(got, colour, 24);
+      },
+      20_000,
+      250,
+    );
+  }
+
+  async function openCamera(id: string): Promise<void> {
+    await page.goto(`${konsole.url}/#/camera/${id}`);
+    await page.waitForSelector(`[data-camera-page="${id}"]`);
+  }
+
+  /** Submits one of the camera page's forms and waits until it says the change took effect. */
+  async function submit(form: string, fields: Record<string, string>, effect: string): Promise<void> {
+    for (const [name, value] of Object.entries(fields)) {
+      const input = `[data-form="${form}"] [name="${name}"]`;
+      await page.locator(input).fill(value);
+    }
+    await page.click(`[data-form="${form}"] button`);
+    try {
+      await page.waitForSelector(`[data-effect="${effect}"][data-status="applied"]`, { timeout: 20_000 });
+    } catch (err) {
+      const said = await textOf(page, '[data-effects]');
+      const onvifSaid = sys.onvif
+        .output()
+        .split('\n')
+        .filter((l) => /listen|port/i.test(l))
+        .slice(-10)
+        .join('\n');
+      throw new Error(
+        `${form}: the page says "${said}"; the registry: ${JSON.stringify((await sys.camera()).onvifPort)}\n${onvifSaid}\n${konsole.output().slice(-3000)}`,
+        { cause: err },
+      );
+    }
+  }
+
+  test('the fleet shows every camera; each thumbnail has the colour of its desktop', async () => {
+    await page.waitForSelector(`${row(sys.cameraId)}[data-state="online"]`, { timeout: 30_000 });
+    await page.waitForSelector(`${row(second.id)}[data-state="online"]`, { timeout: 30_000 });
+    expect(await countOf(page, '[data-camera-id]')).toBe(2);
+    await expectThumbnail(sys.cameraId, parseColour(RED));
+    await expectThumbnail(second.id, parseColour(BLUE));
+    const address = await textOf(page, `${row(second.id)} [data-onvif-address]`);
+    const camera = await sys.camera();
+    expect(address).toContain(`http://${sys.host}:`);
+    expect(await textOf(page, `${row(sys.cameraId)} [data-onvif-address]`)).toContain(sys.xaddr(camera));
+    await screenshot(page, 'fleet');
+  });
+
+  test('a desktop changing colour shows in its thumbnail', async () => {
+    await second.xvfb.fill('#30a040');
+    await expectThumbnail(second.id, parseColour('#30a040'));
+  });
+
+  test('rename → GetDeviceInformation still answers, GetScopes and the discovery name scope change', async () => {
+    await openCamera(sys.cameraId);
+    await submit('name', { name: 'Lab bench 3' }, 'name');
+    const camera = await sys.camera();
+    expect(camera.name).toBe('Lab bench 3');
+    const { info, scopes } = await sys.deviceInfo(sys.xaddr(camera));
+    expect(info.serialNumber).toBe(camera.serial);
+    expect(scopes).toContain('onvif://www.onvif.org/name/Lab%20bench%203');
+    await waitFor(
+      'the discovery name scope',
+      async () => {
+        const found = await sys.probe();
+        return found.some((d) => d.scopes.includes('onvif://www.onvif.org/name/Lab%20bench%203'));
+      },
+      20_000,
+      500,
+    );
+    await screenshot(page, 'camera-renamed');
+  });
+
+  test('set a port → the ONVIF address moves and the NVR client follows', async () => {
+    const before = await sys.camera();
+    const port = before.onvifPort + 7;
+    await openCamera(sys.cameraId);
+    await submit('port', { onvifPort: String(port) }, 'onvifPort');
+    const moved = await sys.camera();
+    expect(moved.onvifPort).toBe(port);
+    await waitFor('the page to show the new address', async () =>
+      ((await textOf(page, '[data-onvif-address]')) ?? '').includes(`:${port}/onvif/device_service`),
+    );
+    const profiles = await sys.connect(sys.xaddr(moved));
+    expect(profiles.length).toBe(2);
+  });
+
+  test('change the sub resolution → the decoded sub stream has it', async () => {
+    await openCamera(sys.cameraId);
+    await submit('encoding', { 'sub.width': '400', 'sub.height': '224' }, 'settings');
+    const camera = await sys.camera();
+    expect(camera.settings.sub).toMatchObject({ width: 400, height: 224 });
+    let last = '';
+    await waitFor(
+      `the sub stream at 400x224 (last: ${last})`,
+      async () => {
+        const r = await probeStreams(sys.rtspUrl(camera.paths.sub, sys.opts.onvifUser));
+        last = JSON.stringify(r);
+        return r.ok && r.streams.some((s) => s.width === 400 && s.height === 224);
+      },
+      30_000,
+      500,
+    );
+    await screenshot(page, 'camera-encoding');
+  });
+
+  test('a stopped agent shows offline in the fleet, and stands out', async () => {
+    await second.agent.stop();
+    await page.goto(`${konsole.url}/#/`);
+    await page.waitForSelector(`${row(second.id)}[data-state="offline"]`, { timeout: 40_000 });
+    expect(await styleOf(page, row(second.id), 'background-color')).not.toBe('rgba(0, 0, 0, 0)');
+    await screenshot(page, 'fleet-offline');
+  });
+});
