@@ -150,7 +150,7 @@ describe('NATS attacks from an agent’s credential', () => {
     }
   });
 
-  it('puts no token secret, seed, publish secret or password on the wire in clear', async () => {
+  it('puts no token secret, seed, publish secret or password on the wire in clear', () => {
     const bytes = recorder.bytes();
     expect(bytes.length).toBeGreaterThan(10_000); // TLS handshakes, enrolment, registration, bootstrap…
     expect(bytes.includes(Buffer.from('INFO {'))).toBe(true); // the recording is real: NATS's greeting is clear

@@ -5,20 +5,20 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
  * Clients connect to `port`; everything is forwarded to `target`.
  */
 export class TcpRecorder {
-  private readonly chunks: Buffer[] = [];
-  private readonly sockets = new Set<Socket>();
   private constructor(
     private readonly server: Server,
     readonly port: number,
+    private readonly chunks: Buffer[],
   ) {}
 
   static async start(target: { host: string; port: number }): Promise<TcpRecorder> {
-    let recorder: TcpRecorder | undefined;
+    const chunks: Buffer[] = [];
+    const sockets: Socket[] = [];
     const server = createServer((client) => {
       const upstream = createConnection(target);
-      recorder?.track(client, upstream);
-      client.on('data', (d: Buffer) => recorder?.chunks.push(Buffer.from(d)));
-      upstream.on('data', (d: Buffer) => recorder?.chunks.push(Buffer.from(d)));
+      sockets.push(client, upstream);
+      client.on('data', (d: Buffer) => chunks.push(Buffer.from(d)));
+      upstream.on('data', (d: Buffer) => chunks.push(Buffer.from(d)));
       client.pipe(upstream);
       upstream.pipe(client);
       const close = () => {
@@ -29,16 +29,12 @@ export class TcpRecorder {
       upstream.on('error', close).on('close', close);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    recorder = new TcpRecorder(server, (server.address() as { port: number }).port);
+    const recorder = new TcpRecorder(server, (server.address() as { port: number }).port, chunks);
+    recorder.openSockets = sockets;
     return recorder;
   }
 
-  private track(...s: Socket[]): void {
-    for (const x of s) {
-      this.sockets.add(x);
-      x.on('close', () => this.sockets.delete(x));
-    }
-  }
+  private openSockets: Socket[] = [];
 
   /** Everything recorded so far, both directions. */
   bytes(): Buffer {
@@ -51,7 +47,7 @@ export class TcpRecorder {
   }
 
   async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
+    for (const s of this.openSockets) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
 }
