@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency clean
+.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-security bench-registry bench-discovery bench-agent bench-soap bench-latency clean
 
 test: deps lint build typecheck unit medium
 
@@ -76,6 +76,12 @@ bench-soap: deps build
 # reader): bench/results/latency.json.
 bench-latency: deps build
 	$(BENCH) bench/latency.bench.ts
+
+# Issue 9: NATS attacks from an agent's credential, secrets on the wire, 1,000 enrolments through 2
+# registry replicas, revocation (bench/security.bench.ts); the ONVIF/RTSP half merges its keys
+# into the same bench/results/security.json (bench/security*.bench.ts).
+bench-security: deps build
+	$(BENCH) bench/security
 
 clean:
 	rm -rf libs/*/dist services/*/dist test/*/dist scripts/dev/dist node_modules/.cache
