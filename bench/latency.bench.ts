@@ -2,7 +2,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseColour } from '@desk-onvif/test-support';
-import { DeskSystem } from '../test/e2e/desk.system.js';
+import { DeskLab } from '../test/e2e/desk.lab.js';
 import { median, percentile, round, writeResult } from './stats.js';
 
 /**
@@ -22,7 +22,7 @@ const COLOURS = ['#c82878', '#2878c8', '#78c828', '#e0a020', '#1e8c8c', '#7830c8
 describe('bench: glass-to-glass latency', () => {
   it(`desktop → agent → media server → reader at ${FPS} fps, ${WIDTH}x${HEIGHT}`, async () => {
     const loadAtStart = loadavg()[0]!;
-    const sys = await DeskSystem.start({
+    const sys = await DeskLab.start({
       width: WIDTH,
       height: HEIGHT,
       fps: FPS,

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { Interrupted, type DeskSystem } from '@desk-onvif/system';
 import type { DevCamera } from './dev.secrets.js';
 
 /** What `desk-onvif-agent status --json --reveal` prints (services/capture-agent status.command.ts). */
@@ -20,22 +21,49 @@ export interface CameraView {
 }
 
 /** The agent's own `status` command, run with the agent's configuration: the public way to ask. */
-export function agentStatus(entry: string, env: NodeJS.ProcessEnv): Promise<AgentStatus | undefined> {
+export function agentStatus(system: DeskSystem, agent: string): Promise<AgentStatus | undefined> {
+  const { command, args, env } = system.agentCommand(agent, ['status', '--json', '--reveal']);
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [entry, 'status', '--json', '--reveal'],
-      { env, timeout: 10_000 },
-      (err, stdout) => {
-        if (err) return resolve(undefined);
-        try {
-          resolve(JSON.parse(stdout) as AgentStatus);
-        } catch {
-          resolve(undefined);
-        }
-      },
-    );
+    execFile(command, args, { env, timeout: 10_000 }, (err, stdout) => {
+      if (err) return resolve(undefined);
+      try {
+        resolve(JSON.parse(stdout) as AgentStatus);
+      } catch {
+        resolve(undefined);
+      }
+    });
   });
+}
+
+/**
+ * Polls each agent's `status` until its camera answers on its ONVIF address, or `timeoutMs` runs
+ * out: then the cameras are printed anyway, each not ready one with a warning.
+ */
+export async function awaitCameras(
+  system: DeskSystem,
+  cameras: Array<{ label: string; dev: DevCamera }>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<CameraView[]> {
+  const deadline = Date.now() + timeoutMs;
+  const views: CameraView[] = cameras.map((c) => ({ ...c, status: undefined }));
+  const ready = new Set<number>();
+  while (ready.size < views.length && Date.now() < deadline) {
+    if (signal.aborted) throw new Interrupted();
+    for (const [i, view] of views.entries()) {
+      if (ready.has(i)) continue;
+      view.status = await agentStatus(system, view.dev.name);
+      if (await cameraReady(view.status)) ready.add(i);
+    }
+    if (ready.size < views.length) await new Promise((r) => setTimeout(r, 250));
+  }
+  for (const [i, view] of views.entries()) {
+    const warning = ready.has(i)
+      ? credentialsWarning(view.dev, view.status)
+      : `not answering yet after ${timeoutMs / 1000} s (see agent-${view.dev.name}.log)`;
+    if (warning) view.warning = warning;
+  }
+  return views;
 }
 
 /** Registered, credentials settled with the onvif service, and its ONVIF address answers. */

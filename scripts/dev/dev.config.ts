@@ -1,39 +1,24 @@
-import { delimiter, join, resolve } from 'node:path';
-import { accessSync, constants } from 'node:fs';
+import { resolve } from 'node:path';
+import { findOnPath, type SystemSettings } from '@desk-onvif/system';
 
 /**
  * `make dev`'s settings, from `DEV_*` variables (and `DISPLAY`, `MEDIAMTX_BIN`): every port can be
  * moved, so that the medium test (test/dev/dev.test.ts) runs the whole system on free ports.
  * Every bad or unknown `DEV_` variable is listed, then the script exits 2, as the services do.
+ * `devSettings` (dev.settings.ts) turns it into the harness's one settings object.
  */
-export interface DevConfig {
-  repoRoot: string;
-  /** JetStream store, generated secrets, agents' state, logs. */
-  stateDir: string;
-  /** Where NATS, the camera listeners and RTSP listen, and the host in every printed URL. */
-  host: string;
-  natsPort: number;
-  registryHttpPort: number;
-  onvifHttpPort: number;
-  discoveryHttpPort: number;
-  /** WS-Discovery's UDP port (3702: the one NVRs probe). */
-  discoveryPort: number;
-  /** `DISCOVERY_INTERFACES`: loopback unless `DEV_DISCOVERY_INTERFACES` says otherwise. */
-  discoveryInterfaces: string;
-  onvifPortRange: string;
-  rtspPort: number;
-  rtpPort: number;
-  rtcpPort: number;
-  mediaApiPort: number;
-  mediaMetricsPort: number;
+export interface DevConfig extends Omit<
+  SystemSettings,
+  'natsServerBin' | 'onvifUsersKey' | 'agents' | 'netns' | 'skip' | 'env' | 'restartOnExit'
+> {
+  /** `NATS_SERVER_BIN`, else `nats-server` on PATH; undefined: none found. */
+  natsServerBin: string | undefined;
   /** Agent i (0 = the desktop one) serves its local /metrics on this port + i. */
   agentMetricsPort: number;
   /** Test-pattern agents added to the desktop one. */
   extraCameras: number;
   /** The X display the first agent captures; none → a test pattern. */
   display: string | undefined;
-  /** A MediaMTX binary, if one is found; else the RTSP relay test double runs. */
-  mediamtxBin: string | undefined;
   /** How long to wait for the cameras before printing them anyway. */
   readyTimeoutMs: number;
   /** Every child's log line on the console, not only warnings and errors. */
@@ -104,6 +89,9 @@ export function loadDevConfig(
     extraCameras: int('DEV_CAMERAS', 0, 0, 50),
     display: env['DISPLAY'] || undefined,
     mediamtxBin: env['MEDIAMTX_BIN'] || findBinary('mediamtx', env['PATH']),
+    natsServerBin: env['NATS_SERVER_BIN'] || findBinary('nats-server', env['PATH']),
+    // FFMPEG_BIN, else the system's ffmpeg, as the Makefile does; ffmpeg-static's only when neither is there.
+    ffmpegBin: env['FFMPEG_BIN'] || findBinary('ffmpeg', env['PATH']),
     readyTimeoutMs: int('DEV_READY_TIMEOUT_MS', 90_000, 1000, 3_600_000),
     verbose: verbose === '1' || verbose === 'true',
   };
@@ -113,18 +101,4 @@ export function loadDevConfig(
     if (name.startsWith('DEV_') && !known.has(name)) problems.push(`${name}: unknown variable`);
   if (problems.length > 0) throw new DevConfigError(problems);
   return config;
-}
-
-export function findOnPath(name: string, path: string | undefined): string | undefined {
-  for (const dir of (path ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }

@@ -3,16 +3,19 @@
  * `make dev`: the whole desk-onvif system as native processes on this machine (no Docker), each
  * supervised in a process group of its own; Ctrl-C or SIGTERM stops them all, ffmpeg included.
  * Prints each camera's ONVIF address, RTSP URLs and credentials. Settings: `DEV_*` (dev.config.ts
- * and the README's "Run natively" section).
+ * and the README's "Run natively" section). A thin CLI over the harness the end-to-end test uses
+ * too (@desk-onvif/system): this file reads the settings, keeps the secrets and prints.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DevConfigError, findOnPath, loadDevConfig, type DevConfig } from './dev.config.js';
-import { Interrupted } from './dev.readiness.js';
-import { DevSecrets } from './dev.secrets.js';
-import { formatCameras } from './dev.cameras.js';
-import { DevSystem, say } from './dev.system.js';
+import { DeskSystem, Interrupted } from '@desk-onvif/system';
+import { banner } from './dev.banner.js';
+import { awaitCameras, formatCameras } from './dev.cameras.js';
+import { DevConfigError, loadDevConfig, type DevConfig } from './dev.config.js';
+import { consoleView } from './dev.console.js';
+import { DevSecrets, type DevCamera } from './dev.secrets.js';
+import { devSettings } from './dev.settings.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -27,18 +30,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${err.message}\n`);
     return EXIT_USAGE;
   }
-  const missing = [
-    'services/port-registry/dist/main.js',
-    'services/onvif/dist/main.js',
-    'services/discovery/dist/main.js',
-    'services/capture-agent/dist/main.js',
-    ...(config.mediamtxBin ? [] : ['test/rtsp-relay/dist/cli.js']),
-  ].filter((p) => !existsSync(join(repoRoot, p)));
-  if (missing.length > 0) {
-    process.stderr.write(`make dev: ${missing.join(', ')} missing: run 'make build' (make dev does)\n`);
-    return EXIT_USAGE;
-  }
-  if (!process.env['NATS_SERVER_BIN'] && !findOnPath('nats-server', process.env['PATH'])) {
+  if (!config.natsServerBin) {
     process.stderr.write(
       "make dev: no nats-server on PATH (Debian: apt-get install nats-server; make dev's deps do)\n",
     );
@@ -46,8 +38,18 @@ async function main(): Promise<number> {
   }
   mkdirSync(join(config.stateDir, 'logs'), { recursive: true, mode: 0o700 });
 
+  const secrets = new DevSecrets(config.stateDir);
+  const cameras = secrets.cameras(config.extraCameras);
   const stop = new AbortController();
-  const system = new DevSystem(config, stop.signal);
+  const system = new DeskSystem(devSettings(config, { usersKey: secrets.usersKey(), cameras }), {
+    console: say,
+    view: (line) => consoleView(line, config.verbose),
+  });
+  const missing = system.missingBuilds();
+  if (missing.length > 0) {
+    process.stderr.write(`make dev: ${missing.join(', ')} missing: run 'make build' (make dev does)\n`);
+    return EXIT_USAGE;
+  }
   // A second signal a second or more after the first kills at once. Sooner, it is the same request
   // arriving twice (`timeout`, for one, signals the process and then its whole group).
   let firstSignalAt: number | undefined;
@@ -64,7 +66,6 @@ async function main(): Promise<number> {
       }
     });
   }
-  process.on('exit', () => system.killNow()); // last resort, e.g. an uncaught error
 
   if (!config.mediamtxBin)
     say(
@@ -75,9 +76,11 @@ async function main(): Promise<number> {
 
   let code = 0;
   try {
-    const cameras = await system.start(new DevSecrets(config.stateDir));
-    say(system.banner());
-    say(formatCameras(cameras));
+    await system.start(stop.signal);
+    const labelled = cameras.map((dev) => ({ label: label(dev, config), dev }));
+    const views = await awaitCameras(system, labelled, config.readyTimeoutMs, stop.signal);
+    say(banner(system.settings));
+    say(formatCameras(views));
     say('Ctrl-C stops everything.');
     await new Promise<void>((resolve) => {
       if (stop.signal.aborted) resolve();
@@ -92,6 +95,15 @@ async function main(): Promise<number> {
   await system.stop();
   say('dev: stopped, no process left');
   return code;
+}
+
+export function say(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function label(dev: DevCamera, config: DevConfig): string {
+  if (dev.name !== 'desktop') return `${dev.name}, test pattern`;
+  return config.display ? `desktop on display ${config.display}` : 'test pattern (no $DISPLAY to capture)';
 }
 
 main().then(

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import onvif, { type Cam } from 'onvif';
 import {
   freePort,
+  freeUdpPort,
   freeUdpPortPair,
   probeStreams,
   REPO_ROOT,
@@ -94,17 +95,6 @@ function descendants(root: number): Proc[] {
   }
   for (const p of found) seen.set(p.pid, p);
   return found;
-}
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
 }
 
 function tcpFree(port: number): Promise<boolean> {

@@ -10,7 +10,7 @@ import {
   waitFor,
   type Rgb,
 } from '@desk-onvif/test-support';
-import { DeskSystem, type Credentials } from './desk.system.js';
+import { AGENT, DeskLab, type Credentials } from './desk.lab.js';
 
 /**
  * The whole system end to end, as an NVR sees it (issue 6): inside a network namespace of the
@@ -36,7 +36,7 @@ function withCredentials(uri: string, creds: Credentials): string {
 }
 
 suite("the whole system, from the NVR's side", () => {
-  let sys: DeskSystem;
+  let sys: DeskLab;
   let camera: CameraRecord;
   let xaddr: string;
   let streamUri: string;
@@ -54,7 +54,7 @@ suite("the whole system, from the NVR's side", () => {
   }
 
   beforeAll(async () => {
-    sys = await DeskSystem.start({ netns: ns!, width: 640, height: 360, fps: 15, colour: TEAL });
+    sys = await DeskLab.start({ netns: ns!, width: 640, height: 360, fps: 15, colour: TEAL });
     camera = await sys.camera();
   }, 90_000);
 
@@ -172,27 +172,38 @@ suite("the whole system, from the NVR's side", () => {
     await expectDesktopColour();
   });
 
-  const kill = (pid: number | undefined) => {
+  /** SIGKILL to the piece's process group: a crash (the harness does not restart it on its own). */
+  const crash = (name: string) => {
     try {
-      if (pid === undefined) throw new Error('no process');
-      process.kill(pid, 'SIGKILL');
+      sys.system.kill(name);
     } catch (err) {
       throw new Error(`it was not running before the kill: ${(err as Error).message}\n${sys.output()}`, {
         cause: err,
       });
     }
   };
+  const crashAndRestart = (name: string) => async () => {
+    crash(name);
+    await sys.system.restart(name);
+  };
   const restarts: Array<[string, () => Promise<void>]> = [
-    ['nats-server', () => (kill(sys.nats.pid), sys.nats.restart())],
-    ['the port registry', () => (kill(sys.registry.pid), sys.registry.restart())],
-    ['the onvif service', () => (kill(sys.onvif.pid), sys.onvif.restart())],
+    ['nats-server', crashAndRestart('nats-server')],
+    ['the port registry', crashAndRestart('port-registry')],
+    ['the onvif service', crashAndRestart('onvif')],
     [
       "ffmpeg (the agent's child)",
       async () => {
-        const { ffmpegPid } = await sys.agent.status();
-        kill(ffmpegPid);
+        const { ffmpegPid } = await sys.system.agentStatus(AGENT);
+        try {
+          if (ffmpegPid === undefined) throw new Error('no ffmpeg');
+          process.kill(ffmpegPid, 'SIGKILL');
+        } catch (err) {
+          throw new Error(`it was not running before the kill: ${(err as Error).message}\n${sys.output()}`, {
+            cause: err,
+          });
+        }
         await waitFor('a new ffmpeg', async () => {
-          const now = (await sys.agent.status()).ffmpegPid;
+          const now = (await sys.system.agentStatus(AGENT)).ffmpegPid;
           return now !== undefined && now !== ffmpegPid;
         });
       },

@@ -265,3 +265,53 @@ describe('helpers', () => {
     expect(shown).toContain('rtsp://pub-cam:***@10.0.0.5:8554/desk/cam/main');
   });
 });
+
+describe('the sub snapshot and the grey copy for the activity detector', () => {
+  const withExtras: CaptureJob = {
+    ...base,
+    snapshot: { ...base.snapshot, subFd: 5 },
+    activity: { fd: 6, width: 64, height: 36, fps: 10 },
+  };
+
+  it('x11grab: a five-way split, a JPEG at the sub size on fd 5, grey 64x36 at 10 fps on fd 6', () => {
+    const args = buildCaptureArgs(withExtras);
+    const graph = args[args.indexOf('-filter_complex') + 1]?.split(';');
+    expect(graph?.[0]).toBe('[0:v]split=5[m][s][j][k][a]');
+    expect(graph?.slice(-2)).toEqual([
+      '[k]fps=1/2,scale=640:360:flags=area,format=yuvj420p[vk]',
+      '[a]fps=10,scale=64:36:flags=area,format=gray[va]',
+    ]);
+    expect(args.slice(args.indexOf('[vk]') - 1)).toEqual([
+      ...['-map', '[vk]', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:5'],
+      ...['-map', '[va]', '-c:v', 'rawvideo', '-f', 'rawvideo', 'pipe:6'],
+    ]);
+  });
+
+  it('ddagrab with NVENC: scaled on the GPU, only the small frames come back', () => {
+    const args = buildCaptureArgs({
+      ...withExtras,
+      ...job('ddagrab', sources.desktop, 'h264_nvenc'),
+      snapshot: withExtras.snapshot,
+      activity: withExtras.activity,
+    });
+    expect(args[args.indexOf('-filter_complex') + 1]?.split(';').slice(-1)).toEqual([
+      '[a]fps=10,scale_cuda=64:36:format=yuv420p,hwdownload,format=yuv420p,format=gray[va]',
+    ]);
+  });
+
+  it.each([
+    [
+      'a descriptor used twice',
+      { ...withExtras, activity: { fd: 5, width: 64, height: 36, fps: 10 } },
+      /distinct/,
+    ],
+    [
+      'a grey copy that is not small',
+      { ...withExtras, activity: { fd: 6, width: 1920, height: 1080, fps: 10 } },
+      /at most 320x240/,
+    ],
+    ['no frame rate', { ...withExtras, activity: { fd: 6, width: 64, height: 36, fps: 0 } }, /activity.fps/],
+  ])('refused: %s', (_name, j, message) => {
+    expect(() => buildCaptureArgs(j)).toThrow(message);
+  });
+});

@@ -50,6 +50,22 @@ export function buildCaptureArgs(job: CaptureJob): string[] {
     '-f',
     'image2pipe',
     `pipe:${job.snapshot.fd}`,
+    ...(job.snapshot.subFd !== undefined
+      ? [
+          '-map',
+          `[${PADS.subSnapshot}]`,
+          '-c:v',
+          'mjpeg',
+          '-q:v',
+          String(job.snapshot.quality),
+          '-f',
+          'image2pipe',
+          `pipe:${job.snapshot.subFd}`,
+        ]
+      : []),
+    ...(job.activity
+      ? ['-map', `[${PADS.activity}]`, '-c:v', 'rawvideo', '-f', 'rawvideo', `pipe:${job.activity.fd}`]
+      : []),
   ];
 }
 
@@ -73,8 +89,19 @@ function validate(job: CaptureJob): void {
   positive('snapshot.everySeconds', job.snapshot.everySeconds);
   if (job.snapshot.quality < 2 || job.snapshot.quality > 31)
     throw new CaptureArgsError(`snapshot.quality: 2-31 (got ${job.snapshot.quality})`);
-  if (job.snapshot.fd < 3 || job.progress.fd < 3 || job.snapshot.fd === job.progress.fd)
-    throw new CaptureArgsError('snapshot and progress need two distinct descriptors, 3 or above');
+  const fds = [job.snapshot.fd, job.progress.fd, job.snapshot.subFd, job.activity?.fd].filter(
+    (fd): fd is number => fd !== undefined,
+  );
+  if (fds.some((fd) => fd < 3) || new Set(fds).size !== fds.length)
+    throw new CaptureArgsError(
+      'snapshot, progress, sub snapshot and activity need distinct descriptors, 3 or above',
+    );
+  if (job.activity) {
+    const a = job.activity;
+    for (const key of ['width', 'height', 'fps'] as const) positive(`activity.${key}`, a[key]);
+    if (a.width > 320 || a.height > 240)
+      throw new CaptureArgsError('activity: at most 320x240, a small grey copy');
+  }
   if (job.platform !== 'win32' && job.grabber !== undefined)
     throw new CaptureArgsError(`grabber ${job.grabber}: Windows only`);
   if (job.source.kind === 'window' && !job.source.title)

@@ -57,8 +57,16 @@ export interface CaptureJob {
   main: StreamEncoding;
   sub: StreamEncoding;
   publish: { main: RtspTarget; sub: RtspTarget };
-  /** A JPEG every `everySeconds` written to file descriptor `fd` (image2pipe). */
-  snapshot: { everySeconds: number; fd: number; quality: number };
+  /**
+   * A JPEG every `everySeconds` written to file descriptor `fd` (image2pipe), at the main size;
+   * with `subFd`, one at the sub size too (the sub profile's snapshot).
+   */
+  snapshot: { everySeconds: number; fd: number; quality: number; subFd?: number };
+  /**
+   * A small grey copy of the picture for the agent's desktop-activity detector: raw 8-bit frames of
+   * width × height bytes on descriptor `fd`, `fps` a second. Cheap: a few kilobytes a frame.
+   */
+  activity?: { fd: number; width: number; height: number; fps: number };
   /**
    * ffmpeg's `-progress` key=value blocks go to this descriptor, once per `periodSeconds`; without
    * it (ffmpeg < 4.4 has no `-stats_period`) at ffmpeg's fixed period of 0.5 s.

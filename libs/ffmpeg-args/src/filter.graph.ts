@@ -2,7 +2,30 @@ import type { CaptureJob, Encoder, StreamEncoding } from './capture.types.js';
 import type { FrameLocation } from './input.args.js';
 
 /** Output pad labels of the graph: main stream, sub stream, snapshot JPEGs. */
-export const PADS = { main: 'vm', sub: 'vs', snapshot: 'vj' } as const;
+export const PADS = { main: 'vm', sub: 'vs', snapshot: 'vj', subSnapshot: 'vk', activity: 'va' } as const;
+
+/** The split of the one input: main, sub, snapshot, and the optional sub snapshot and grey copy. */
+function split(job: CaptureJob): { split: string; extra: (memory: (s: Size) => string) => string[] } {
+  const labels = ['[m]', '[s]', '[j]'];
+  if (job.snapshot.subFd !== undefined) labels.push('[k]');
+  if (job.activity) labels.push('[a]');
+  return {
+    split: `split=${labels.length}${labels.join('')}`,
+    extra: (memory) => [
+      ...(job.snapshot.subFd !== undefined
+        ? [`[k]${snapshotRate(job)},${memory(job.sub)},format=yuvj420p[${PADS.subSnapshot}]`]
+        : []),
+      ...(job.activity
+        ? [`[a]fps=${job.activity.fps},${memory(job.activity)},format=gray[${PADS.activity}]`]
+        : []),
+    ],
+  };
+}
+
+interface Size {
+  width: number;
+  height: number;
+}
 
 /** The pixel format each encoder takes from system memory. */
 const SYSTEM_PIX_FMT: Record<Encoder, string> = {
@@ -24,11 +47,14 @@ export function filterGraph(job: CaptureJob, frames: FrameLocation): string {
   const download = frames === 'd3d11' ? 'hwdownload,format=bgra,' : '';
   const pix = SYSTEM_PIX_FMT[job.encoder];
   const branch = (s: StreamEncoding) => `fps=${s.fps},scale=${s.width}:${s.height},format=${pix}`;
+  const parts = split(job);
   return [
-    `[0:v]${download}split=3[m][s][j]`,
+    `[0:v]${download}${parts.split}`,
     `[m]${branch(job.main)}[${PADS.main}]`,
     `[s]${branch(job.sub)}[${PADS.sub}]`,
     `[j]${snapshotRate(job)},scale=${job.main.width}:${job.main.height},format=yuvj420p[${PADS.snapshot}]`,
+    // Area averaging: a small change in the picture still moves the grey copy's pixels.
+    ...parts.extra((z) => `scale=${z.width}:${z.height}:flags=area`),
   ].join(';');
 }
 
@@ -47,10 +73,13 @@ function gpuGraph(job: CaptureJob, device: 'cuda' | 'qsv'): string {
       ? `scale_cuda=${s.width}:${s.height}:format=yuv420p`
       : `scale_qsv=w=${s.width}:h=${s.height}:format=nv12`;
   const memFmt = device === 'cuda' ? 'yuv420p' : 'nv12';
+  const parts = split(job);
   return [
-    `[0:v]${map},split=3[m][s][j]`,
+    `[0:v]${map},${parts.split}`,
     `[m]fps=${job.main.fps},${scale(job.main)}[${PADS.main}]`,
     `[s]fps=${job.sub.fps},${scale(job.sub)}[${PADS.sub}]`,
     `[j]${snapshotRate(job)},${scale(job.main)},hwdownload,format=${memFmt},format=yuvj420p[${PADS.snapshot}]`,
+    // Scaled on the GPU, then only a few kilobytes come back to memory.
+    ...parts.extra((z) => `${scale(z)},hwdownload,format=${memFmt}`),
   ].join(';');
 }

@@ -93,6 +93,19 @@ describe('CameraResponder', () => {
     });
   });
 
+  it('snapshot: the stream asked for (main by default) is the one served', async () => {
+    const asked: string[] = [];
+    const { request } = setup({
+      snapshot: (stream) => {
+        asked.push(stream);
+        return { jpeg: Buffer.from([0xff, 0xd8, 0xff, 0xd9]), at: new Date(0) };
+      },
+    });
+    await request(subjects.snapshot.subject, { stream: 'sub' });
+    await request(subjects.snapshot.subject, {});
+    expect(asked).toEqual(['sub', 'main']);
+  });
+
   it('close() unsubscribes', () => {
     const { sut, callbacks } = setup();
     sut.close();

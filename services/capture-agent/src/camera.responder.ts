@@ -13,7 +13,7 @@ export interface CameraHandlers {
   /** Applies new encoder settings; throws a DeskOnvifError when they cannot be used. */
   settings(settings: EncoderSettings): Promise<EncoderSettings>;
   /** The latest JPEG and when it was taken, or undefined before the first one. */
-  snapshot(): { jpeg: Buffer; at: Date } | undefined;
+  snapshot(stream: 'main' | 'sub'): { jpeg: Buffer; at: Date } | undefined;
 }
 
 /**
@@ -36,8 +36,8 @@ export class CameraResponder {
         ok: true as const,
         settings: await this.handlers.settings(req.settings),
       })),
-      this.serve(nc, subjects.snapshot, () => {
-        const latest = this.handlers.snapshot();
+      this.serve(nc, subjects.snapshot, (req) => {
+        const latest = this.handlers.snapshot(req.stream);
         if (!latest) throw new DeskOnvifError('UNAVAILABLE', 'no frame captured yet');
         return Promise.resolve({
           ok: true as const,

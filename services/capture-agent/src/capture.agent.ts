@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
+  type CameraEvent,
   type CameraRecord,
   cameraSubjects,
   type EncoderSettings,
@@ -24,7 +25,17 @@ import { FfmpegSupervisor } from './ffmpeg.supervisor.js';
 import { errorMessage, type Logger, withContext } from './logger.js';
 import { NatsSession } from './nats.session.js';
 import type { AgentState, StateStore } from './state.store.js';
-import { captureJob, effectiveSettings, grabberName, PROGRESS_FD, SNAPSHOT_FD } from './stream.job.js';
+import { ActivityDetector } from './activity.detector.js';
+import {
+  ACTIVITY_FD,
+  ACTIVITY_FRAME,
+  captureJob,
+  effectiveSettings,
+  grabberName,
+  PROGRESS_FD,
+  SNAPSHOT_FD,
+  SUB_SNAPSHOT_FD,
+} from './stream.job.js';
 
 export interface AgentDeps {
   config: AgentConfig;
@@ -58,6 +69,9 @@ export class CaptureAgent {
   private readonly session: NatsSession;
   private heartbeat: NodeJS.Timeout | undefined;
   private latest: { jpeg: Buffer; at: Date } | undefined;
+  private latestSub: { jpeg: Buffer; at: Date } | undefined;
+  private readonly activity: ActivityDetector;
+  private activityTimer: NodeJS.Timeout | undefined;
   private rates = { fps: 0, bitrateKbps: 0 };
   private restarts = 0;
   private readonly startedAt = Date.now();
@@ -71,12 +85,24 @@ export class CaptureAgent {
     // STYLE.md 7: every line says which camera it is about.
     const log = withContext(d.logger, () => (this.state ? { cameraId: this.state.camera.id } : {}));
     this.log = log;
+    // 16x9 cells of 4x4 grey pixels; a quarter of a cell's pixels must move for it to count.
+    this.activity = new ActivityDetector({
+      ...ACTIVITY_FRAME,
+      cellsX: 16,
+      cellsY: 9,
+      pixelThreshold: d.config.activityThreshold,
+      cellShare: 0.25,
+      minCells: 1,
+      holdMs: d.config.activityHoldMs,
+    });
     this.supervisor = new FfmpegSupervisor(
       {
         command: d.ffmpeg,
         args: () => this.args(),
         snapshotFd: SNAPSHOT_FD,
         progressFd: PROGRESS_FD,
+        subSnapshotFd: SUB_SNAPSHOT_FD,
+        ...(d.config.activityDetection ? { activityFd: ACTIVITY_FD } : {}),
         stallTimeoutMs: d.config.stallTimeoutMs,
         backoff: { initialMs: d.config.backoffInitialMs, maxMs: d.config.backoffMaxMs, resetAfterMs: 60_000 },
         stopGraceMs: 3000,
@@ -94,6 +120,14 @@ export class CaptureAgent {
           d.metrics.restart(reason);
         },
         snapshot: (jpeg) => (this.latest = { jpeg, at: new Date() }),
+        subSnapshot: (jpeg) => (this.latestSub = { jpeg, at: new Date() }),
+        activity: (chunk) => {
+          for (const t of this.activity.push(chunk, Date.now())) this.activityEvent(t === 'started');
+        },
+        // A new ffmpeg: its first grey frame has nothing to be compared with.
+        spawned: () => {
+          if (this.activity.reset()) this.activityEvent(false);
+        },
         progress: (p) => {
           const target = this.settings ? this.settings.main.bitrateKbps + this.settings.sub.bitrateKbps : 0;
           // ffmpeg cannot count bytes sent over RTSP (bitrate=N/A): report the CBR target then.
@@ -103,7 +137,11 @@ export class CaptureAgent {
       },
     );
     this.responder = new CameraResponder(
-      { settings: (s) => this.applySettings(s), snapshot: () => this.latest },
+      {
+        settings: (s) => this.applySettings(s),
+        // The sub profile's snapshot at the sub size; the main one until the first sub JPEG.
+        snapshot: (stream) => (stream === 'sub' ? (this.latestSub ?? this.latest) : this.latest),
+      },
       log.child({ part: 'rpc' }),
     );
     this.session = new NatsSession(
@@ -131,10 +169,15 @@ export class CaptureAgent {
     }
     this.session.start();
     this.heartbeat = setInterval(() => this.sendHeartbeat(), this.d.config.heartbeatMs);
+    // The hold also ends when frames stop coming.
+    this.activityTimer = setInterval(() => {
+      if (this.activity.tick(Date.now())) this.activityEvent(false);
+    }, 250);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.activityTimer);
     await this.supervisor.stop();
     this.sendHeartbeat();
     this.responder.close();
@@ -249,18 +292,24 @@ export class CaptureAgent {
     const streaming = state === 'streaming';
     if (streaming === this.wasStreaming) return;
     this.wasStreaming = streaming;
+    this.publishEvent({ type: streaming ? 'capture.started' : 'capture.stopped', detail: state });
+  }
+
+  /** `camera.<id>.event` desktop.activity: the detector's transitions (ONVIF motion). */
+  private activityEvent(active: boolean): void {
+    this.log.debug('desktop activity', { active });
+    this.publishEvent({ type: 'desktop.activity', active });
+  }
+
+  private publishEvent(event: Omit<CameraEvent, 'at'>): void {
     const nc = this.session.connection;
     const s = this.state;
     if (!nc || !s || !this.connected) return;
     const contract = cameraSubjects(s.camera.id).event;
-    const type = streaming ? 'capture.started' : 'capture.stopped';
     try {
-      nc.publish(
-        contract.subject,
-        encodeEvent(contract, { type, at: new Date().toISOString(), detail: state }),
-      );
+      nc.publish(contract.subject, encodeEvent(contract, { ...event, at: new Date().toISOString() }));
     } catch (err) {
-      this.log.warn('event not sent', { type, err: errorMessage(err) });
+      this.log.warn('event not sent', { type: event.type, err: errorMessage(err) });
     }
   }
 

@@ -100,6 +100,12 @@ export const configFields = {
   backoffInitialMs: int(10, 600_000).default(1000),
   backoffMaxMs: int(10, 3_600_000).default(30_000),
   snapshotEverySeconds: int(1, 60).default(2),
+  /** Desktop activity as ONVIF motion: a grey copy of the capture compared frame to frame. */
+  activityDetection: bool().default(true),
+  /** Grey levels (of 255) a pixel of the 64x36 copy must move by to count. */
+  activityThreshold: int(1, 255).default(16),
+  /** Motion stays on this long after the last change, so typing does not flap. */
+  activityHoldMs: int(200, 600_000).default(5000),
   registerRetryMs: int(100, 600_000).default(5000),
   /** How often to ask the onvif service again for the camera's first ONVIF credentials. */
   onvifRetryMs: int(100, 3_600_000).default(30_000),

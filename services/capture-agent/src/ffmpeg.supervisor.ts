@@ -15,6 +15,10 @@ export interface SupervisorOptions {
   args: () => string[];
   snapshotFd: number;
   progressFd: number;
+  /** The sub-size JPEGs, when ffmpeg writes them (ffmpeg-args' `snapshot.subFd`). */
+  subSnapshotFd?: number;
+  /** The grey copy for the activity detector (ffmpeg-args' `activity`). */
+  activityFd?: number;
   /** No new frame in ffmpeg's progress output for this long → restart (reason `stall`). */
   stallTimeoutMs: number;
   backoff: BackoffPolicy;
@@ -32,6 +36,11 @@ export interface SupervisorEvents {
   state?(state: StreamState): void;
   progress?(report: ProgressReport): void;
   snapshot?(jpeg: Buffer): void;
+  subSnapshot?(jpeg: Buffer): void;
+  /** Raw grey bytes as they arrive. */
+  activity?(chunk: Buffer): void;
+  /** A new ffmpeg was spawned. */
+  spawned?(): void;
   restart?(reason: RestartReason, delayMs: number): void;
 }
 
@@ -119,9 +128,13 @@ export class FfmpegSupervisor {
     this.lastFrame = 0;
     this.lastFrameAt = this.startedAt;
     this.streamingSince = undefined;
-    const fds = Math.max(this.opts.snapshotFd, this.opts.progressFd) + 1;
-    const stdio: StdioOptions = Array.from({ length: fds }, (_, fd) =>
-      fd === 2 || fd === this.opts.snapshotFd || fd === this.opts.progressFd ? 'pipe' : 'ignore',
+    const piped = new Set(
+      [2, this.opts.snapshotFd, this.opts.progressFd, this.opts.subSnapshotFd, this.opts.activityFd].filter(
+        (fd): fd is number => fd !== undefined,
+      ),
+    );
+    const stdio: StdioOptions = Array.from({ length: Math.max(...piped) + 1 }, (_, fd) =>
+      piped.has(fd) ? 'pipe' : 'ignore',
     );
     const child = spawn(this.opts.command, args, {
       stdio,
@@ -130,6 +143,7 @@ export class FfmpegSupervisor {
     });
     this.child = child;
     this.opts.logger.info('ffmpeg started', { pid: child.pid });
+    this.on.spawned?.();
     this.exited = new Promise((resolve) => {
       let done = false;
       const finish = (code: number | null, signal: NodeJS.Signals | null, err?: Error) => {
@@ -167,8 +181,20 @@ export class FfmpegSupervisor {
       const latest = images.at(-1);
       if (latest) this.on.snapshot?.(latest);
     });
+    const subJpegs = new JpegSplitter();
+    const subOut =
+      this.opts.subSnapshotFd === undefined
+        ? null
+        : (child.stdio[this.opts.subSnapshotFd] as Readable | null);
+    subOut?.on('data', (chunk: Buffer) => {
+      const latest = subJpegs.push(chunk).at(-1);
+      if (latest) this.on.subSnapshot?.(latest);
+    });
+    const activityOut =
+      this.opts.activityFd === undefined ? null : (child.stdio[this.opts.activityFd] as Readable | null);
+    activityOut?.on('data', (chunk: Buffer) => this.on.activity?.(chunk));
     // A pipe error (the child died mid-write) is an exit, handled there.
-    for (const s of [child.stderr, progressOut, snapshotOut]) s?.on('error', () => {});
+    for (const s of [child.stderr, progressOut, snapshotOut, subOut, activityOut]) s?.on('error', () => {});
     this.lastStderr = () => budget.lastLines();
   }
 

@@ -12,6 +12,11 @@ import type { AgentConfig } from './config.js';
 
 export const SNAPSHOT_FD = 3;
 export const PROGRESS_FD = 4;
+export const SUB_SNAPSHOT_FD = 5;
+export const ACTIVITY_FD = 6;
+
+/** The grey copy the activity detector reads: 64x36 keeps a typed word visible, at 10 frames a second. */
+export const ACTIVITY_FRAME = { width: 64, height: 36, fps: 10 } as const;
 
 /**
  * The encoding the agent streams with: settings received from ONVIF (kept in the state file) win;
@@ -76,7 +81,13 @@ export function captureJob(inputs: JobInputs): CaptureJob {
       main: target(config.mediaUrl, camera.paths.main),
       sub: target(config.subMediaUrl ?? config.mediaUrl, camera.paths.sub),
     },
-    snapshot: { everySeconds: config.snapshotEverySeconds, fd: SNAPSHOT_FD, quality: 5 },
+    snapshot: {
+      everySeconds: config.snapshotEverySeconds,
+      fd: SNAPSHOT_FD,
+      quality: 5,
+      subFd: SUB_SNAPSHOT_FD,
+    },
+    ...(config.activityDetection ? { activity: { fd: ACTIVITY_FD, ...ACTIVITY_FRAME } } : {}),
     // Without -stats_period ffmpeg reports every 0.5 s: the supervisor's stall detection is the same.
     progress: inputs.statsPeriod ? { fd: PROGRESS_FD, periodSeconds: 1 } : { fd: PROGRESS_FD },
   };

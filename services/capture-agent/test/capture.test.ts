@@ -36,6 +36,8 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
   const state = tempStateDir();
   const heartbeats: Heartbeat[] = [];
   const events: string[] = [];
+  /** desktop.activity events with the time they arrived. */
+  const activity: Array<{ active: boolean; at: number }> = [];
   let agentEnv: Record<string, string>;
 
   beforeAll(async () => {
@@ -58,7 +60,9 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     });
     nc.subscribe(cameraSubjects(camera.id).event.subject, {
       callback: (_err, msg) => {
-        events.push(decodeEvent(cameraSubjects(camera.id).event, msg.data).type);
+        const e = decodeEvent(cameraSubjects(camera.id).event, msg.data);
+        events.push(e.type);
+        if (e.type === 'desktop.activity') activity.push({ active: e.active ?? true, at: Date.now() });
       },
     });
     agentEnv = {
@@ -75,6 +79,7 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
       AGENT_HEARTBEAT_MS: '500',
       AGENT_BACKOFF_INITIAL_MS: '200',
       AGENT_BACKOFF_MAX_MS: '1000',
+      AGENT_ACTIVITY_HOLD_MS: '1500',
     };
     agent = await AgentProcess.start(agentEnv);
   });
@@ -115,6 +120,38 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     const image = await decodeJpeg(Buffer.from(reply!.jpegBase64, 'base64'));
     expect([image.width, image.height]).toEqual([640, 480]);
     expect(colourNear(meanColour(image.rgb), parseColour(COLOUR))).toBe(true);
+  });
+
+  it('answers a sub snapshot request with a JPEG at the sub size', async () => {
+    let reply: Awaited<ReturnType<typeof snapshot>> | undefined;
+    const snapshot = () => call(nc, cameraSubjects(camera.id).snapshot, { stream: 'sub' }, 3000);
+    await waitFor('a sub snapshot at the sub size', async () => {
+      reply = await snapshot();
+      const image = await decodeJpeg(Buffer.from(reply.jpegBase64, 'base64'));
+      return image.width === 320;
+    });
+    const image = await decodeJpeg(Buffer.from(reply!.jpegBase64, 'base64'));
+    expect([image.width, image.height]).toEqual([320, 240]);
+    expect(colourNear(meanColour(image.rgb), parseColour(COLOUR))).toBe(true);
+  });
+
+  it('desktop activity: none while the screen is still; a change starts it, the hold time ends it', async () => {
+    await waitFor('streaming', async () => (await agent.status()).state === 'streaming');
+    // Still for two seconds (more than the hold): no activity at all.
+    const quietFrom = activity.length;
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(activity.slice(quietFrom)).toEqual([]);
+    // A change in brightness: the detector reads a grey copy.
+    await xvfb.fill('#f0f0f0');
+    await waitFor('activity', () => activity.some((a) => a.active));
+    await waitFor('the end of the activity', () => activity.some((a) => !a.active), 15_000);
+    const started = activity.find((a) => a.active)!;
+    const stopped = activity.find((a) => !a.active)!;
+    expect(activity.map((a) => a.active)).toEqual([true, false]);
+    // Motion lasts the hold time after the last change, at least.
+    expect(stopped.at - started.at).toBeGreaterThanOrEqual(1500 - 100);
+    await xvfb.fill(COLOUR);
+    await waitFor('the colour back, activity over', () => activity.length === 4, 15_000);
   });
 
   it('restarts with the new resolution on a settings request', async () => {

@@ -11,7 +11,7 @@ import {
   type Rgb,
 } from '@desk-onvif/test-support';
 import { AgentProcess, tempStateDir } from '../../capture-agent/test/agent.process.js';
-import { DeskSystem } from '../../../test/e2e/desk.system.js';
+import { DeskLab } from '../../../test/e2e/desk.lab.js';
 import {
   chromiumAvailable,
   countOf,
@@ -39,7 +39,7 @@ const RED = '#c83232';
 const BLUE = '#2850c8';
 
 suite('the console in Chromium', () => {
-  let sys: DeskSystem;
+  let sys: DeskLab;
   let konsole: ConsoleProcess;
   let page: Page;
   let closeBrowser: () => Promise<void>;
@@ -47,7 +47,7 @@ suite('the console in Chromium', () => {
   const stops: Array<() => Promise<unknown>> = [];
 
   beforeAll(async () => {
-    sys = await DeskSystem.start({ netns: ns!, width: 640, height: 360, fps: 10, colour: RED });
+    sys = await DeskLab.start({ netns: ns!, width: 640, height: 360, fps: 10, colour: RED });
     stops.push(() => sys.stop());
     const xvfb = await Xvfb.start({ width: 640, height: 360 });
     stops.push(() => xvfb.stop());
@@ -55,7 +55,8 @@ suite('the console in Chromium', () => {
     const state = tempStateDir();
     const hostId = randomUUID();
     const agent = await AgentProcess.start({
-      ...(await sys.nats.agentEnv(cameraIdOf(identityKey({ mode: 'shared', hostId })))),
+      AGENT_NATS_URL: sys.system.natsUrl,
+      AGENT_ENROLLMENT_TOKEN: await sys.system.issueToken(hostId),
       AGENT_MEDIA_URL: `rtsp://${sys.media.host}:${sys.media.rtspPort}`,
       AGENT_DISPLAY: xvfb.display,
       AGENT_SOURCE: 'desktop',
@@ -76,7 +77,7 @@ suite('the console in Chromium', () => {
       state.dispose();
     });
     second = { xvfb, agent, state, id: cameraIdOf(identityKey({ mode: 'shared', hostId })) };
-    konsole = await ConsoleProcess.start(sys.nats, {
+    konsole = await ConsoleProcess.start(sys.system, {
       CONSOLE_CAMERA_HOST: sys.host,
       CONSOLE_RTSP_PORT: String(sys.media.rtspPort),
       CONSOLE_THUMBNAIL_MAX_AGE_MS: '1000',
@@ -127,8 +128,8 @@ suite('the console in Chromium', () => {
       await page.waitForSelector(`[data-effect="${effect}"][data-status="applied"]`, { timeout: 20_000 });
     } catch (err) {
       const said = await textOf(page, '[data-effects]');
-      const onvifSaid = sys.onvif
-        .output()
+      const onvifSaid = sys.system
+        .output('onvif')
         .split('\n')
         .filter((l) => /listen|port/i.test(l))
         .slice(-10)

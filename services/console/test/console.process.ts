@@ -2,7 +2,6 @@ import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import {
-  type NatsServer,
   freePort,
   REPO_ROOT,
   spawnTracked,
@@ -34,7 +33,11 @@ export class ConsoleProcess {
     private readonly dir: string,
   ) {}
 
-  static async start(nats: NatsServer, env: Record<string, string> = {}): Promise<ConsoleProcess> {
+  /** `nats`: a NatsServer or a DeskSystem: what gives the console its NATS variables and credential. */
+  static async start(
+    nats: { serviceEnv(prefix: string, role: 'console'): Record<string, string> },
+    env: Record<string, string> = {},
+  ): Promise<ConsoleProcess> {
     // The site CA and server certificate, as make dev and make up generate them.
     const pki = await testSitePki();
     const port = await freePort();

@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findOnPath } from '@desk-onvif/system';
 import { parse, stringify } from 'yaml';
 import { RtspRelay } from '@desk-onvif/rtsp-relay';
 import { freePort, freeUdpPortPair } from './ports.js';
@@ -47,18 +48,10 @@ export interface MediaServerOptions {
   host?: string;
 }
 
-function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, name);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 /** Which kind this machine can run, and why; cheap (Docker's absence shows in milliseconds). */
 export async function chooseMediaServer(): Promise<{ kind: MediaServerKind; why: string }> {
   if (process.env.MEDIA_SERVER === 'relay') return { kind: 'relay-double', why: 'MEDIA_SERVER=relay' };
-  const bin = process.env.MEDIAMTX_BIN || findOnPath('mediamtx');
+  const bin = process.env.MEDIAMTX_BIN || findOnPath('mediamtx', process.env.PATH);
   if (bin) return { kind: 'mediamtx-binary', why: `MediaMTX binary ${bin}` };
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
@@ -148,7 +141,7 @@ async function startRelay(opts: MediaServerOptions): Promise<MediaServer> {
 }
 
 async function startBinary(opts: MediaServerOptions): Promise<MediaServer> {
-  const bin = process.env.MEDIAMTX_BIN || findOnPath('mediamtx')!;
+  const bin = process.env.MEDIAMTX_BIN || findOnPath('mediamtx', process.env.PATH)!;
   const host = opts.host ?? '127.0.0.1';
   const [rtsp, api, metrics] = [await freePort(host), await freePort(host), await freePort(host)];
   const udp = await freeUdpPortPair(host);

@@ -18,6 +18,8 @@ export interface ChildSpec {
   cwd: string;
   /** SIGTERM to the leader, then after this long SIGKILL to its whole group. */
   graceMs: number;
+  /** Started again after an unexpected exit (`make dev`); a test restarts what it killed itself. */
+  restartOnExit: boolean;
 }
 
 const BACKOFF_INITIAL_MS = 1000;
@@ -25,14 +27,16 @@ const BACKOFF_MAX_MS = 30_000;
 /** A child that ran this long before it exited starts again at the initial delay. */
 const BACKOFF_RESET_MS = 60_000;
 const TAIL_LINES = 5;
+/** Lines kept in memory for `output()`, the message of a failed test. */
+const RECENT_LINES = 300;
 
 /**
  * One supervised child in a process group of its own (`detached`: setsid), so that stopping it
  * reaches what it started too (an agent's ffmpeg): SIGTERM to the leader for a clean stop, then
  * SIGKILL to the group after the grace period and, in any case, once the leader is gone, so no
  * grandchild outlives it. An unexpected exit restarts it after a doubling pause, as MediaMTX's
- * own supervisor does; the terminal's Ctrl-C reaches only the dev script, which stops the children
- * in order.
+ * own supervisor does (when `restartOnExit`); the terminal's Ctrl-C reaches only the dev script,
+ * which stops the children in order.
  */
 export class SupervisedChild {
   private child: ChildProcess | undefined;
@@ -46,6 +50,7 @@ export class SupervisedChild {
   lastExit: string | undefined;
   /** The last lines it printed, shown when it exits unexpectedly. */
   private readonly tail: string[] = [];
+  private readonly recent: string[] = [];
 
   constructor(
     readonly spec: ChildSpec,
@@ -60,6 +65,11 @@ export class SupervisedChild {
 
   get running(): boolean {
     return this.child !== undefined;
+  }
+
+  /** What it printed lately (every start), for the message of a failed test. */
+  output(): string {
+    return this.recent.join('\n');
   }
 
   start(): void {
@@ -80,7 +90,8 @@ export class SupervisedChild {
         this.exits += 1;
         this.lastExit = why;
         killGroup(child.pid, 'SIGKILL'); // whatever it left behind
-        if (!this.stopping) this.scheduleRestart(why, Date.now() - startedAt);
+        if (!this.stopping && this.spec.restartOnExit) this.scheduleRestart(why, Date.now() - startedAt);
+        else if (!this.stopping) this.sink.console(`[${this.spec.name}] exited (${why})`);
         resolve();
       };
       child.on('exit', (code, signal) => finish(signal ? `signal ${signal}` : `code ${code}`));
@@ -92,6 +103,8 @@ export class SupervisedChild {
     this.log.write(`${line}\n`);
     this.tail.push(line);
     if (this.tail.length > TAIL_LINES) this.tail.shift();
+    this.recent.push(line);
+    if (this.recent.length > RECENT_LINES) this.recent.shift();
     const shown = this.sink.view(line);
     if (shown !== undefined) this.sink.console(`[${this.spec.name}] ${shown}`);
   }
@@ -116,7 +129,22 @@ export class SupervisedChild {
   /** Stops it for good: resolves once the leader and every member of its group are gone. */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.terminate();
+    await new Promise<void>((resolve) => this.log.end(resolve));
+  }
+
+  /** Stops it if it runs (a pending restart is cancelled) and starts it again at once. */
+  async restart(): Promise<void> {
+    this.stopping = true;
+    await this.terminate();
+    this.stopping = false;
+    this.backoffMs = BACKOFF_INITIAL_MS;
+    this.start();
+  }
+
+  private async terminate(): Promise<void> {
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     const child = this.child;
     if (child?.pid !== undefined) {
       const pid = child.pid;
@@ -130,10 +158,9 @@ export class SupervisedChild {
       clearTimeout(timer);
       await groupGone(pid);
     }
-    await new Promise<void>((resolve) => this.log.end(resolve));
   }
 
-  /** Last resort when the dev script itself is exiting: synchronous, no waiting. */
+  /** SIGKILL to its whole group, synchronous: a crash for a test, or the last resort at exit. */
   killNow(): void {
     if (this.child?.pid !== undefined) killGroup(this.child.pid, 'SIGKILL');
   }

@@ -1,8 +1,10 @@
 import { connect } from 'node:net';
-import type { SupervisedChild } from './process.group.js';
+import type { SupervisedChild } from './supervised.child.js';
 
-/** A stop request (a signal) arrived while `make dev` was waiting for something to start. */
-export class Interrupted extends Error {}
+/** A stop request (a signal) arrived while the system was waiting for something to start. */
+export class Interrupted extends Error {
+  readonly code = 'SYSTEM_INTERRUPTED';
+}
 
 /** Polls `probe` until it answers true; fails when the child exits meanwhile, or at the deadline. */
 export async function waitUntil(
@@ -10,18 +12,32 @@ export async function waitUntil(
   child: SupervisedChild,
   probe: () => Promise<boolean>,
   timeoutMs: number,
-  signal: AbortSignal,
+  signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const exits = child.exits;
   while (Date.now() < deadline) {
-    if (signal.aborted) throw new Interrupted();
+    if (signal?.aborted) throw new Interrupted();
     if (child.exits !== exits)
-      throw new Error(`${child.spec.name} exited (${child.lastExit}) before ${what}: see its log`);
-    if (await probe()) return;
+      throw new Error(
+        `${child.spec.name} exited (${child.lastExit}) before ${what}; its last lines:\n${lastLines(child)}`,
+      );
+    if (await probe()) {
+      // Still ours a moment later: another process's server on a port this child failed to bind
+      // would answer too, until the child's exit shows.
+      await new Promise((r) => setTimeout(r, 150));
+      if (child.exits === exits) return;
+      continue;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${what}: no answer within ${timeoutMs / 1000} s (see ${child.spec.name}.log)`);
+  throw new Error(
+    `${what}: no answer within ${timeoutMs / 1000} s; ${child.spec.name}'s last lines:\n${lastLines(child)}`,
+  );
+}
+
+function lastLines(child: SupervisedChild): string {
+  return child.output().split('\n').slice(-10).join('\n');
 }
 
 export function tcpAccepts(host: string, port: number): Promise<boolean> {
@@ -59,8 +75,8 @@ export function jetStreamAnswers(host: string, port: number): Promise<boolean> {
       data += chunk.toString();
       if (first && data.startsWith('INFO '))
         socket.write(
-          'CONNECT {"verbose":false,"pedantic":false,"name":"make-dev"}\r\nSUB _INBOX.make-dev 1\r\n' +
-            'PUB $JS.API.INFO _INBOX.make-dev 0\r\n\r\n',
+          'CONNECT {"verbose":false,"pedantic":false,"name":"desk-onvif-system"}\r\nSUB _INBOX.desk-system 1\r\n' +
+            'PUB $JS.API.INFO _INBOX.desk-system 0\r\n\r\n',
         );
       if (data.includes('account_info_response')) done(!data.includes('"error"'));
       else if (data.includes('-ERR')) done(false);
