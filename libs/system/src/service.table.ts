@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ServiceRole } from '@desk-onvif/contracts';
 import { httpOk, tcpAccepts } from './readiness.js';
-import { natsAnswers, type SystemTrust } from './system.trust.js';
+import { natsAnswers, systemTrustFiles, type SystemTrust } from './system.trust.js';
 import type { AgentSettings, SystemSettings } from './system.settings.js';
 
 /**
@@ -28,9 +28,9 @@ export interface ServiceDef {
 
 export const natsUrl = (s: SystemSettings): string => `nats://${s.host}:${s.natsPort}`;
 
+/** The trust files (generated at start, in `<stateDir>/trust`). */
 function trustOf(s: SystemSettings): SystemTrust {
-  if (!s.trust) throw new Error('the system trust is made at start: call DeskSystem.start first');
-  return s.trust;
+  return s.trust ?? systemTrustFiles(s.stateDir);
 }
 
 /** A service's NATS variables: the URL, its own credential, the site CA (`<PREFIX>NATS_…`). */

@@ -24,6 +24,24 @@ export interface SystemTrust {
   registryTrustDir: string;
 }
 
+/** Where ensureSystemTrust puts them: known from the state directory alone, before they exist. */
+export function systemTrustFiles(stateDir: string): SystemTrust {
+  const dir = join(stateDir, 'trust');
+  const creds = (role: ServiceRole) => join(dir, 'nats', 'creds', `${role}.creds`);
+  return {
+    natsConfig: join(dir, 'nats', 'nats.conf'),
+    caFile: join(dir, 'pki', 'ca.crt'),
+    creds: {
+      registry: creds('registry'),
+      onvif: creds('onvif'),
+      discovery: creds('discovery'),
+      console: creds('console'),
+      admin: creds('admin'),
+    },
+    registryTrustDir: join(dir, 'nats', 'registry-trust'),
+  };
+}
+
 export async function ensureSystemTrust(s: {
   stateDir: string;
   host: string;
