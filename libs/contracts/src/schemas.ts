@@ -52,8 +52,34 @@ export const StreamSettingsSchema = z
   .strict();
 export type StreamSettings = z.infer<typeof StreamSettingsSchema>;
 
+/**
+ * ONVIF imaging (ver20 ImagingSettings20) as the agent applies it to the capture with ffmpeg's eq
+ * and unsharp filters: each 0-100, 50 leaves the picture as captured.
+ */
+export const ImagingSettingsSchema = z
+  .object({
+    brightness: z.number().min(0).max(100),
+    contrast: z.number().min(0).max(100),
+    saturation: z.number().min(0).max(100),
+    sharpness: z.number().min(0).max(100),
+  })
+  .strict();
+export type ImagingSettings = z.infer<typeof ImagingSettingsSchema>;
+
+export const NEUTRAL_IMAGING: ImagingSettings = {
+  brightness: 50,
+  contrast: 50,
+  saturation: 50,
+  sharpness: 50,
+};
+
+/** What the agent encodes with; `imaging` absent means the picture as captured. */
 export const EncoderSettingsSchema = z
-  .object({ main: StreamSettingsSchema, sub: StreamSettingsSchema })
+  .object({
+    main: StreamSettingsSchema,
+    sub: StreamSettingsSchema,
+    imaging: ImagingSettingsSchema.optional(),
+  })
   .strict();
 export type EncoderSettings = z.infer<typeof EncoderSettingsSchema>;
 

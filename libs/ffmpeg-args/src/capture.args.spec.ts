@@ -195,6 +195,30 @@ describe('the filter graph, per where frames are x encoder', () => {
   });
 });
 
+describe('picture adjustments (ONVIF imaging)', () => {
+  const picture = { brightness: 75, contrast: 50, saturation: 50, sharpness: 100 };
+
+  it('run once before the split, so main, sub and the snapshots agree', () => {
+    const args = buildCaptureArgs({ ...job('linux', sources.desktop), picture });
+    expect(graphOf(args).split(';')[0]).toBe('[0:v]eq=brightness=0.25,unsharp=5:5:1.5,split=3[m][s][j]');
+  });
+
+  it('neutral values add no filter', () => {
+    const args = buildCaptureArgs({
+      ...job('linux', sources.desktop),
+      picture: { ...picture, brightness: 50, sharpness: 50 },
+    });
+    expect(graphOf(args).split(';')[0]).toBe('[0:v]split=3[m][s][j]');
+  });
+
+  it('ddagrab with NVENC: frames come down from the GPU once for the filters', () => {
+    const args = buildCaptureArgs({ ...job('ddagrab', sources.desktop, 'h264_nvenc'), picture });
+    expect(graphOf(args).split(';')[0]).toBe(
+      '[0:v]hwdownload,format=bgra,eq=brightness=0.25,unsharp=5:5:1.5,split=3[m][s][j]',
+    );
+  });
+});
+
 describe('outputs and pipes, whatever the platform, source and encoder', () => {
   const all = (['linux', 'gdigrab', 'ddagrab'] as const).flatMap((t) =>
     Object.values(sources).flatMap((s) => ENCODERS.map((e) => job(t, s, e))),

@@ -1,3 +1,5 @@
+import type { PictureSettings } from './picture.filters.js';
+
 /** What a capture job is made of: the inputs of every argument builder in this library. */
 
 export type CapturePlatform = 'win32' | 'linux';
@@ -56,6 +58,8 @@ export interface CaptureJob {
   drawMouse: boolean;
   main: StreamEncoding;
   sub: StreamEncoding;
+  /** ONVIF imaging applied to the capture (picture.filters.ts); absent: the picture as captured. */
+  picture?: PictureSettings;
   publish: { main: RtspTarget; sub: RtspTarget };
   /**
    * A JPEG every `everySeconds` written to file descriptor `fd` (image2pipe), at the main size;

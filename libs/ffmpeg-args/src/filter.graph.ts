@@ -1,5 +1,6 @@
 import type { CaptureJob, Encoder, StreamEncoding } from './capture.types.js';
 import type { FrameLocation } from './input.args.js';
+import { pictureFilters } from './picture.filters.js';
 
 /** Output pad labels of the graph: main stream, sub stream, snapshot JPEGs. */
 export const PADS = { main: 'vm', sub: 'vs', snapshot: 'vj', subSnapshot: 'vk', activity: 'va' } as const;
@@ -40,8 +41,10 @@ const SYSTEM_PIX_FMT: Record<Encoder, string> = {
  * main size every few seconds. One ffmpeg per camera, so the desktop is captured once.
  */
 export function filterGraph(job: CaptureJob, frames: FrameLocation): string {
-  if (frames === 'd3d11' && job.encoder === 'h264_nvenc') return gpuGraph(job, 'cuda');
-  if (frames === 'd3d11' && job.encoder === 'h264_qsv') return gpuGraph(job, 'qsv');
+  // Picture adjustments run in memory: with them the GPU path downloads the frames once, as AMF's does.
+  const picture = pictureFilters(job.picture);
+  if (!picture && frames === 'd3d11' && job.encoder === 'h264_nvenc') return gpuGraph(job, 'cuda');
+  if (!picture && frames === 'd3d11' && job.encoder === 'h264_qsv') return gpuGraph(job, 'qsv');
   // libx264 needs frames in memory; so does AMF here, FFmpeg 6.1 having no AMF scaler (vpp_amf
   // arrived in 7.1): one download, then the CPU scales.
   const download = frames === 'd3d11' ? 'hwdownload,format=bgra,' : '';
@@ -49,7 +52,7 @@ export function filterGraph(job: CaptureJob, frames: FrameLocation): string {
   const branch = (s: StreamEncoding) => `fps=${s.fps},scale=${s.width}:${s.height},format=${pix}`;
   const parts = split(job);
   return [
-    `[0:v]${download}${parts.split}`,
+    `[0:v]${download}${picture ? `${picture},` : ''}${parts.split}`,
     `[m]${branch(job.main)}[${PADS.main}]`,
     `[s]${branch(job.sub)}[${PADS.sub}]`,
     `[j]${snapshotRate(job)},scale=${job.main.width}:${job.main.height},format=yuvj420p[${PADS.snapshot}]`,

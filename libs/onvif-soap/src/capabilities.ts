@@ -1,4 +1,4 @@
-import type { Endpoint, OperationContext } from './operation.types.js';
+import type { Endpoint, OperationContext, ServiceName } from './operation.types.js';
 import { hostForUri } from './profiles.js';
 import { esc } from './xml.js';
 
@@ -8,7 +8,7 @@ import { esc } from './xml.js';
  * GetServiceCapabilities. No TLS, no IP filter, no backup, no multicast.
  */
 
-export function xaddr(e: Endpoint, service: 'device' | 'media' | 'media2' | 'events'): string {
+export function xaddr(e: Endpoint, service: ServiceName): string {
   return `http://${hostForUri(e.host)}:${e.port}/onvif/${service}_service`;
 }
 
@@ -53,7 +53,8 @@ export function capabilitiesXml(ctx: OperationContext, category: string): string
     `<tt:WSPullPointSupport>true</tt:WSPullPointSupport>` +
     `<tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport>` +
     `</tt:Events>`;
-  // tt:Capabilities keeps the schema's order: Device, Events, Media.
+  const imaging = `<tt:Imaging><tt:XAddr>${esc(xaddr(ctx.endpoint, 'imaging'))}</tt:XAddr></tt:Imaging>`;
+  // tt:Capabilities keeps the schema's order: Device, Events, Imaging, Media.
   const parts =
     category === 'Device'
       ? device
@@ -61,7 +62,9 @@ export function capabilitiesXml(ctx: OperationContext, category: string): string
         ? media
         : category === 'Events'
           ? events
-          : device + events + media;
+          : category === 'Imaging'
+            ? imaging
+            : device + events + imaging + media;
   return `<tds:GetCapabilitiesResponse><tds:Capabilities>${parts}</tds:Capabilities></tds:GetCapabilitiesResponse>`;
 }
 

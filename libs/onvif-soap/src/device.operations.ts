@@ -8,6 +8,7 @@ import {
 } from './capabilities.js';
 import { claimedProfiles } from './profile.claims.js';
 import { eventServiceCapabilitiesXml } from './events.operations.js';
+import { imagingServiceCapabilitiesXml } from './imaging.operations.js';
 import type { Operation, OperationContext } from './operation.types.js';
 import { Faults, SoapFault } from './soap.fault.js';
 import { esc, textAt } from './xml.js';
@@ -60,7 +61,9 @@ export const deviceOperations: Operation[] = [
       const categories = ctx.request.children.filter((c) => c.local === 'Category').map((c) => c.text);
       const asked = categories.length === 0 || categories.includes('All') ? 'All' : categories;
       if (asked !== 'All') {
-        const unsupported = asked.find((c) => c !== 'Device' && c !== 'Media' && c !== 'Events');
+        const unsupported = asked.find(
+          (c) => c !== 'Device' && c !== 'Media' && c !== 'Events' && c !== 'Imaging',
+        );
         // ONVIF Core 8.1.2.3: a category the device lacks.
         if (unsupported) {
           throw new SoapFault(
@@ -112,6 +115,13 @@ export const deviceOperations: Operation[] = [
             Ns.events,
             xaddr(ctx.endpoint, 'events'),
             eventServiceCapabilitiesXml('tev:Capabilities', ctx.features),
+            2,
+            60,
+          ) +
+          service(
+            Ns.imaging,
+            xaddr(ctx.endpoint, 'imaging'),
+            imagingServiceCapabilitiesXml('timg:Capabilities'),
             2,
             60,
           ) +

@@ -16,6 +16,7 @@ export * from './event.filter.js';
 export * from './event.time.js';
 export * from './event.commands.js';
 export * from './events.operations.js';
+export * from './imaging.operations.js';
 export * from './profile.claims.js';
 export * from './event.client-requests.js';
 export * from './user.changes.js';

@@ -8,6 +8,7 @@ export const Ns = {
   media: 'http://www.onvif.org/ver10/media/wsdl',
   media2: 'http://www.onvif.org/ver20/media/wsdl',
   events: 'http://www.onvif.org/ver10/events/wsdl',
+  imaging: 'http://www.onvif.org/ver20/imaging/wsdl',
   /** WS-BaseNotification 1.3 (Subscribe, Renew, Unsubscribe, Notify) and WS-Topics. */
   wsnt: 'http://docs.oasis-open.org/wsn/b-2',
   wstop: 'http://docs.oasis-open.org/wsn/t-1',
@@ -36,6 +37,7 @@ export const RESPONSE_PREFIXES = {
   tt: Ns.schema,
   ter: Ns.error,
   tev: Ns.events,
+  timg: Ns.imaging,
   wsnt: Ns.wsnt,
   wsa: Ns.wsa,
   tns1: Ns.topics,

@@ -91,7 +91,7 @@ export type AccessClass =
   | 'READ_MEDIA'
   | 'ACTUATE';
 
-export type ServiceName = 'device' | 'media' | 'media2' | 'events';
+export type ServiceName = 'device' | 'media' | 'media2' | 'events' | 'imaging';
 
 export interface Operation {
   service: ServiceName;

@@ -1,5 +1,6 @@
 import { deviceOperations } from './device.operations.js';
 import { eventOperations } from './events.operations.js';
+import { imagingOperations } from './imaging.operations.js';
 import { media2Operations } from './media2.operations.js';
 import { mediaOperations } from './media.operations.js';
 import { Ns } from './namespaces.js';
@@ -11,13 +12,19 @@ const SERVICE_NS: Record<ServiceName, string> = {
   media: Ns.media,
   media2: Ns.media2,
   events: Ns.events,
+  imaging: Ns.imaging,
 };
 
 /** Every operation, keyed by `{namespace URI}local name`: dispatch never looks at a prefix. */
 const TABLE: ReadonlyMap<string, Operation> = new Map(
-  [...deviceOperations, ...userOperations, ...mediaOperations, ...media2Operations, ...eventOperations].map(
-    (op) => [`{${op.ns ?? SERVICE_NS[op.service]}}${op.name}`, op],
-  ),
+  [
+    ...deviceOperations,
+    ...userOperations,
+    ...mediaOperations,
+    ...media2Operations,
+    ...eventOperations,
+    ...imagingOperations,
+  ].map((op) => [`{${op.ns ?? SERVICE_NS[op.service]}}${op.name}`, op]),
 );
 
 export function findOperation(ns: string, local: string): Operation | undefined {

@@ -9,6 +9,11 @@ describe('effectiveSettings', () => {
     });
   });
 
+  it("keeps the record's imaging: the picture survives an agent without ONVIF settings", () => {
+    const imaging = { brightness: 80, contrast: 50, saturation: 40, sharpness: 50 };
+    expect(effectiveSettings({ ...record, imaging }, {}, undefined).imaging).toEqual(imaging);
+  });
+
   it('settings from ONVIF win over both', () => {
     const onvif = { main: { ...record.main, width: 1280, height: 720 }, sub: record.sub };
     expect(effectiveSettings(record, { fps: 25 }, onvif)).toBe(onvif);

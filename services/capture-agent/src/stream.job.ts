@@ -38,6 +38,7 @@ export function effectiveSettings(
   return {
     main: stream(record.main, config.mainSize, config.mainBitrateKbps),
     sub: stream(record.sub, config.subSize, config.subBitrateKbps),
+    ...(record.imaging ? { imaging: record.imaging } : {}),
   };
 }
 
@@ -77,6 +78,7 @@ export function captureJob(inputs: JobInputs): CaptureJob {
     drawMouse: config.drawMouse,
     main: settings.main,
     sub: settings.sub,
+    ...(settings.imaging ? { picture: settings.imaging } : {}),
     publish: {
       main: target(config.mediaUrl, camera.paths.main),
       sub: target(config.subMediaUrl ?? config.mediaUrl, camera.paths.sub),

@@ -187,6 +187,30 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     expect((await agent.status()).state).toBe('streaming');
   });
 
+  it('applies ONVIF imaging to the capture: more brightness, a brighter decoded picture', async () => {
+    const [mainBefore, subBefore] = [main.sessions.length, sub.sessions.length];
+    const settings = {
+      main: { width: 480, height: 360, fps: 10, bitrateKbps: 1000, gop: 20 },
+      sub: { width: 240, height: 180, fps: 5, bitrateKbps: 256, gop: 10 },
+      imaging: { brightness: 90, contrast: 50, saturation: 50, sharpness: 50 },
+    };
+    const reply = await call(nc, cameraSubjects(camera.id).settings, { settings }, 5000);
+    expect(reply.settings).toEqual(settings);
+    const [m, s] = await Promise.all([
+      main.waitForFrames(2, 30_000, () => main.sessions.slice(mainBefore).at(-1)),
+      sub.waitForFrames(2, 30_000, () => sub.sessions.slice(subBefore).at(-1)),
+    ]);
+    // eq brightness +0.4 lifts the luma by about 100 levels: every channel rises (R clips at 255).
+    const desktop = parseColour(COLOUR);
+    for (const frame of [m.frames.at(-1)!, s.frames.at(-1)!]) {
+      const colour = meanColour(frame);
+      expect({ colour, brighter: colour.every((c, i) => c >= Math.min(245, desktop[i]! + 60)) }).toEqual({
+        colour,
+        brighter: true,
+      });
+    }
+  });
+
   it('devices lists the X display as a monitor', async () => {
     const ffmpeg = process.env.FFMPEG_BIN ?? '/usr/bin/ffmpeg';
     const { code, output } = await runCli(['devices', '--json'], {

@@ -79,10 +79,16 @@ export class OnvifRig {
   }
 }
 
-const PREFIXES: Record<string, string> = { tds: Ns.device, trt: Ns.media, tr2: Ns.media2, tt: Ns.schema };
+const PREFIXES: Record<string, string> = {
+  tds: Ns.device,
+  trt: Ns.media,
+  tr2: Ns.media2,
+  timg: Ns.imaging,
+  tt: Ns.schema,
+};
 
 /** `<p:Name xmlns:p="…">inner</p:Name>` with tt declared too. */
-export function op(prefix: 'tds' | 'trt' | 'tr2', name: string, inner = ''): string {
+export function op(prefix: 'tds' | 'trt' | 'tr2' | 'timg', name: string, inner = ''): string {
   return `<${prefix}:${name} xmlns:${prefix}="${PREFIXES[prefix]}" xmlns:tt="${Ns.schema}">${inner}</${prefix}:${name}>`;
 }
 

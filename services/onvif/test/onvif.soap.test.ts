@@ -1,6 +1,7 @@
 import { cameraSubjects, encodeJson, Registry, call, type CameraRecord } from '@desk-onvif/contracts';
 import { waitFor } from '@desk-onvif/test-support';
 import type { Subscription } from '@nats-io/transport-node';
+import { Ns } from '@desk-onvif/onvif-soap';
 import {
   digestAuthorization,
   envelope,
@@ -272,6 +273,57 @@ describe('every operation answers with a schema-valid response', () => {
     const bad = config.replace('<tt:Width>1280', '<tt:Width>99999');
     const refused = await soap('fault ConfigModify', op('trt', 'SetVideoEncoderConfiguration', bad));
     expect(subcodes(refused.body)).toEqual(['InvalidArgVal', 'ConfigModify']);
+  });
+
+  test('imaging: advertised, options, SetImagingSettings reaches the agent and the record', async () => {
+    const services = await soap(
+      'device GetServices with imaging',
+      op('tds', 'GetServices', '<tds:IncludeCapability>true</tds:IncludeCapability>'),
+    );
+    expect(services.body).toContain(`<tds:Namespace>${Ns.imaging}</tds:Namespace>`);
+    const caps = await soap(
+      'device GetCapabilities Imaging',
+      op('tds', 'GetCapabilities', '<tds:Category>Imaging</tds:Category>'),
+    );
+    expect(caps.body).toContain(
+      `<tt:Imaging><tt:XAddr>http://127.0.0.1:${camera.onvifPort}/onvif/imaging_service</tt:XAddr>`,
+    );
+    expect((await soap('imaging GetServiceCapabilities', op('timg', 'GetServiceCapabilities'))).status).toBe(
+      200,
+    );
+    const source = '<timg:VideoSourceToken>desktop</timg:VideoSourceToken>';
+    const options = await soap('imaging GetOptions', op('timg', 'GetOptions', source));
+    expect(options.body).toContain('<tt:Brightness><tt:Min>0</tt:Min><tt:Max>100</tt:Max></tt:Brightness>');
+    const set = await soap(
+      'imaging SetImagingSettings',
+      op(
+        'timg',
+        'SetImagingSettings',
+        `${source}<timg:ImagingSettings><tt:Brightness>80</tt:Brightness><tt:Sharpness>20</tt:Sharpness>` +
+          `</timg:ImagingSettings><timg:ForcePersistence>true</timg:ForcePersistence>`,
+      ),
+    );
+    expect(set.status).toBe(200);
+    const imaging = { brightness: 80, contrast: 50, saturation: 50, sharpness: 20 };
+    expect(settingsRequests.at(-1)).toMatchObject({ imaging });
+    const { camera: stored } = await call(rig.nc, Registry.get, { id: camera.id });
+    expect(stored.settings.imaging).toEqual(imaging);
+    await waitFor('the new brightness in GetImagingSettings', async () =>
+      (await soap('imaging GetImagingSettings', op('timg', 'GetImagingSettings', source))).body.includes(
+        '<tt:Brightness>80</tt:Brightness>',
+      ),
+    );
+    const refused = await soap(
+      'fault SettingsInvalid',
+      op(
+        'timg',
+        'SetImagingSettings',
+        `${source}<timg:ImagingSettings><tt:Contrast>101</tt:Contrast></timg:ImagingSettings>`,
+      ),
+    );
+    expect(subcodes(refused.body)).toEqual(['InvalidArgVal', 'SettingsInvalid']);
+    const move = await soap('fault GetMoveOptions', op('timg', 'GetMoveOptions', source));
+    expect(subcodes(move.body)).toEqual(['ActionNotSupported']);
   });
 
   test('SystemReboot restarts the capture with the current settings', async () => {
