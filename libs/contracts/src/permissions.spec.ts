@@ -142,7 +142,7 @@ describe('permission catalogue', () => {
     const c = consolePermissions();
     expect(pub(c, 'registry.update')).toBe(true);
     expect(pub(c, 'registry.binding.reset')).toBe(true);
-    expect(pub(c, '$KV.cameras.x')).toBe(false);
+    expect(pub(c, '$JS.API.STREAM.DELETE.KV_cameras')).toBe(false);
     expect(sub(c, 'registry.event')).toBe(true);
   });
 });
