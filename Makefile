@@ -4,9 +4,9 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-security bench-registry bench-discovery bench-agent bench-soap bench-latency clean
+.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency bench-events bench-console bench-security clean
 
-test: deps lint build typecheck unit medium
+test: deps build lint typecheck unit medium
 
 # The whole system as native processes (scripts/dev, settings DEV_*: see README.md); Ctrl-C stops it.
 dev: deps build
@@ -82,6 +82,16 @@ bench-latency: deps build
 # into the same bench/results/security.json (bench/security*.bench.ts).
 bench-security: deps build
 	$(BENCH) bench/security
+
+# 1,000 cameras with a held pull point each (events over NATS), the real agent on Xvfb for the
+# motion-to-client latency, the detector's CPU: bench/results/events.json.
+bench-events: deps build
+	$(BENCH) bench/events.bench.ts
+
+# The console with 1,000 cameras (agents simulated over NATS), measured in Chromium:
+# bench/results/console.json.
+bench-console: deps build
+	$(BENCH) bench/console.bench.ts
 
 clean:
 	rm -rf libs/*/dist services/*/dist test/*/dist scripts/dev/dist node_modules/.cache

@@ -11,6 +11,10 @@ command -v xwininfo >/dev/null || need+=(x11-utils)
 command -v xsetroot >/dev/null || need+=(x11-xserver-utils)
 command -v xrandr >/dev/null || need+=(x11-xserver-utils)
 command -v ip >/dev/null || need+=(iproute2)
+# PulseAudio: the audio tests' sound server (a null sink per run) and pactl/paplay to drive it.
+command -v pulseaudio >/dev/null || need+=(pulseaudio)
+command -v pactl >/dev/null || need+=(pulseaudio-utils)
+command -v paplay >/dev/null || need+=(pulseaudio-utils)
 command -v java >/dev/null || need+=(default-jdk-headless)
 # The console's browser tests drive Debian's Chromium (puppeteer-core, no browser download).
 command -v chromium >/dev/null || need+=(chromium)

@@ -57,8 +57,9 @@ RTSP_PORT=8554
 # ONVIF ports handed out to cameras, one each (DeskCamera's default range).
 ONVIF_PORT_RANGE=8090-8110
 
-# Every NATS client (services and capture agents) needs this token.
-NATS_TOKEN=$(secret_hex)
+# Every NATS client (services and capture agents) needs this token. It starts with a letter:
+# nats-server reads it as a config value, and one starting with a digit would be taken as a number.
+NATS_TOKEN=nt$(secret_hex)
 # Encrypts the cameras' ONVIF passwords at rest in NATS KV (AES-256-GCM: 32 bytes, base64).
 ONVIF_USERS_KEY=$(secret_base64)
 EOF

@@ -9,7 +9,7 @@ import { findOnPath, type SystemSettings } from '@desk-onvif/system';
  */
 export interface DevConfig extends Omit<
   SystemSettings,
-  'natsServerBin' | 'onvifUsersKey' | 'agents' | 'netns' | 'skip' | 'env' | 'restartOnExit'
+  'natsServerBin' | 'onvifUsersKey' | 'agents' | 'netns' | 'skip' | 'env' | 'restartOnExit' | 'tls'
 > {
   /** `NATS_SERVER_BIN`, else `nats-server` on PATH; undefined: none found. */
   natsServerBin: string | undefined;
@@ -85,6 +85,7 @@ export function loadDevConfig(
     rtcpPort: int('DEV_RTCP_PORT', 8001),
     mediaApiPort: int('DEV_MEDIA_API_PORT', 9997),
     mediaMetricsPort: int('DEV_MEDIA_METRICS_PORT', 9998),
+    consolePort: int('DEV_CONSOLE_PORT', 8443),
     agentMetricsPort: int('DEV_AGENT_METRICS_PORT', 9120),
     extraCameras: int('DEV_CAMERAS', 0, 0, 50),
     display: env['DISPLAY'] || undefined,

@@ -8,7 +8,7 @@ import type { DevCamera } from './dev.secrets.js';
  */
 export function devSettings(
   config: DevConfig,
-  secrets: { usersKey: string; cameras: DevCamera[] },
+  secrets: { usersKey: string; cameras: DevCamera[]; tls?: { cert: string; key: string } },
 ): SystemSettings {
   // What is the script's own (how many cameras, how long to wait, the console) stays here.
   const {
@@ -24,6 +24,7 @@ export function devSettings(
     ...shared,
     natsServerBin: natsServerBin ?? 'nats-server',
     onvifUsersKey: secrets.usersKey,
+    ...(secrets.tls ? { tls: secrets.tls } : {}),
     agents: secrets.cameras.map((dev, i) => devAgent(dev, display, agentMetricsPort + i)),
     restartOnExit: true,
   };

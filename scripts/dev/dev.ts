@@ -16,6 +16,7 @@ import { DevConfigError, loadDevConfig, type DevConfig } from './dev.config.js';
 import { consoleView } from './dev.console.js';
 import { DevSecrets, type DevCamera } from './dev.secrets.js';
 import { devSettings } from './dev.settings.js';
+import { devTls, webConsoleBanner } from './dev.webconsole.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -41,7 +42,8 @@ async function main(): Promise<number> {
   const secrets = new DevSecrets(config.stateDir);
   const cameras = secrets.cameras(config.extraCameras);
   const stop = new AbortController();
-  const system = new DeskSystem(devSettings(config, { usersKey: secrets.usersKey(), cameras }), {
+  const tls = await devTls(config.stateDir, config.host);
+  const system = new DeskSystem(devSettings(config, { usersKey: secrets.usersKey(), cameras, tls }), {
     console: say,
     view: (line) => consoleView(line, config.verbose),
   });
@@ -80,6 +82,7 @@ async function main(): Promise<number> {
     const labelled = cameras.map((dev) => ({ label: label(dev, config), dev }));
     const views = await awaitCameras(system, labelled, config.readyTimeoutMs, stop.signal);
     say(banner(system.settings));
+    say(await webConsoleBanner(system.settings, tls.ca));
     say(formatCameras(views));
     say('Ctrl-C stops everything.');
     await new Promise<void>((resolve) => {

@@ -53,7 +53,8 @@ it('writes a private .env with fresh random secrets, starts compose, prints wher
   const envFile = join(dir, '.env');
   expect(statSync(envFile).mode & 0o777).toBe(0o600);
   const env = envOf(readFileSync(envFile, 'utf8'));
-  expect(env.NATS_TOKEN).toMatch(/^[0-9a-f]{64}$/);
+  // Starts with a letter: nats-server reads $NATS_TOKEN as a config value (a leading digit is a number).
+  expect(env.NATS_TOKEN).toMatch(/^nt[0-9a-f]{64}$/);
   expect(Buffer.from(env.ONVIF_USERS_KEY!, 'base64').length).toBe(32);
   expect(env.ONVIF_USERS_KEY).toMatch(/^[A-Za-z0-9+/]{43}=$/);
   expect(env.NATS_TOKEN).not.toBe(env.ONVIF_USERS_KEY);
@@ -67,14 +68,20 @@ it('writes a private .env with fresh random secrets, starts compose, prints wher
   expect(out + res.stderr).not.toContain(env.ONVIF_USERS_KEY);
 });
 
-it('keeps an existing .env as it is, and prints from it', async () => {
+it('keeps an existing .env as it is (adding only a missing auth-hook secret), and prints from it', async () => {
   writeFileSync(join(dir, '.env'), 'PUBLIC_HOST=10.9.8.7\nRTSP_PORT=554\nNATS_TOKEN=mine\n');
   const res = await up();
   expect(res.code).toBe(0);
-  expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(
-    'PUBLIC_HOST=10.9.8.7\nRTSP_PORT=554\nNATS_TOKEN=mine\n',
-  );
+  const text = readFileSync(join(dir, '.env'), 'utf8');
+  expect(text.startsWith('PUBLIC_HOST=10.9.8.7\nRTSP_PORT=554\nNATS_TOKEN=mine\n')).toBe(true);
+  const secret = envOf(text).MEDIA_AUTH_SECRET ?? '';
+  expect(secret).toMatch(/^[0-9a-f]{64}$/);
+  expect(res.stdout.toString() + res.stderr.toString()).not.toContain(secret);
   expect(res.stdout.toString()).toContain('rtsp://10.9.8.7:554/desk/');
+
+  // A second run changes nothing more.
+  await up();
+  expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(text);
 });
 
 it('says what is missing when there is no docker', async () => {

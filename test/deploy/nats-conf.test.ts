@@ -18,7 +18,9 @@ import {
  * required, JetStream is on, the monitoring healthcheck compose uses answers, and the registry
  * connects with the variables compose gives it. Only the ports and the store directory differ.
  */
-const token = randomBytes(16).toString('hex');
+// The form scripts/up.sh writes to .env ('nt' + hex): nats-server reads $NATS_TOKEN as a config
+// value, so a bare hex token starting with a digit was refused on about 10 runs in 16.
+const token = `nt${randomBytes(32).toString('hex')}`;
 let dir: string;
 let nats: Spawned;
 let port: number;

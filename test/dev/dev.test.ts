@@ -3,6 +3,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import onvif, { type Cam } from 'onvif';
 import {
@@ -136,6 +137,7 @@ async function devEnv(): Promise<NodeJS.ProcessEnv> {
     }))),
     DEV_MEDIA_API_PORT: String(await freePort()),
     DEV_MEDIA_METRICS_PORT: String(await freePort()),
+    DEV_CONSOLE_PORT: String(await freePort()),
     DEV_ONVIF_PORT_RANGE: `${onvifRange}-${onvifRange + 3}`,
     DEV_AGENT_METRICS_PORT: String(await freePortRange(2)),
   };
@@ -253,6 +255,28 @@ async function probe(port: number, wanted: number): Promise<string[]> {
   }
 }
 
+/** POST /api/login on make dev's console, trusting the site CA it generated: the status. */
+function consoleSignIn(port: number, password: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/login',
+        method: 'POST',
+        ca: readFileSync(join(dir, 'pki', 'ca.crt')),
+        headers: { 'Content-Type': 'application/json' },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ username: 'admin', password }));
+  });
+}
+
 test('make dev: cameras answer ONVIF and RTSP with the printed credentials; Ctrl-C leaves no process; a restart keeps them', async () => {
   const env = await devEnv();
   const first = await startDev(env);
@@ -271,6 +295,13 @@ test('make dev: cameras answer ONVIF and RTSP with the printed credentials; Ctrl
   expect(out).toContain(`WS-Discovery UDP ${env.DEV_DISCOVERY_PORT} on 127.0.0.1`);
   expect(out).toContain('loopback only');
   expect(out).toMatch(/WARNING: no mediamtx binary|media +MediaMTX/);
+
+  // The web console: its URL, and the first administrator's password printed this once.
+  const admin = new RegExp(
+    `console +https://127\\.0\\.0\\.1:${env.DEV_CONSOLE_PORT}/[^\\n]*\\n.*first administrator: admin / (\\S+)`,
+  ).exec(out);
+  expect(admin).not.toBeNull();
+  expect(await consoleSignIn(Number(env.DEV_CONSOLE_PORT), admin![1]!)).toBe(200);
 
   for (const camera of cameras) {
     expect(camera.onvif.href).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/onvif\/device_service$/);
@@ -337,6 +368,8 @@ test('make dev: cameras answer ONVIF and RTSP with the printed credentials; Ctrl
   const second = await startDev(env);
   expect(second.cameras).toEqual(cameras);
   await connect(second.cameras[1] as PrintedCamera);
+  expect(second.proc.output()).not.toContain(admin![1]!);
+  expect(second.proc.output()).toMatch(/sign in with your console account/);
   const again = descendants(second.proc.child.pid ?? 0);
   expect(again.length).toBeGreaterThanOrEqual(7);
   expect(await stopDev(second.proc, 'SIGTERM')).toBe(0);

@@ -46,6 +46,8 @@ export interface DeskLabOptions {
   colour: string;
   /** The camera's first ONVIF Administrator, given to the agent (`AGENT_ONVIF_USER/PASSWORD`). */
   onvifUser?: Credentials;
+  /** More of the agent's environment: a PulseAudio server (PULSE_SERVER) and AGENT_AUDIO_… */
+  agentEnv?: Record<string, string>;
 }
 
 /**
@@ -242,6 +244,8 @@ function labSettings(
     natsServerBin: process.env.NATS_SERVER_BIN ?? 'nats-server',
     ffmpegBin: process.env.FFMPEG_BIN ?? '/usr/bin/ffmpeg',
     onvifUsersKey: randomBytes(32).toString('base64'),
+    // No tls: the console is not part of this lab (its browser test starts its own).
+    consolePort: 0,
     agents: [
       {
         name: AGENT,
@@ -266,6 +270,9 @@ function labSettings(
           AGENT_BACKOFF_INITIAL_MS: '200',
           AGENT_BACKOFF_MAX_MS: '1000',
           AGENT_LOG_LEVEL: 'info',
+          // No sound server unless the test brings one: the agent's audio stays off.
+          AGENT_AUDIO: 'off',
+          ...opts.agentEnv,
         },
       },
     ],

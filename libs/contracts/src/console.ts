@@ -69,3 +69,29 @@ export const AuditEntrySchema = z
   })
   .strict();
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+/** One of the doctor's seven checks of "the NVR cannot connect". */
+export const DoctorCheckSchema = z
+  .object({
+    id: z.enum(['agent', 'addresses', 'mode', 'ports', 'onvif-port', 'rtsp', 'firewall']),
+    title: z.string(),
+    status: z.enum(['pass', 'warn', 'fail']),
+    detail: z.string(),
+    fix: z.string().optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type DoctorCheckResult = z.infer<typeof DoctorCheckSchema>;
+
+export const DoctorRequestSchema = z.object({ id: z.uuid() }).strict();
+export const DoctorReplySchema = z.discriminatedUnion('ok', [
+  z
+    .object({ ok: z.literal(true), cameraId: z.uuid(), name: z.string(), checks: z.array(DoctorCheckSchema) })
+    .strict(),
+  z
+    .object({
+      ok: z.literal(false),
+      error: z.object({ code: z.string().min(1), message: z.string() }).strict(),
+    })
+    .strict(),
+]);

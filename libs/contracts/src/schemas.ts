@@ -53,6 +53,34 @@ export const StreamSettingsSchema = z
 export type StreamSettings = z.infer<typeof StreamSettingsSchema>;
 
 /**
+ * The audio of a camera that has an audio device (the PC's loopback): AAC-LC (48, 32 or 16 kHz) or
+ * G.711 μ-law (8 kHz, 64 kbit/s), in the RTSP session of the main stream and, if `sub`, the sub
+ * stream's too. Absent from a camera's settings: the camera has no audio.
+ */
+export const AudioSettingsSchema = z
+  .object({
+    codec: z.enum(['aac', 'pcmu']),
+    bitrateKbps: z.int().min(16).max(320),
+    sampleRate: z.union([z.literal(8000), z.literal(16000), z.literal(32000), z.literal(48000)]),
+    main: z.boolean(),
+    sub: z.boolean(),
+  })
+  .strict()
+  .refine((a) => a.codec !== 'pcmu' || (a.sampleRate === 8000 && a.bitrateKbps === 64), {
+    message: 'G.711 μ-law is 8 kHz at 64 kbit/s',
+  })
+  .refine((a) => a.codec !== 'aac' || a.sampleRate !== 8000, { message: 'AAC at 16, 32 or 48 kHz' });
+export type AudioSettings = z.infer<typeof AudioSettingsSchema>;
+
+export const DEFAULT_AUDIO_SETTINGS: AudioSettings = {
+  codec: 'aac',
+  bitrateKbps: 96,
+  sampleRate: 48000,
+  main: true,
+  sub: false,
+};
+
+/**
  * ONVIF imaging (ver20 ImagingSettings20) as the agent applies it to the capture with ffmpeg's eq
  * and unsharp filters: each 0-100, 50 leaves the picture as captured.
  */
@@ -79,6 +107,7 @@ export const EncoderSettingsSchema = z
     main: StreamSettingsSchema,
     sub: StreamSettingsSchema,
     imaging: ImagingSettingsSchema.optional(),
+    audio: AudioSettingsSchema.optional(),
   })
   .strict();
 export type EncoderSettings = z.infer<typeof EncoderSettingsSchema>;
@@ -193,6 +222,16 @@ export const RegistryEventSchema = z.discriminatedUnion('type', [
 ]);
 export type RegistryEvent = z.infer<typeof RegistryEventSchema>;
 
+export const AudioStateSchema = z
+  .object({
+    state: z.enum(['streaming', 'lost', 'off', 'unavailable']),
+    device: z.string().max(300).optional(),
+    codec: z.enum(['aac', 'pcmu']).optional(),
+    detail: z.string().max(500).optional(),
+  })
+  .strict();
+export type AudioState = z.infer<typeof AudioStateSchema>;
+
 export const HeartbeatSchema = z
   .object({
     state: z.enum(['starting', 'streaming', 'stalled', 'restarting', 'stopped', 'error']),
@@ -201,6 +240,11 @@ export const HeartbeatSchema = z
     encoder: z.string().max(64),
     uptimeS: z.number().min(0),
     errors: z.int().min(0).optional(),
+    /**
+     * The audio: `streaming` in the stream, `lost` (the device went away: video goes on, audio
+     * comes back with the device), `off` (not wanted), `unavailable` (no loopback device).
+     */
+    audio: AudioStateSchema.optional(),
     at: isoTime,
   })
   .strict();

@@ -34,6 +34,7 @@ import {
   RevokeReplySchema,
   RevokeRequestSchema,
 } from './enrolment.schemas.js';
+import { DoctorReplySchema, DoctorRequestSchema } from './console.js';
 
 /** The catalogue of NATS subjects. No service writes a subject string anywhere else. */
 
@@ -90,6 +91,11 @@ export const Onvif = {
     CredentialsBootstrapSchema,
     CredentialsBootstrapReplySchema,
   ),
+} as const;
+
+/** Requests served by the console (one queue group): what the admin CLI shares with the browser. */
+export const ConsoleRequests = {
+  doctor: request('console.doctor', DoctorRequestSchema, DoctorReplySchema),
 } as const;
 
 const CAMERA_WILDCARD = '*';

@@ -2,6 +2,7 @@ import { CaptureArgsError, type CaptureJob, type RtspTarget } from './capture.ty
 import { encoderArgs } from './encoder.args.js';
 import { filterGraph, PADS } from './filter.graph.js';
 import { inputArgs } from './input.args.js';
+import { AUDIO_PADS, audioEncoderArgs, audioFilter, audioInputArgs, validateAudio } from './audio.args.js';
 
 /** `rtsp://user:pass@host:port/path`, user and password percent-encoded. */
 export function rtspUrl(t: RtspTarget): string {
@@ -18,7 +19,19 @@ export function rtspUrl(t: RtspTarget): string {
 export function buildCaptureArgs(job: CaptureJob): string[] {
   validate(job);
   const input = inputArgs(job);
-  const rtsp = (target: RtspTarget) => ['-an', '-f', 'rtsp', '-rtsp_transport', 'tcp', rtspUrl(target)];
+  const audio = job.audio;
+  // Inputs: 0 the screen, 1 the audio device, 2 the microphone.
+  const audioInputs = audio
+    ? [
+        ...audioInputArgs(job.platform, audio.device),
+        ...(audio.microphone ? audioInputArgs(job.platform, audio.microphone) : []),
+      ]
+    : [];
+  const graph = filterGraph(job, input.frames) + (audio ? `;${audioFilter(audio, 1)}` : '');
+  const rtsp = (stream: 'main' | 'sub', target: RtspTarget) => [
+    ...(audio?.[stream] ? ['-map', `[${AUDIO_PADS[stream]}]`, ...audioEncoderArgs(audio)] : ['-an']),
+    ...['-f', 'rtsp', '-rtsp_transport', 'tcp', rtspUrl(target)],
+  ];
   return [
     '-hide_banner',
     '-nostdin',
@@ -31,16 +44,19 @@ export function buildCaptureArgs(job: CaptureJob): string[] {
       ? []
       : ['-stats_period', String(job.progress.periodSeconds)]),
     ...input.args,
+    ...audioInputs,
+    // One clock for audio and video: the inputs' own wall-clock timestamps (audio.args.ts).
+    ...(audio ? ['-copyts'] : []),
     '-filter_complex',
-    filterGraph(job, input.frames),
+    graph,
     '-map',
     `[${PADS.main}]`,
     ...encoderArgs(job.encoder, job.main),
-    ...rtsp(job.publish.main),
+    ...rtsp('main', job.publish.main),
     '-map',
     `[${PADS.sub}]`,
     ...encoderArgs(job.encoder, job.sub),
-    ...rtsp(job.publish.sub),
+    ...rtsp('sub', job.publish.sub),
     '-map',
     `[${PADS.snapshot}]`,
     '-c:v',
@@ -104,6 +120,7 @@ function validate(job: CaptureJob): void {
   }
   if (job.platform !== 'win32' && job.grabber !== undefined)
     throw new CaptureArgsError(`grabber ${job.grabber}: Windows only`);
+  if (job.audio) validateAudio(job.audio);
   if (job.source.kind === 'window' && !job.source.title)
     throw new CaptureArgsError('source window: a title is required');
 }

@@ -47,6 +47,19 @@ export interface RtspTarget {
   password: string;
 }
 
+/** The camera's audio: a loopback device (and optionally a microphone), one codec, which streams. */
+export interface AudioJob {
+  /** Linux: a PulseAudio/PipeWire source (`@DEFAULT_MONITOR@`); Windows: a DirectShow audio device name. */
+  device: string;
+  /** Mixed in with the device when set: a microphone by the same kind of name. */
+  microphone?: string;
+  codec: 'aac' | 'pcmu';
+  bitrateKbps: number;
+  sampleRate: number;
+  main: boolean;
+  sub: boolean;
+}
+
 export interface CaptureJob {
   platform: CapturePlatform;
   /** Windows only; defaults to ddagrab. */
@@ -76,6 +89,8 @@ export interface CaptureJob {
    * it (ffmpeg < 4.4 has no `-stats_period`) at ffmpeg's fixed period of 0.5 s.
    */
   progress: { fd: number; periodSeconds?: number };
+  /** Audio in the RTSP sessions; none when absent (`-an`). */
+  audio?: AudioJob;
 }
 
 /** A job that cannot be turned into a command line; the message says which field and why. */

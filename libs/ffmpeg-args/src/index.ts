@@ -5,4 +5,5 @@ export * from './picture.filters.js';
 export * from './encoder.args.js';
 export * from './encoder.choice.js';
 export * from './capture.args.js';
+export * from './audio.args.js';
 export * from './ffmpeg.features.js';

@@ -19,7 +19,10 @@ export function inputArgs(job: CaptureJob): InputArgs {
   if (job.source.kind === 'test-pattern') {
     // lavfi generates as fast as it can: -re paces it like a live source.
     const size = `${job.main.width}x${job.main.height}`;
-    return { args: ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}`], frames: 'system' };
+    return {
+      args: ['-re', ...wallclock(job), '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}`],
+      frames: 'system',
+    };
   }
   switch (job.platform) {
     case 'linux':
@@ -34,6 +37,14 @@ export function inputArgs(job: CaptureJob): InputArgs {
 /** ddagrab cannot follow a window: a window source always uses gdigrab. */
 export function windowsGrabber(job: Pick<CaptureJob, 'grabber' | 'source'>): 'ddagrab' | 'gdigrab' {
   return job.source.kind === 'window' ? 'gdigrab' : (job.grabber ?? 'ddagrab');
+}
+
+/**
+ * lavfi sources (the test pattern, ddagrab) count time from zero: with audio, they are stamped
+ * with wall-clock time, the clock of the audio devices (audio.args.ts).
+ */
+function wallclock(job: CaptureJob): string[] {
+  return job.audio ? ['-use_wallclock_as_timestamps', '1'] : [];
 }
 
 function mouse(job: CaptureJob): string {
@@ -115,5 +126,5 @@ function ddagrab(job: CaptureJob, fps: number): string[] {
     case 'test-pattern':
       throw new CaptureArgsError(`${src.kind} is not a ddagrab source`);
   }
-  return ['-f', 'lavfi', '-i', `ddagrab=${opts.join(':')}`];
+  return [...wallclock(job), '-f', 'lavfi', '-i', `ddagrab=${opts.join(':')}`];
 }

@@ -28,7 +28,7 @@ function profileOf(ctx: OperationContext): StreamName {
 /** Media2 5.2.1: configurations are returned only for the Types asked for. */
 function wantsConfigs(ctx: OperationContext): boolean {
   return ctx.request.children.some(
-    (c) => c.local === 'Type' && /\b(All|VideoSource|VideoEncoder)\b/.test(c.text),
+    (c) => c.local === 'Type' && /\b(All|VideoSource|VideoEncoder|AudioSource|AudioEncoder)\b/.test(c.text),
   );
 }
 

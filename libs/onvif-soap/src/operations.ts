@@ -1,3 +1,4 @@
+import { audioOperations } from './audio.operations.js';
 import { deviceOperations } from './device.operations.js';
 import { eventOperations } from './events.operations.js';
 import { imagingOperations } from './imaging.operations.js';
@@ -23,6 +24,7 @@ const TABLE: ReadonlyMap<string, Operation> = new Map(
     ...mediaOperations,
     ...media2Operations,
     ...eventOperations,
+    ...audioOperations,
     ...imagingOperations,
   ].map((op) => [`{${op.ns ?? SERVICE_NS[op.service]}}${op.name}`, op]),
 );

@@ -1,6 +1,14 @@
 import type { CameraRecord, StreamSettings } from '@desk-onvif/contracts';
 import type { ExtraProfile } from './operation.types.js';
 import { esc } from './xml.js';
+import {
+  audioEncoder2ConfigXml,
+  audioEncoderConfigXml,
+  audioOf,
+  audioSourceConfigXml,
+  audioUseCount,
+  profileHasAudio,
+} from './audio.xml.js';
 
 /**
  * The camera's media model: one video source (the desktop), two fixed H.264 profiles, main at the
@@ -117,10 +125,15 @@ export function profileXml(
   extra: readonly ExtraProfile[],
 ): string {
   const n = useCounts(extra);
+  // Audio only in the profiles whose stream carries it (tt:Profile's order: sources, then encoders).
+  const audio = profileHasAudio(camera, p.stream) ? audioOf(camera) : undefined;
+  const audioUses = audioUseCount(camera, extra);
   return (
     `<${tag} token="${esc(p.token)}" fixed="${p.fixed}"><tt:Name>${esc(p.name)}</tt:Name>` +
     videoSourceConfigXml('tt:VideoSourceConfiguration', camera, n.source) +
+    (audio ? audioSourceConfigXml('tt:AudioSourceConfiguration', audioUses) : '') +
     encoderConfigXml('tt:VideoEncoderConfiguration', p.stream, camera.settings[p.stream], n[p.stream]) +
+    (audio ? audioEncoderConfigXml('tt:AudioEncoderConfiguration', audio, audioUses) : '') +
     `</${tag}>`
   );
 }
@@ -133,9 +146,14 @@ export function profile2Xml(
   withConfigs: boolean,
 ): string {
   const n = useCounts(extra);
+  const audio = profileHasAudio(camera, p.stream) ? audioOf(camera) : undefined;
+  const audioUses = audioUseCount(camera, extra);
   const configs = withConfigs
     ? `<tr2:Configurations>${videoSourceConfigXml('tr2:VideoSource', camera, n.source)}` +
-      `${encoder2ConfigXml('tr2:VideoEncoder', p.stream, camera.settings[p.stream], n[p.stream])}</tr2:Configurations>`
+      (audio ? audioSourceConfigXml('tr2:AudioSource', audioUses) : '') +
+      `${encoder2ConfigXml('tr2:VideoEncoder', p.stream, camera.settings[p.stream], n[p.stream])}` +
+      (audio ? audioEncoder2ConfigXml('tr2:AudioEncoder', audio, audioUses) : '') +
+      `</tr2:Configurations>`
     : '';
   return `<tr2:Profiles token="${esc(p.token)}" fixed="${p.fixed}"><tr2:Name>${esc(p.name)}</tr2:Name>${configs}</tr2:Profiles>`;
 }

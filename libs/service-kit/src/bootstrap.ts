@@ -8,7 +8,8 @@ import { JsonReplySerializer, RawNatsDeserializer } from './nats.transport.js';
 export interface ServiceBoot {
   module: Type | DynamicModule;
   nats: NatsSettings;
-  http: { host: string; port: number };
+  /** /metrics, /healthz and the service's HTTP routes; absent: none (e.g. a cluster worker that leaves them to another). */
+  http?: { host: string; port: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -29,6 +30,11 @@ export async function startService(boot: ServiceBoot): Promise<INestApplication>
   });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.startAllMicroservices();
+  if (!boot.http) {
+    await app.init();
+    logger.log({ msg: 'started, without HTTP' }, 'boot');
+    return app;
+  }
   await app.listen(boot.http.port, boot.http.host);
   const server = app.getHttpServer() as { address(): { port: number } | string | null };
   const address = server.address();

@@ -24,6 +24,7 @@ function settings(over: Partial<SystemSettings> = {}): SystemSettings {
     natsServerBin: '/usr/bin/nats-server',
     ffmpegBin: '/usr/bin/ffmpeg',
     onvifUsersKey: 'a2V5',
+    consolePort: 8443,
     agents: [{ name: 'desktop', onvifUser: 'admin', onvifPassword: 'pw-1', metricsPort: 9120 }],
     restartOnExit: true,
     trust: {

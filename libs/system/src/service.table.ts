@@ -86,6 +86,10 @@ export const SERVICES: ServiceDef[] = [
       ONVIF_MEDIA_HOST: s.host,
       ONVIF_RTSP_PORT: String(s.rtspPort),
       ONVIF_USERS_KEY: s.onvifUsersKey,
+      // The whole system on one machine (make dev, the e2e): one onvif process boots in half the
+      // time of workers competing with every other service for the cores, and a crash is back
+      // sooner. A deployment keeps the default, every core; services/onvif's tests cover both.
+      ONVIF_WORKERS: '1',
     }),
     ready: (s) => healthz('onvif', s.onvifHttpPort, s),
   },
@@ -135,7 +139,33 @@ export const SERVICES: ServiceDef[] = [
     }),
     ready: (s) => healthz('discovery', s.discoveryHttpPort, s, true),
   },
+  {
+    name: 'console',
+    // HTTPS needs the site certificate: the console runs where the settings carry one.
+    enabled: (s) => s.tls !== undefined,
+    command: () => ({ node: 'services/console/dist/main.js' }),
+    env: (s) => consoleEnv(s),
+    ready: (s) => ({
+      what: `console on ${s.host}:${s.consolePort}`,
+      probe: () => tcpAccepts(s.host, s.consolePort),
+    }),
+  },
 ];
+
+/** The console's environment: for the service, and for its `create-admin` command. */
+export function consoleEnv(s: SystemSettings): Record<string, string> {
+  return {
+    ...natsEnv(s, 'CONSOLE_', 'console'),
+    CONSOLE_HOST: s.host,
+    CONSOLE_PORT: String(s.consolePort),
+    CONSOLE_TLS_CERT: s.tls?.cert ?? '',
+    CONSOLE_TLS_KEY: s.tls?.key ?? '',
+    CONSOLE_CAMERA_HOST: s.host,
+    CONSOLE_RTSP_PORT: String(s.rtspPort),
+  };
+}
+
+export const CONSOLE_ENTRY = 'services/console/dist/main.js';
 
 /** A capture agent as a table entry: its own state directory, metrics port and credentials. */
 export function agentService(agent: AgentSettings): ServiceDef {

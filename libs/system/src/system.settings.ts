@@ -40,6 +40,10 @@ export interface SystemSettings {
   ffmpegBin: string | undefined;
   /** The onvif service's `ONVIF_USERS_KEY` (32 bytes, base64). */
   onvifUsersKey: string;
+  /** The web console's HTTPS port (on `host`). */
+  consolePort: number;
+  /** The site's server certificate and key (PEM files, libs/site-pki): without them no console runs. */
+  tls?: { cert: string; key: string };
   /** One capture agent each, started last. */
   agents: AgentSettings[];
   /**
@@ -100,6 +104,7 @@ const PORT_OWNERS: Record<PortKey, string[]> = {
   rtcpPort: ['mediamtx', 'rtsp-relay'],
   mediaApiPort: ['mediamtx', 'rtsp-relay'],
   mediaMetricsPort: ['mediamtx', 'rtsp-relay'],
+  consolePort: ['console'],
 };
 const TCP_PORTS: PortKey[] = [
   'natsPort',
@@ -109,6 +114,7 @@ const TCP_PORTS: PortKey[] = [
   'rtspPort',
   'mediaApiPort',
   'mediaMetricsPort',
+  'consolePort',
 ];
 
 /** Ports chosen for the settings and held open until their service starts. */

@@ -3,46 +3,75 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect, credsAuthenticator } from '@nats-io/transport-node';
-import { DeskOnvifError, Enrolment, call, roleInboxPrefix } from '@desk-onvif/contracts';
+import { DeskOnvifError, roleInboxPrefix } from '@desk-onvif/contracts';
+import { camerasCommand, doctorCommand, type Output } from './cameras.command.js';
+import { enrolmentCommand } from './enrolment.command.js';
+import { Exit, UsageError, exitCodeOf } from './exit.codes.js';
 import { ensureTrust } from './trust.command.js';
 
 /**
- * `desk-onvif`: the administrator's command line. Talks to the registry over NATS with the admin
- * credential (DESK_ONVIF_NATS_URL, DESK_ONVIF_NATS_CREDS, DESK_ONVIF_NATS_CA, or --trust-dir of
- * `trust init`). Secrets it prints (an enrolment token) go to standard output only, once.
+ * `desk-onvif`: the administrator's command line, the console's operations for scripts. Talks over
+ * NATS with the administrator's credential: `--trust-dir` (as `trust init` wrote it), or
+ * DESK_ONVIF_NATS_URL (nats://127.0.0.1:4222), DESK_ONVIF_NATS_CREDS and DESK_ONVIF_NATS_CA; a
+ * site still on a shared token: DESK_ONVIF_NATS_TOKEN. Secrets it prints (an enrolment token) go to
+ * standard output only, once.
  */
-const USAGE = `usage: desk-onvif <command>
-  trust init --dir <dir> --host <name or address>… [--port 4222] [--listen 0.0.0.0] [--container]
-                                   site CA, server certificate, NATS operator/accounts/credentials, nats.conf
+const USAGE = `usage: desk-onvif [--json] [--trust-dir <dir>] <command>
+  cameras list [--state online|offline] [--mode shared|per-user]
+  cameras show <camera>                    <camera>: its id, or its name when unique
+  cameras rename <camera> <new name>
+  cameras set-port <camera> <port>
+  cameras settings <camera> [--main WxH[@FPS][:KBPS]] [--sub WxH[@FPS][:KBPS]] [--discovery Discoverable|NonDiscoverable]
+  cameras remove <camera>
+  doctor <camera>                          the seven "NVR cannot connect" checks (asks the console)
   enrolment issue [--expires-in <seconds>] [--max-uses <n>] [--host-id <id>] [--label <text>]
-                                   prints a new enrolment token (a secret: give it like a password)
+                                           prints a new enrolment token (a secret: give it like a password)
   enrolment list | enrolment revoke <token id>
   camera revoke <camera id> | host revoke <host id>
-                                   closes their NATS connections now, refuses their credentials from now on
-  binding reset <camera id>        the re-installed PC enrols again, same camera id and ONVIF port
-options for the NATS commands: --trust-dir <dir> (as written by trust init), or the variables
-  DESK_ONVIF_NATS_URL (nats://127.0.0.1:4222), DESK_ONVIF_NATS_CREDS, DESK_ONVIF_NATS_CA`;
+                                           closes their NATS connections now, refuses their credentials from now on
+  binding reset <camera id>                the re-installed PC enrols again, same camera id and ONVIF port
+  trust init --dir <dir> --host <name or address>… [--port 4222] [--listen 0.0.0.0] [--container]
+                                           site CA, server certificate, NATS operator/accounts/credentials, nats.conf
+exit codes: 0 done, 1 unexpected error, 2 usage, 3 refused (invalid, port in use, conflict, expired),
+  4 not found, 5 unavailable (NATS, the registry, the console or the agent did not answer),
+  6 doctor: a check failed`;
 
 const options = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean' },
+  'trust-dir': { type: 'string' },
+  state: { type: 'string' },
+  mode: { type: 'string' },
+  main: { type: 'string' },
+  sub: { type: 'string' },
+  discovery: { type: 'string' },
   dir: { type: 'string' },
   host: { type: 'string', multiple: true },
   port: { type: 'string' },
   listen: { type: 'string' },
   container: { type: 'boolean' },
-  'trust-dir': { type: 'string' },
   'expires-in': { type: 'string' },
   'max-uses': { type: 'string' },
   'host-id': { type: 'string' },
   label: { type: 'string' },
-  help: { type: 'boolean' },
 } as const;
 
+const NATS_NOUNS = new Set(['cameras', 'doctor', 'enrolment', 'camera', 'host', 'binding']);
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
-  const [noun, verb, arg] = positionals;
-  if (values.help || !noun) return (out(USAGE), noun ? 0 : 2);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return Exit.usage;
+  }
+  const { values, positionals } = parsed;
+  const [noun, verb, ...rest] = positionals;
+  if (values.help) return (process.stdout.write(`${USAGE}\n`), Exit.ok);
+  const out: Output = { json: values.json ?? false, write: (t) => process.stdout.write(t) };
   if (noun === 'trust' && verb === 'init') {
-    if (!values.dir) return fail('--dir is required');
+    if (!values.dir) return usage('--dir is required');
     const summary = await ensureTrust({
       dir: values.dir,
       hosts: (values.host ?? []).flatMap((h) => h.split(',')).filter(Boolean),
@@ -50,74 +79,56 @@ async function main(argv: string[]): Promise<number> {
       listen: values.listen ?? '127.0.0.1',
       container: values.container ?? false,
     });
-    return (out(JSON.stringify(summary, null, 2)), 0);
+    out.write(`${JSON.stringify(summary, null, out.json ? undefined : 2)}\n`);
+    return Exit.ok;
   }
-  const nc = await connectAdmin(values['trust-dir']);
+  if (!noun || !NATS_NOUNS.has(noun))
+    return usage(noun ? `unknown command: ${positionals.join(' ')}` : undefined);
+  let nc;
   try {
-    switch (`${noun} ${verb ?? ''}`.trim()) {
-      case 'enrolment issue': {
-        const reply = await call(nc, Enrolment.issue, {
-          ...(values['expires-in'] ? { expiresInS: Number(values['expires-in']) } : {}),
-          ...(values['max-uses'] ? { maxUses: Number(values['max-uses']) } : {}),
-          ...(values['host-id'] ? { hostId: values['host-id'] } : {}),
-          ...(values.label ? { label: values.label } : {}),
-        });
-        process.stderr.write(
-          `enrolment ${reply.enrolment.id}: ${reply.enrolment.maxUses} use(s) until ${reply.enrolment.expiresAt}` +
-            `${reply.enrolment.hostId ? `, PC ${reply.enrolment.hostId} only` : ''}\n`,
-        );
-        return (out(reply.token), 0);
-      }
-      case 'enrolment list':
-        return (out(JSON.stringify((await call(nc, Enrolment.list, {})).enrolments, null, 2)), 0);
-      case 'enrolment revoke':
-        if (!arg) return fail('enrolment revoke <token id>');
-        return (out(JSON.stringify((await call(nc, Enrolment.revoke, { id: arg })).enrolment, null, 2)), 0);
-      case 'camera revoke':
-        if (!arg) return fail('camera revoke <camera id>');
-        return (out(JSON.stringify((await call(nc, Enrolment.revokeCameras, { cameraId: arg })).revoked)), 0);
-      case 'host revoke':
-        if (!arg) return fail('host revoke <host id>');
-        return (out(JSON.stringify((await call(nc, Enrolment.revokeCameras, { hostId: arg })).revoked)), 0);
-      case 'binding reset':
-        if (!arg) return fail('binding reset <camera id>');
-        return (out((await call(nc, Enrolment.resetBinding, { cameraId: arg })).cameraId), 0);
-      default:
-        return fail(`unknown command: ${positionals.join(' ')}`);
-    }
+    nc = await connectAdmin(values['trust-dir']);
+  } catch (err) {
+    process.stderr.write(`cannot reach NATS: ${(err as Error).message}\n`);
+    return Exit.unavailable;
+  }
+  try {
+    if (noun === 'doctor') return await doctorCommand(nc, verb, out);
+    if (noun === 'cameras') return await camerasCommand(nc, verb, rest, values, out);
+    return await enrolmentCommand(nc, noun, verb, rest[0], values, out);
+  } catch (err) {
+    const code = exitCodeOf(err);
+    if (err instanceof UsageError) process.stderr.write(`${err.message}\n`);
+    else if (err instanceof DeskOnvifError) process.stderr.write(`${err.code}: ${err.message}\n`);
+    else process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    if (out.json && !(err instanceof UsageError))
+      process.stdout.write(
+        `${JSON.stringify({ error: { code: (err as { code?: string }).code ?? 'INTERNAL', message: (err as Error).message } })}\n`,
+      );
+    return code;
   } finally {
     await nc.close();
   }
 }
 
+function usage(message?: string): number {
+  process.stderr.write(`${message ? `${message}\n` : ''}${USAGE}\n`);
+  return Exit.usage;
+}
+
 function connectAdmin(trustDir: string | undefined) {
   const env = process.env;
-  const creds = trustDir ? join(trustDir, 'nats', 'creds', 'admin.creds') : env['DESK_ONVIF_NATS_CREDS'];
-  const ca = trustDir ? join(trustDir, 'pki', 'ca.crt') : env['DESK_ONVIF_NATS_CA'];
+  const creds = trustDir ? join(trustDir, 'nats', 'creds', 'admin.creds') : env.DESK_ONVIF_NATS_CREDS;
+  const ca = trustDir ? join(trustDir, 'pki', 'ca.crt') : env.DESK_ONVIF_NATS_CA;
   return connect({
-    servers: (env['DESK_ONVIF_NATS_URL'] ?? 'nats://127.0.0.1:4222').split(','),
-    name: 'desk-onvif admin',
+    servers: (env.DESK_ONVIF_NATS_URL ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()),
+    name: 'desk-onvif-cli',
+    timeout: 5000,
+    reconnect: false,
+    inboxPrefix: roleInboxPrefix('admin'),
     ...(creds ? { authenticator: credsAuthenticator(readFileSync(creds)) } : {}),
     ...(ca ? { tls: { caFile: ca } } : {}),
-    inboxPrefix: roleInboxPrefix('admin'),
-    reconnect: false,
-    timeout: 5000,
+    ...(!creds && env.DESK_ONVIF_NATS_TOKEN ? { token: env.DESK_ONVIF_NATS_TOKEN } : {}),
   });
 }
 
-function out(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
-
-function fail(message: string): number {
-  process.stderr.write(`${message}\n${USAGE}\n`);
-  return 2;
-}
-
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  const code = err instanceof DeskOnvifError ? `${err.code}: ` : '';
-  process.stderr.write(`desk-onvif: ${code}${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-}
+process.exitCode = await main(process.argv.slice(2));

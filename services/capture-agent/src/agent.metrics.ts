@@ -39,10 +39,24 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  private readonly audio = new Gauge({
+    name: 'desk_agent_audio_state',
+    help: '1 for the current state of the audio (streaming, lost, off, unavailable)',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'desk_agent_' });
     this.setState('stopped');
-    for (const reason of ['exit', 'stall', 'spawn-error', 'settings', 'assignment'] satisfies RestartReason[])
+    for (const reason of [
+      'exit',
+      'stall',
+      'spawn-error',
+      'settings',
+      'assignment',
+      'audio',
+    ] satisfies RestartReason[])
       this.restarts.inc({ reason }, 0);
   }
 
@@ -52,6 +66,11 @@ export class AgentMetrics {
 
   setState(state: StreamState): void {
     for (const s of STATES) this.state.set({ state: s }, s === state ? 1 : 0);
+  }
+
+  setAudio(state: 'streaming' | 'lost' | 'off' | 'unavailable'): void {
+    for (const s of ['streaming', 'lost', 'off', 'unavailable'] as const)
+      this.audio.set({ state: s }, s === state ? 1 : 0);
   }
 
   setRates(fps: number, bitrateKbps: number): void {

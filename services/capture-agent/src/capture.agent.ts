@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
+  type AudioState,
   type CameraEvent,
   type CameraRecord,
   cameraSubjects,
@@ -19,6 +20,7 @@ import {
   type WindowsGrabber,
 } from '@desk-onvif/ffmpeg-args';
 import type { AgentMetrics } from './agent.metrics.js';
+import { chooseAudioDevice, type AudioDevice } from './audio.device.js';
 import { CameraResponder } from './camera.responder.js';
 import type { AgentConfig } from './config.js';
 import { FfmpegSupervisor } from './ffmpeg.supervisor.js';
@@ -26,6 +28,7 @@ import { errorMessage, type Logger, withContext } from './logger.js';
 import { NatsSession } from './nats.session.js';
 import type { AgentState, StateStore } from './state.store.js';
 import { ActivityDetector } from './activity.detector.js';
+import { SessionMonitor, sessionMonitorCommand } from './session.monitor.js';
 import {
   ACTIVITY_FD,
   ACTIVITY_FRAME,
@@ -54,6 +57,8 @@ export interface AgentDeps {
   store: StateStore;
   metrics: AgentMetrics;
   logger: Logger;
+  /** The audio devices ffmpeg can open now (listAudioDevices), asked at start and every audioPollMs. */
+  listAudio: () => Promise<AudioDevice[]>;
 }
 
 /**
@@ -72,6 +77,7 @@ export class CaptureAgent {
   private latestSub: { jpeg: Buffer; at: Date } | undefined;
   private readonly activity: ActivityDetector;
   private activityTimer: NodeJS.Timeout | undefined;
+  private sessionMonitor: SessionMonitor | undefined;
   private rates = { fps: 0, bitrateKbps: 0 };
   private restarts = 0;
   private readonly startedAt = Date.now();
@@ -79,6 +85,13 @@ export class CaptureAgent {
   private connected = false;
   private wasStreaming = false;
   private readonly log: Logger;
+  /** The devices in this ffmpeg's command line, when it has audio. */
+  private audioIn: { device: string; microphone?: string } | undefined;
+  /** Whether the camera has audio (a device was found once, or `audio: on`): its profiles say so. */
+  private audioCapable = false;
+  private audio: AudioState = { state: 'off' };
+  private audioPoll: NodeJS.Timeout | undefined;
+  private polling = false;
 
   constructor(private readonly d: AgentDeps) {
     this.key = identityKey(d.identity);
@@ -159,6 +172,13 @@ export class CaptureAgent {
     );
   }
 
+  /** Which audio devices are there, before the first ffmpeg: its command line depends on them. */
+  async probeAudio(): Promise<void> {
+    if (this.d.config.audio === 'off') return;
+    this.audioCapable = this.d.config.audio === 'on';
+    await this.pollAudio(false);
+  }
+
   start(): void {
     const { state, problem } = this.d.store.load();
     if (problem) this.log.warn('ignoring a damaged state file', { problem });
@@ -169,6 +189,9 @@ export class CaptureAgent {
     }
     this.session.start();
     this.heartbeat = setInterval(() => this.sendHeartbeat(), this.d.config.heartbeatMs);
+    this.startSessionMonitor();
+    if (this.d.config.audio !== 'off')
+      this.audioPoll = setInterval(() => void this.pollAudio(true), this.d.config.audioPollMs);
     // The hold also ends when frames stop coming.
     this.activityTimer = setInterval(() => {
       if (this.activity.tick(Date.now())) this.activityEvent(false);
@@ -177,7 +200,9 @@ export class CaptureAgent {
 
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.audioPoll);
     clearInterval(this.activityTimer);
+    this.sessionMonitor?.stop();
     await this.supervisor.stop();
     this.sendHeartbeat();
     this.responder.close();
@@ -200,6 +225,7 @@ export class CaptureAgent {
       grabber: grabberName(this.d.platform, this.d.source, this.d.grabber),
       encoder: this.d.encoder,
       settings: this.settings,
+      audio: this.audio,
       fps: this.rates.fps,
       bitrateKbps: this.rates.bitrateKbps,
       restarts: this.restarts,
@@ -210,14 +236,86 @@ export class CaptureAgent {
 
   private get settings(): EncoderSettings | undefined {
     const s = this.state;
-    return s ? effectiveSettings(s.camera.settings, this.d.config, s.settings) : undefined;
+    return s ? effectiveSettings(s.camera.settings, this.d.config, s.settings, this.audioCapable) : undefined;
+  }
+
+  /**
+   * Audio devices now: a device found makes the camera one with audio (reported to the registry);
+   * one that went away leaves ffmpeg streaming video (its audio input ended) and says so; one that
+   * came back (or a microphone) restarts ffmpeg with audio.
+   */
+  private async pollAudio(running: boolean): Promise<void> {
+    if (this.polling) return; // a slow listing is not asked again on top of itself
+    const c = this.d.config;
+    let listed: AudioDevice[];
+    this.polling = true;
+    try {
+      listed = await this.d.listAudio();
+    } catch (err) {
+      this.log.warn('audio devices not listed', { err: errorMessage(err) });
+      return;
+    } finally {
+      this.polling = false;
+    }
+    const choice = chooseAudioDevice(this.d.platform, c.audioDevice, listed);
+    const microphone = c.microphone && listed.some((d) => d.name === c.microphone) ? c.microphone : undefined;
+    const now = choice.device ? { device: choice.device, ...(microphone ? { microphone } : {}) } : undefined;
+    if (now && !this.audioCapable) {
+      this.audioCapable = true;
+      const id = this.state?.camera.id;
+      const streamed = this.settings;
+      if (running && id && streamed && this.registered) void this.session.reportSettings(id, streamed);
+    }
+    const had = this.audioIn;
+    const changed = JSON.stringify(had) !== JSON.stringify(now);
+    if (!this.audioCapable) {
+      this.setAudio({ state: 'unavailable', detail: choice.device ? undefined : choice.why });
+      return;
+    }
+    if (!running) {
+      this.audioIn = now;
+    } else if (now && changed) {
+      this.log.info(
+        had ? 'audio devices changed: restarting ffmpeg' : 'audio device here: restarting ffmpeg with audio',
+        {
+          device: now.device,
+          microphone: now.microphone,
+        },
+      );
+      this.audioIn = now;
+      if (this.state) void this.supervisor.restart('audio');
+    } else if (!now && had) {
+      // ffmpeg's audio input has ended; the video goes on. The device's return restarts ffmpeg.
+      this.log.warn('audio device lost: streaming video without audio until it returns', {
+        device: had.device,
+        why: choice.device ? undefined : choice.why,
+      });
+      this.audioIn = undefined;
+    }
+    const settings = this.settings?.audio;
+    if (!settings) this.setAudio({ state: 'off' });
+    else if (this.audioIn)
+      this.setAudio({ state: 'streaming', device: this.audioIn.device, codec: settings.codec });
+    else
+      this.setAudio({
+        state: 'lost',
+        codec: settings.codec,
+        detail: choice.device ? undefined : choice.why,
+      });
+  }
+
+  private setAudio(next: AudioState): void {
+    const clean = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as AudioState;
+    if (isDeepStrictEqual(clean, this.audio)) return;
+    this.audio = clean;
+    this.d.metrics.setAudio(clean.state);
   }
 
   private args(): string[] {
     const s = this.state;
     const settings = this.settings;
     if (!s || !settings) throw new Error('no assignment yet');
-    const job = captureJob({ ...this.d, camera: s.camera, settings });
+    const job = captureJob({ ...this.d, camera: s.camera, settings, audioDevices: this.audioIn });
     const args = buildCaptureArgs(job);
     this.log.debug('ffmpeg command line', { args: redactArgs(args) });
     return args;
@@ -275,7 +373,7 @@ export class CaptureAgent {
     const s = this.state;
     if (!s) throw new InvalidRequestError('no assignment yet');
     try {
-      buildCaptureArgs(captureJob({ ...this.d, camera: s.camera, settings }));
+      buildCaptureArgs(captureJob({ ...this.d, camera: s.camera, settings, audioDevices: this.audioIn }));
     } catch (err) {
       throw new InvalidRequestError(`settings cannot be used: ${errorMessage(err)}`);
     }
@@ -293,6 +391,22 @@ export class CaptureAgent {
     if (streaming === this.wasStreaming) return;
     this.wasStreaming = streaming;
     this.publishEvent({ type: streaming ? 'capture.started' : 'capture.stopped', detail: state });
+  }
+
+  /** `camera.<id>.event` session.locked / session.unlocked, from the platform's monitor. */
+  private startSessionMonitor(): void {
+    if (!this.d.config.sessionMonitor) return;
+    const cmd = sessionMonitorCommand(process.platform, process.env);
+    if ('unavailable' in cmd) {
+      this.log.info('no session lock events', { why: cmd.unavailable });
+      return;
+    }
+    this.sessionMonitor = new SessionMonitor(
+      cmd,
+      (state) => this.publishEvent({ type: state === 'locked' ? 'session.locked' : 'session.unlocked' }),
+      this.log.child({ part: 'session' }),
+    );
+    this.sessionMonitor.start();
   }
 
   /** `camera.<id>.event` desktop.activity: the detector's transitions (ONVIF motion). */
@@ -328,6 +442,7 @@ export class CaptureAgent {
           encoder: this.d.encoder,
           uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
           errors: this.restarts,
+          audio: this.audio,
           at: new Date().toISOString(),
         }),
       );

@@ -86,6 +86,27 @@ describe('status', () => {
     );
   });
 
+  it.each([
+    [
+      { state: 'streaming', device: '@DEFAULT_MONITOR@', codec: 'aac' },
+      'audio:       streaming, AAC, @DEFAULT_MONITOR@',
+    ],
+    [{ state: 'lost', codec: 'pcmu', detail: 'gone' }, 'audio:       lost, G.711 μ-law, gone'],
+    [
+      { state: 'unavailable', detail: 'no loopback audio device' },
+      'audio:       unavailable, no loopback audio device',
+    ],
+  ])('shows the audio state of the running agent: %j', (audio, line) => {
+    const live = { state: 'streaming', registered: true, natsConnected: true, fps: 15, bitrateKbps: 4512 };
+    const v = statusView(
+      { mediaUrl: 'rtsp://h' },
+      state,
+      { ...live, restarts: 0, encoder: 'libx264', audio },
+      false,
+    );
+    expect(formatStatus(v).split('\n')).toContain(line);
+  });
+
   it('says when nothing is known yet', () => {
     expect(formatStatus(statusView({ mediaUrl: 'rtsp://h' }, undefined, undefined, false))).toContain(
       'camera:      not registered yet',

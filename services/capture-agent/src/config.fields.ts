@@ -80,6 +80,24 @@ export const configFields = {
   mainBitrateKbps: int(64, 100_000).optional(),
   subBitrateKbps: int(64, 100_000).optional(),
   gop: int(1, 600).optional(),
+  /**
+   * The PC's sound in the stream: `auto` (on where a loopback device exists), `on` (wait for the
+   * device if there is none yet), `off`.
+   */
+  audio: z.enum(['auto', 'on', 'off']).default('auto'),
+  /**
+   * The loopback device: Linux a PulseAudio/PipeWire source (default: the monitor of the default
+   * sink), Windows a DirectShow audio device (default: the first loopback one, e.g. "Stereo Mix").
+   */
+  audioDevice: z.string().min(1).max(300).optional(),
+  /** A microphone mixed into the sound, by the same kind of name (`devices` lists them). */
+  microphone: z.string().min(1).max(300).optional(),
+  /** The codec until ONVIF sets one: AAC-LC, or G.711 μ-law (pcmu) for NVRs that need it. */
+  audioCodec: z.enum(['aac', 'pcmu']).default('aac'),
+  /** Audio in the sub stream's session too (ONVIF can change it). */
+  audioOnSub: bool().default(false),
+  /** How often the audio device's presence is checked: a lost device is added back when it returns. */
+  audioPollMs: int(200, 600_000).default(5000),
   /** MediaMTX's RTSP address, where both streams are published. */
   mediaUrl: url(['rtsp']).default('rtsp://127.0.0.1:8554'),
   /** Publish the sub stream elsewhere (a second MediaMTX); the main one's by default. */
@@ -106,6 +124,8 @@ export const configFields = {
   activityThreshold: int(1, 255).default(16),
   /** Motion stays on this long after the last change, so typing does not flap. */
   activityHoldMs: int(200, 600_000).default(5000),
+  /** Report the session's lock and unlock (Windows session notifications, Linux logind). */
+  sessionMonitor: bool().default(true),
   registerRetryMs: int(100, 600_000).default(5000),
   /** How often to ask the onvif service again for the camera's first ONVIF credentials. */
   onvifRetryMs: int(100, 3_600_000).default(30_000),

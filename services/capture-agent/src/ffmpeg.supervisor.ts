@@ -7,7 +7,7 @@ import { ProgressParser, type ProgressReport } from './progress.parser.js';
 import { StderrBudget } from './stderr.budget.js';
 
 export type StreamState = 'starting' | 'streaming' | 'stalled' | 'restarting' | 'stopped' | 'error';
-export type RestartReason = 'exit' | 'stall' | 'spawn-error' | 'settings' | 'assignment';
+export type RestartReason = 'exit' | 'stall' | 'spawn-error' | 'settings' | 'assignment' | 'audio';
 
 export interface SupervisorOptions {
   command: string;

@@ -8,7 +8,8 @@ import { configFields, envName, flagName } from './config.fields.js';
 import { firewallRules } from './firewall.command.js';
 import { NOT_WINDOWS_MESSAGE, schtasksCreateArgs, schtasksDeleteArgs } from './install.command.js';
 import { errorMessage, jsonLogger } from './logger.js';
-import { audioDevices, ffmpegPath, listMonitors } from './platform.probe.js';
+import { ffmpegPath, listMonitors } from './platform.probe.js';
+import { chooseAudioDevice, listAudioDevices } from './audio.device.js';
 import { runAgent } from './run.command.js';
 import { StateStore } from './state.store.js';
 import { fetchLive, formatStatus, statusView } from './status.command.js';
@@ -92,7 +93,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'devices': {
       const { monitors, problem } = await listMonitors(platform, config.display);
-      const audio = await audioDevices(ffmpegPath(config.ffmpegPath), platform);
+      const audio = await listAudioDevices(ffmpegPath(config.ffmpegPath), platform);
+      const chosen = chooseAudioDevice(platform, config.audioDevice, audio);
       const text = [
         'monitors (source monitor:N):',
         ...(problem
@@ -103,10 +105,24 @@ async function main(argv: string[]): Promise<number> {
             `  ${m.index}: ${m.name} ${m.bounds.width}x${m.bounds.height}+${m.bounds.x}+${m.bounds.y}${m.primary ? ' (primary)' : ''}`,
         ),
         `audio capture devices${platform === 'win32' ? ' (dshow)' : ' (PulseAudio)'}:`,
-        ...(audio.length ? audio.map((a) => `  ${a}`) : ['  none found']),
+        ...(audio.length
+          ? audio.map((a) => `  ${a.name}${a.loopback ? '  (loopback: what the PC plays)' : ''}`)
+          : ['  none found']),
+        chosen.device
+          ? `the camera's sound: ${chosen.device}${config.audio === 'off' ? ' (but audio is off)' : ''}`
+          : `the camera has no sound: ${chosen.why}`,
         '',
       ].join('\n');
-      print({ monitors, audio, ...(problem ? { problem } : {}) }, text);
+      print(
+        {
+          monitors,
+          audio,
+          audioDevice: chosen.device ?? null,
+          audioProblem: chosen.device ? null : chosen.why,
+          ...(problem ? { problem } : {}),
+        },
+        text,
+      );
       // Monitors that cannot be listed are a failure to say so: a script reading --json sees it too.
       return problem ? EXIT_FAILURE : 0;
     }

@@ -125,25 +125,6 @@ export async function x11WindowId(display: string, title: string): Promise<numbe
   return Number.parseInt(m[1], 16);
 }
 
-/** Audio capture devices ffmpeg can open: DirectShow on Windows, PulseAudio sources on Linux. */
-export async function audioDevices(ffmpeg: string, platform: CapturePlatform): Promise<string[]> {
-  if (platform === 'win32') {
-    // ffmpeg lists DirectShow devices on stderr and exits with an error: that is how it answers.
-    const text = await run(ffmpeg, ['-hide_banner', '-list_devices', 'true', '-f', 'dshow', '-i', 'dummy'], {
-      windowsHide: true,
-    }).then(
-      (r) => r.stderr,
-      (err: { stderr?: string }) => err.stderr ?? '',
-    );
-    return [...text.matchAll(/"([^"]+)" \(audio\)/g)].map((m) => m[1] ?? '');
-  }
-  const text = await output('pactl', ['list', 'short', 'sources']).catch(() => '');
-  return text
-    .split('\n')
-    .map((l) => l.split('\t')[1] ?? '')
-    .filter(Boolean);
-}
-
 async function output(cmd: string, args: string[]): Promise<string> {
   return (await run(cmd, args, { timeout: 15_000, windowsHide: true, maxBuffer: 4 * 1024 * 1024 })).stdout;
 }

@@ -6,6 +6,7 @@ import {
   type WindowsGrabber,
 } from '@desk-onvif/ffmpeg-args';
 import { AgentMetrics } from './agent.metrics.js';
+import { listAudioDevices } from './audio.device.js';
 import { CaptureAgent } from './capture.agent.js';
 import type { AgentConfig } from './config.js';
 import { ffmpegFeatures } from './ffmpeg.probe.js';
@@ -56,7 +57,9 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     store,
     metrics,
     logger: log,
+    listAudio: () => listAudioDevices(ffmpeg, platform),
   });
+  await agent.probeAudio();
   log.info('agent starting', {
     version,
     mode: config.mode,
@@ -69,6 +72,7 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     encoder,
     source: source.kind,
     hostId: identity.hostId,
+    audio: agent.status().audio,
   });
   // ffmpeg first (the first frame is what a user waits for), then the local endpoints.
   agent.start();

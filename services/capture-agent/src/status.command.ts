@@ -15,6 +15,7 @@ export interface LiveStatus {
   ffmpeg?: { path: string; version: string };
   grabber?: string;
   settings?: { main: { width: number; height: number }; sub: { width: number; height: number } };
+  audio?: { state: string; device?: string; codec?: string; detail?: string };
 }
 
 export interface StatusView {
@@ -100,6 +101,14 @@ export function formatStatus(v: StatusView): string {
         `${v.live.fps.toFixed(1)} fps, ${Math.round(v.live.bitrateKbps)} kbit/s, ${v.live.restarts} restarts`,
       ],
     );
+    const a = v.live.audio;
+    if (a)
+      rows.push([
+        'audio',
+        [a.state, a.codec === 'pcmu' ? 'G.711 μ-law' : a.codec === 'aac' ? 'AAC' : '', a.device, a.detail]
+          .filter(Boolean)
+          .join(', '),
+      ]);
   }
   return `${rows.map(([k, val]) => `${`${k}:`.padEnd(13)}${val}`).join('\n')}\n`;
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_ENCODER_SETTINGS as record } from '@desk-onvif/contracts';
+import { DEFAULT_AUDIO_SETTINGS, DEFAULT_ENCODER_SETTINGS as record } from '@desk-onvif/contracts';
 import { effectiveSettings, mediaEndpoint } from './stream.job.js';
 
 describe('effectiveSettings', () => {
@@ -16,7 +16,28 @@ describe('effectiveSettings', () => {
 
   it('settings from ONVIF win over both', () => {
     const onvif = { main: { ...record.main, width: 1280, height: 720 }, sub: record.sub };
-    expect(effectiveSettings(record, { fps: 25 }, onvif)).toBe(onvif);
+    expect(effectiveSettings(record, { fps: 25 }, onvif)).toEqual(onvif);
+  });
+
+  it('has no audio when the camera cannot capture it, whatever the record or ONVIF say', () => {
+    const withAudio = { ...record, audio: DEFAULT_AUDIO_SETTINGS };
+    expect(effectiveSettings(withAudio, {}, undefined, false).audio).toBeUndefined();
+    expect(effectiveSettings(record, {}, withAudio, false).audio).toBeUndefined();
+  });
+
+  it('audio, when the camera has it: ONVIF, else the record, else the local config', () => {
+    const g711 = { codec: 'pcmu', bitrateKbps: 64, sampleRate: 8000, main: true, sub: true } as const;
+    expect(effectiveSettings(record, { audioCodec: 'aac' }, undefined, true).audio).toEqual(
+      DEFAULT_AUDIO_SETTINGS,
+    );
+    expect(
+      effectiveSettings(record, { audioCodec: 'pcmu', audioOnSub: true }, undefined, true).audio,
+    ).toEqual(g711);
+    expect(
+      effectiveSettings({ ...record, audio: g711 }, { audioCodec: 'aac' }, undefined, true).audio,
+    ).toEqual(g711);
+    const onvif = { ...record, audio: { ...DEFAULT_AUDIO_SETTINGS, bitrateKbps: 128 } };
+    expect(effectiveSettings({ ...record, audio: g711 }, {}, onvif, true).audio).toEqual(onvif.audio);
   });
 });
 

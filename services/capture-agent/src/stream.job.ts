@@ -1,4 +1,9 @@
-import type { CameraRecord, EncoderSettings } from '@desk-onvif/contracts';
+import {
+  DEFAULT_AUDIO_SETTINGS,
+  type AudioSettings,
+  type CameraRecord,
+  type EncoderSettings,
+} from '@desk-onvif/contracts';
 import {
   type CaptureJob,
   type CapturePlatform,
@@ -18,16 +23,37 @@ export const ACTIVITY_FD = 6;
 /** The grey copy the activity detector reads: 64x36 keeps a typed word visible, at 10 frames a second. */
 export const ACTIVITY_FRAME = { width: 64, height: 36, fps: 10 } as const;
 
+type SettingsConfig = Pick<
+  AgentConfig,
+  'fps' | 'mainSize' | 'subSize' | 'mainBitrateKbps' | 'subBitrateKbps' | 'gop'
+> &
+  Partial<Pick<AgentConfig, 'audioCodec' | 'audioOnSub'>>;
+
+/** The audio settings of the local config: AAC-LC 48 kHz, or G.711 μ-law (8 kHz, 64 kbit/s). */
+export function configuredAudio(config: Pick<SettingsConfig, 'audioCodec' | 'audioOnSub'>): AudioSettings {
+  const sub = config.audioOnSub ?? false;
+  return config.audioCodec === 'pcmu'
+    ? { codec: 'pcmu', bitrateKbps: 64, sampleRate: 8000, main: true, sub }
+    : { ...DEFAULT_AUDIO_SETTINGS, sub };
+}
+
 /**
  * The encoding the agent streams with: settings received from ONVIF (kept in the state file) win;
- * otherwise the camera record's, with whatever the local config sets explicitly on top.
+ * otherwise the camera record's, with whatever the local config sets explicitly on top. Audio is
+ * there only when the camera can capture it (`withAudio`): then the ONVIF or record settings, or
+ * the local config's.
  */
 export function effectiveSettings(
   record: EncoderSettings,
-  config: Pick<AgentConfig, 'fps' | 'mainSize' | 'subSize' | 'mainBitrateKbps' | 'subBitrateKbps' | 'gop'>,
+  config: SettingsConfig,
   fromOnvif: EncoderSettings | undefined,
+  withAudio = false,
 ): EncoderSettings {
-  if (fromOnvif) return fromOnvif;
+  const audio = withAudio ? (fromOnvif?.audio ?? record.audio ?? configuredAudio(config)) : undefined;
+  if (fromOnvif) {
+    const { audio: _ignored, ...video } = fromOnvif;
+    return audio ? { ...video, audio } : video;
+  }
   const stream = (base: EncoderSettings['main'], size: typeof config.mainSize, kbps: number | undefined) => ({
     width: size?.width ?? base.width,
     height: size?.height ?? base.height,
@@ -39,6 +65,7 @@ export function effectiveSettings(
     main: stream(record.main, config.mainSize, config.mainBitrateKbps),
     sub: stream(record.sub, config.subSize, config.subBitrateKbps),
     ...(record.imaging ? { imaging: record.imaging } : {}),
+    ...(audio ? { audio } : {}),
   };
 }
 
@@ -60,10 +87,13 @@ export interface JobInputs {
   grabber: WindowsGrabber | undefined;
   /** Whether this ffmpeg takes `-stats_period` (4.4 and later). */
   statsPeriod: boolean;
+  /** The audio devices present now; none: no audio in this ffmpeg, whatever the settings say. */
+  audioDevices?: { device: string; microphone?: string };
 }
 
 export function captureJob(inputs: JobInputs): CaptureJob {
-  const { config, platform, camera, settings, encoder, source } = inputs;
+  const { config, platform, camera, settings, encoder, source, audioDevices } = inputs;
+  const a = settings.audio;
   const target = (url: string, path: string): RtspTarget => ({
     ...mediaEndpoint(url),
     path,
@@ -92,6 +122,7 @@ export function captureJob(inputs: JobInputs): CaptureJob {
     ...(config.activityDetection ? { activity: { fd: ACTIVITY_FD, ...ACTIVITY_FRAME } } : {}),
     // Without -stats_period ffmpeg reports every 0.5 s: the supervisor's stall detection is the same.
     progress: inputs.statsPeriod ? { fd: PROGRESS_FD, periodSeconds: 1 } : { fd: PROGRESS_FD },
+    ...(a && (a.main || a.sub) && audioDevices ? { audio: { ...a, ...audioDevices } } : {}),
   };
 }
 

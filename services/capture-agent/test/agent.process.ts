@@ -37,6 +37,8 @@ export class AgentProcess {
       FFMPEG_BIN: process.env.FFMPEG_BIN ?? '/usr/bin/ffmpeg',
       AGENT_METRICS_PORT: String(metricsPort),
       AGENT_LOG_LEVEL: 'debug',
+      // No sound server here unless a test brings one (and sets AGENT_AUDIO): no device probing.
+      AGENT_AUDIO: 'off',
       ...env,
     });
     const agent = new AgentProcess(proc, metricsPort);

@@ -1,4 +1,3 @@
-import { connect as tcpConnect } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -14,6 +13,7 @@ import { CONSOLE_CONFIG, type ConsoleConfig } from './config.js';
 import { ConsoleNotFoundError } from './errors.js';
 import { FleetService } from './fleet.service.js';
 import { parseBody } from './auth.controller.js';
+import { onvifCheckHost, probeOnvif } from './network.probes.js';
 
 /** What happened to each part of a change: applied, or waiting for something (and what). */
 export interface Effect {
@@ -65,7 +65,7 @@ export class CameraAdmin {
       effects.push({ what: 'name', status: 'applied', detail: 'GetDeviceInformation and discovery scopes' });
     if (patch.discoveryMode !== undefined)
       effects.push({ what: 'discoveryMode', status: 'applied', detail: patch.discoveryMode });
-    if (patch.onvifPort !== undefined) effects.push(await this.portEffect(camera.onvifPort));
+    if (patch.onvifPort !== undefined) effects.push(await this.portEffect(id, patch.onvifPort));
     return { camera, effects };
   }
 
@@ -73,32 +73,30 @@ export class CameraAdmin {
     await call(this.nc, Registry.remove, { id }, TIMEOUT_MS);
   }
 
-  /** The onvif service moves the listener: applied once the new port accepts connections here. */
-  private async portEffect(port: number): Promise<Effect> {
+  /**
+   * The onvif service moves the listener: applied once our service answers on the new port; failed
+   * when another program holds it (the registry then moves the camera on, and says why).
+   */
+  private async portEffect(id: string, port: number): Promise<Effect> {
     const host = onvifCheckHost(this.config);
     const deadline = Date.now() + PORT_MOVE_MS;
+    let last = '';
     while (Date.now() < deadline) {
-      if (await accepts(host, port))
+      const now = this.fleet.get(id);
+      if (now && now.onvifPort !== port) {
+        const why = this.fleet.portMoves(id).findLast((m) => m.from === port)?.reason ?? 'unusable';
+        return {
+          what: 'onvifPort',
+          status: 'failed',
+          detail: `port ${port} could not be used (${why}): the camera moved to ${now.onvifPort}`,
+        };
+      }
+      const probe = await probeOnvif(host, port);
+      if (probe.state === 'onvif')
         return { what: 'onvifPort', status: 'applied', detail: `listening on ${host}:${port}` };
+      last = probe.detail;
       await new Promise((r) => setTimeout(r, 200));
     }
-    return { what: 'onvifPort', status: 'pending', detail: `nothing listens on ${host}:${port} yet` };
+    return { what: 'onvifPort', status: 'pending', detail: `not listening on ${host}:${port} yet (${last})` };
   }
-}
-
-export function accepts(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = tcpConnect({ host, port });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-}
-
-export function onvifCheckHost(config: Pick<ConsoleConfig, 'ONVIF_CHECK_HOST' | 'CAMERA_HOST'>): string {
-  return config.ONVIF_CHECK_HOST ?? config.CAMERA_HOST ?? '127.0.0.1';
 }

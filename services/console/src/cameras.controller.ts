@@ -6,6 +6,7 @@ import { parseBody } from './auth.controller.js';
 import { CameraAdmin } from './camera.admin.js';
 import { withUrls, type Endpoints } from './camera.urls.js';
 import { CONSOLE_CONFIG, type ConsoleConfig } from './config.js';
+import { DoctorService } from './doctor.service.js';
 import { ConsoleNotFoundError } from './errors.js';
 import { FleetService } from './fleet.service.js';
 import { queryFleet } from './fleet.query.js';
@@ -30,6 +31,7 @@ export class CamerasController {
     private readonly thumbnails: ThumbnailCache,
     private readonly audit: AuditLog,
     private readonly sessions: SessionStore,
+    private readonly doctorService: DoctorService,
   ) {}
 
   @Get()
@@ -93,6 +95,12 @@ export class CamerasController {
       'Content-Length': jpeg.length,
     });
     res.end(jpeg);
+  }
+
+  /** The seven checks of "the NVR cannot connect", each with what to do. */
+  @Get(':id/doctor')
+  doctor(@Param('id') id: string, @Req() req: ConsoleRequest) {
+    return this.doctorService.diagnose(id, this.endpoints(req));
   }
 
   @AdminOnly()

@@ -23,6 +23,8 @@ import { AuthGuard } from './auth.guard.js';
 import { CameraAdmin } from './camera.admin.js';
 import { CamerasController } from './cameras.controller.js';
 import { CONSOLE_CONFIG, type ConsoleConfig } from './config.js';
+import { DoctorResponder } from './doctor.responder.js';
+import { DoctorService } from './doctor.service.js';
 import { FleetService } from './fleet.service.js';
 import { HealthController } from './health.controller.js';
 import { HttpErrorFilter } from './http.filter.js';
@@ -123,6 +125,8 @@ export class ConsoleModule {
         { provide: StopWatches, useFactory: () => new StopWatches(abort) },
         FleetService,
         CameraAdmin,
+        DoctorService,
+        DoctorResponder,
         ThumbnailCache,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -30,6 +30,8 @@ export class FleetService implements OnModuleInit, OnApplicationShutdown {
   private readonly subs: Subscription[] = [];
   private timer: NodeJS.Timeout | undefined;
   private initialLoad = true;
+  /** The last port moves heard per camera, for the doctor (the registry keeps no history). */
+  private readonly moves = new Map<string, Array<{ at: string; from: number; to: number; reason: string }>>();
   private ready!: Promise<void>;
   private markReady!: () => void;
 
@@ -58,6 +60,11 @@ export class FleetService implements OnModuleInit, OnApplicationShutdown {
           if (err) return;
           try {
             const ev = decodeEvent(Registry.event, msg.data);
+            if (ev.type === 'camera.port-moved') {
+              const moves = this.moves.get(ev.id) ?? [];
+              moves.push({ at: new Date().toISOString(), from: ev.from, to: ev.to, reason: ev.reason });
+              this.moves.set(ev.id, moves.slice(-5));
+            }
             // A move an administrator made is no error; one forced by a failed bind is.
             if (ev.type === 'camera.port-moved' && ev.reason !== 'admin')
               this.state.error(
@@ -86,6 +93,10 @@ export class FleetService implements OnModuleInit, OnApplicationShutdown {
 
   get(id: string): CameraView | undefined {
     return this.state.cameras.get(id);
+  }
+
+  portMoves(id: string): Array<{ at: string; from: number; to: number; reason: string }> {
+    return this.moves.get(id) ?? [];
   }
 
   listen(listener: FleetListener): () => void {

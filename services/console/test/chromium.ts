@@ -117,3 +117,12 @@ export function imageColour(page: Page, selector: string): Promise<[number, numb
     selector,
   );
 }
+
+/** The doctor's results on the page: each check's status by id. */
+export function inPageChecks(page: Page): Promise<Record<string, string>> {
+  return inPage(
+    page,
+    'return Object.fromEntries([...document.querySelectorAll(arg)].map((e) => [e.dataset.check, e.dataset.status]));',
+    '[data-check]',
+  );
+}

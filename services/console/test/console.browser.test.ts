@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
 import type { Page } from 'puppeteer-core';
 import { cameraIdOf, identityKey } from '@desk-onvif/contracts';
 import {
   NetNamespace,
   Xvfb,
   colourNear,
+  freePort,
   parseColour,
   probeStreams,
   waitFor,
@@ -16,6 +18,7 @@ import {
   chromiumAvailable,
   countOf,
   imageColour,
+  inPageChecks,
   launchChromium,
   screenshot,
   signInThroughPage,
@@ -93,9 +96,17 @@ suite('the console in Chromium', () => {
   }, 180_000);
 
   afterAll(async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    // Each piece gets a bounded stop: one that hangs is reported, and the others are still stopped.
+    for (const stop of stops.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), 20_000)));
+      const outcome = await Promise.race([stop().catch(() => undefined), bound]);
+      clearTimeout(timer);
+      if (outcome === 'hung')
+        console.warn(`console browser test: a stop did not finish within 20 s (${stop.toString()})`);
+    }
     await ns?.dispose();
-  });
+  }, 240_000);
 
   const row = (id: string) => `[data-camera-id="${id}"]`;
 
@@ -118,14 +129,19 @@ suite('the console in Chromium', () => {
   }
 
   /** Submits one of the camera page's forms and waits until it says the change took effect. */
-  async function submit(form: string, fields: Record<string, string>, effect: string): Promise<void> {
+  async function submit(
+    form: string,
+    fields: Record<string, string>,
+    effect: string,
+    status: 'applied' | 'failed' = 'applied',
+  ): Promise<void> {
     for (const [name, value] of Object.entries(fields)) {
       const input = `[data-form="${form}"] [name="${name}"]`;
       await page.locator(input).fill(value);
     }
     await page.click(`[data-form="${form}"] button`);
     try {
-      await page.waitForSelector(`[data-effect="${effect}"][data-status="applied"]`, { timeout: 20_000 });
+      await page.waitForSelector(`[data-effect="${effect}"][data-status="${status}"]`, { timeout: 25_000 });
     } catch (err) {
       const said = await textOf(page, '[data-effects]');
       const onvifSaid = sys.system
@@ -212,11 +228,52 @@ suite('the console in Chromium', () => {
     await screenshot(page, 'camera-encoding');
   });
 
+  /** Runs the doctor on the camera page: each check's status by id. */
+  async function doctor(id: string): Promise<Record<string, string>> {
+    await openCamera(id);
+    await page.click('[data-run-doctor]');
+    await page.waitForSelector('[data-check="firewall"]', { timeout: 20_000 });
+    return inPageChecks(page);
+  }
+
+  test('the doctor flags a port held by another process', async () => {
+    const taken = await freePort(sys.host);
+    const other: Server = createServer((s) =>
+      s.end('HTTP/1.1 200 OK\r\nServer: other-program\r\nContent-Length: 0\r\n\r\n'),
+    );
+    await new Promise<void>((r) => other.listen(taken, sys.host, r));
+    stops.push(() => new Promise((r) => other.close(() => r(undefined))));
+    await openCamera(sys.cameraId);
+    await submit('port', { onvifPort: String(taken) }, 'onvifPort', 'failed');
+    expect(await textOf(page, '[data-effect="onvifPort"]')).toMatch(
+      new RegExp(`port ${taken} could not be used`),
+    );
+    const moved = await sys.camera();
+    expect(moved.onvifPort).not.toBe(taken);
+    const checks = await doctor(sys.cameraId);
+    expect(checks).toMatchObject({
+      agent: 'pass',
+      addresses: 'warn',
+      'onvif-port': 'warn',
+      firewall: 'pass',
+    });
+    expect(await textOf(page, '[data-check="onvif-port"]')).toMatch(
+      new RegExp(`${taken} was held by another program`),
+    );
+    // The NVR follows the camera to its new port.
+    expect((await sys.connect(sys.xaddr(moved))).length).toBe(2);
+    await screenshot(page, 'doctor-port-held');
+  });
+
   test('a stopped agent shows offline in the fleet, and stands out', async () => {
     await second.agent.stop();
     await page.goto(`${konsole.url}/#/`);
     await page.waitForSelector(`${row(second.id)}[data-state="offline"]`, { timeout: 40_000 });
     expect(await styleOf(page, row(second.id), 'background-color')).not.toBe('rgba(0, 0, 0, 0)');
     await screenshot(page, 'fleet-offline');
+    const checks = await doctor(second.id);
+    expect(checks).toMatchObject({ agent: 'fail', rtsp: 'fail' });
+    expect(await textOf(page, '[data-check="agent"]')).toMatch(/offline/);
+    await screenshot(page, 'doctor-agent-stopped');
   });
 });

@@ -62,7 +62,8 @@ export class ConsoleProcess {
       proc,
       'console /healthz',
       async () => (await c.request('GET', '/healthz')).status === 200,
-      20_000,
+      // Readiness, not speed: a loaded 2-core machine has taken over 20 s to start a Nest service.
+      60_000,
     );
     return c;
   }

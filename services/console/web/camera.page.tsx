@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Session } from './api.js';
 import type { Camera, FleetStore } from './fleet.store.js';
+import { DoctorView } from './doctor.view.js';
 import { CopyButton, StateBadge, useFleet } from './widgets.js';
 
 interface Effect {
@@ -134,6 +135,7 @@ export function CameraPage({ id, store, session }: { id: string; store: FleetSto
           </dd>
         </dl>
       </div>
+      <DoctorView id={id} />
       {admin ? (
         <div class="settings">
           <form data-form="name" onSubmit={(e) => submit(e, (f) => ({ name: f.get('name') }))}>
@@ -175,7 +177,9 @@ export function CameraPage({ id, store, session }: { id: string; store: FleetSto
           <form
             data-form="encoding"
             onSubmit={(e) =>
-              submit(e, (f) => ({ settings: { main: streamOf(f, 'main'), sub: streamOf(f, 'sub') } }))
+              submit(e, (f) => ({
+                settings: { ...camera.settings, main: streamOf(f, 'main'), sub: streamOf(f, 'sub') },
+              }))
             }
           >
             {(['main', 'sub'] as const).map((which) => (

@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { AuthThrottle, type ThrottleCheck, type ThrottlePolicy } from './auth.throttle.js';
+import type { ClusterBus } from './onvif.cluster.js';
+
+type ThrottleEvent = { kind: 'failed' | 'succeeded'; source: string; user: string | undefined };
 
 /** Where a password was tried: SOAP (WS-Security or Digest), the snapshot URL, the RTSP hook. */
 export type AuthChannel = 'soap' | 'snapshot' | 'rtsp-read' | 'rtsp-publish';
@@ -17,9 +20,25 @@ export class AuthGuard {
   private readonly delayed: Counter<'channel'>;
   private readonly lockouts: Counter<'scope'>;
 
-  constructor(policy: ThrottlePolicy, registry: Registry, now: () => number = Date.now) {
+  /**
+   * `peers`: with ONVIF_WORKERS > 1, every failure and every success that changes something is
+   * applied by every worker (onvif.cluster.ts), so that an address's or a user's count is one
+   * whichever worker served the guess; the worker that saw it counts and logs it.
+   */
+  constructor(
+    policy: ThrottlePolicy,
+    registry: Registry,
+    now: () => number = Date.now,
+    private readonly peers?: ClusterBus,
+  ) {
     const throttle = new AuthThrottle(policy, now);
     this.throttle = throttle;
+    peers?.subscribe((e) => {
+      const event = e as ThrottleEvent;
+      if (event.kind === 'failed') throttle.failed(event.source, event.user);
+      else if (event.kind === 'succeeded' && event.user !== undefined)
+        throttle.succeeded(event.source, event.user);
+    });
     const registers = [registry];
     this.throttled = new Counter({
       name: 'desk_onvif_auth_throttled_total',
@@ -44,6 +63,8 @@ export class AuthGuard {
       help: 'Addresses and users locked out now',
       labelNames: ['scope'],
       registers,
+      // Every worker holds the whole table: summing the workers would count each lockout N times.
+      aggregator: 'max',
       collect() {
         const n = throttle.lockedOut();
         this.set({ scope: 'source' }, n.source);
@@ -62,6 +83,7 @@ export class AuthGuard {
   /** A wrong password (or user): how long to hold the answer back. */
   failed(channel: AuthChannel, source: string, cameraId: string, username: string | undefined): number {
     const outcome = this.throttle.failed(address(source), userOf(cameraId, username));
+    this.peers?.publish({ kind: 'failed', source: address(source), user: userOf(cameraId, username) });
     if (outcome.delayMs > 0) this.delayed.inc({ channel });
     if (outcome.lockedOut) {
       this.lockouts.inc({ scope: outcome.lockedOut.scope });
@@ -79,7 +101,9 @@ export class AuthGuard {
   }
 
   succeeded(source: string, cameraId: string, username: string): void {
-    this.throttle.succeeded(address(source), userOf(cameraId, username)!);
+    const user = userOf(cameraId, username)!;
+    if (this.throttle.succeeded(address(source), user))
+      this.peers?.publish({ kind: 'succeeded', source: address(source), user });
   }
 }
 

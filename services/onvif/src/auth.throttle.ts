@@ -92,16 +92,19 @@ export class AuthThrottle {
     return lockedOut ? { delayMs, lockedOut } : { delayMs };
   }
 
-  succeeded(source: string, user: string): void {
+  /** Returns whether anything changed beyond the time last seen (what other workers need to hear). */
+  succeeded(source: string, user: string): boolean {
     const t = this.now();
     const s = this.live(`s:${source}`, t);
-    s?.failures.delete(user);
+    let changed = s?.failures.delete(user) ?? false;
     const u = this.touch(`u:${user}`, t);
-    u.failures.delete(source);
+    changed = u.failures.delete(source) || changed;
     if (!u.known.has(source)) {
       if (u.known.size >= 8) u.known.delete(u.known.values().next().value!);
       u.known.add(source);
+      changed = true;
     }
+    return changed;
   }
 
   /** Addresses and users locked out now. */

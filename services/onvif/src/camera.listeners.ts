@@ -10,6 +10,7 @@ import type { OnvifMetrics } from './onvif.metrics.js';
 import type { ProfileBook } from './profile.book.js';
 import type { UserStore } from './user.store.js';
 import { KvResync } from './kv.resync.js';
+import { workerOf } from './onvif.cluster.js';
 
 interface Listener {
   camera: CameraRecord;
@@ -27,6 +28,8 @@ interface Listener {
 export class CameraListeners {
   private readonly logger = new Logger('listeners');
   private readonly byCamera = new Map<string, Listener>();
+  /** This node's cameras that another worker listens for: known here for the MediaMTX hook. */
+  private readonly elsewhere = new Map<string, CameraRecord>();
   private readonly resync = new KvResync();
 
   constructor(
@@ -44,8 +47,9 @@ export class CameraListeners {
     return this.byCamera.size;
   }
 
+  /** Any camera of this node, whichever worker listens for it. */
   camera(id: string): CameraRecord | undefined {
-    return this.byCamera.get(id)?.camera;
+    return this.byCamera.get(id)?.camera ?? this.elsewhere.get(id);
   }
 
   /** The watch restarted: keep serving, and close what the replay shows was removed meanwhile. */
@@ -55,7 +59,8 @@ export class CameraListeners {
 
   apply(e: KvWatchEntry): void {
     this.applyOne(e);
-    for (const gone of this.resync.note(e, () => this.byCamera.keys())) this.close(gone, 'removed');
+    const known = () => [...this.byCamera.keys(), ...this.elsewhere.keys()];
+    for (const gone of this.resync.note(e, known)) this.close(gone, 'removed');
   }
 
   private applyOne(e: KvWatchEntry): void {
@@ -73,6 +78,11 @@ export class CameraListeners {
     }
     if (camera.node !== this.config.NODE) {
       this.close(camera.id, 'served by another node');
+      return;
+    }
+    // With ONVIF_WORKERS > 1, each camera is served by one worker, always the same (onvif.cluster.ts).
+    if (workerOf(camera.id, this.config.WORKERS) !== this.config.WORKER_INDEX) {
+      this.elsewhere.set(camera.id, camera);
       return;
     }
     const current = this.byCamera.get(camera.id);
@@ -111,10 +121,16 @@ export class CameraListeners {
       clearTimeout(listener.grace);
       void this.reportUnusable(camera, `${err.code ?? 'error'}: ${err.message}`);
     });
-    listener.server.listen(camera.onvifPort, this.config.LISTEN_HOST, () => {
+    // exclusive: a worker binds the camera's port itself, not through the cluster's primary.
+    listener.server.listen({ port: camera.onvifPort, host: this.config.LISTEN_HOST, exclusive: true }, () => {
       listener.open = true;
       this.metrics.listenersOpen.inc();
-      this.logger.log({ msg: 'listening', cameraId: camera.id, port: camera.onvifPort });
+      this.logger.log({
+        msg: 'listening',
+        cameraId: camera.id,
+        port: camera.onvifPort,
+        worker: this.config.WORKER_INDEX,
+      });
     });
     if (isNew) listener.grace = this.scheduleAdministrator(camera.id);
   }
@@ -167,6 +183,7 @@ export class CameraListeners {
   }
 
   private close(cameraId: string, why: string): void {
+    this.elsewhere.delete(cameraId);
     const listener = this.byCamera.get(cameraId);
     if (!listener) return;
     this.byCamera.delete(cameraId);

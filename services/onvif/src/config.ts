@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { env, loadConfig, natsConfigShape } from '@desk-onvif/service-kit';
 import { NetworkSet } from '@desk-onvif/media-auth';
@@ -46,6 +47,13 @@ export const onvifConfigShape = {
     .max(64)
     .regex(/^[^"\\]+$/)
     .default('desk-onvif'),
+  /**
+   * Processes serving the cameras (node:cluster): each camera belongs to one worker, by its id.
+   * 1: a single process, no primary.
+   */
+  WORKERS: env.int(1, 64).default(availableParallelism()),
+  /** Set by the primary for each worker it forks (0 … WORKERS-1); not for operators. */
+  WORKER_INDEX: env.int(0, 63).default(0),
   /** Cameras whose record names this node are served here. */
   NODE: z.string().min(1).max(64).default('default'),
   /** How long a new camera waits for its agent's credentials before an Administrator is generated. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import cluster from 'node:cluster';
 import { Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -26,6 +27,7 @@ import { ONVIF_CONFIG, throttlePolicyOf, type OnvifConfig } from './config.js';
 import { CamerasBucket, CredentialsService } from './credentials.service.js';
 import { MediaAuthController } from './media-auth.controller.js';
 import { OnvifController } from './onvif.controller.js';
+import { clusterWideMetrics, workerBus } from './onvif.cluster.js';
 import { OnvifHttp } from './onvif.http.js';
 import { OnvifMetrics } from './onvif.metrics.js';
 import { PasswordSealer } from './password.sealer.js';
@@ -130,7 +132,14 @@ export class OnvifModule {
               limits: { ...DEFAULT_PARSE_LIMITS, maxDepth: config.MAX_XML_DEPTH },
             }),
         },
-        { provide: METRICS_REGISTRY, useFactory: () => createMetricsRegistry('onvif') },
+        {
+          provide: METRICS_REGISTRY,
+          // A worker's /metrics answers for every worker (onvif.cluster.ts).
+          useFactory: () => {
+            const registry = createMetricsRegistry('onvif');
+            return cluster.isWorker ? clusterWideMetrics(registry) : registry;
+          },
+        },
         {
           provide: OnvifMetrics,
           inject: [METRICS_REGISTRY, NonceCache, DigestAuthority, UserStore],
@@ -141,7 +150,8 @@ export class OnvifModule {
         {
           provide: AuthGuard,
           inject: [METRICS_REGISTRY],
-          useFactory: (registry: Registry) => new AuthGuard(throttlePolicyOf(config), registry),
+          useFactory: (registry: Registry) =>
+            new AuthGuard(throttlePolicyOf(config), registry, Date.now, workerBus()),
         },
         {
           provide: CameraEffects,

@@ -39,9 +39,10 @@ export function rmsOf(samples: Int16Array): number {
 }
 
 /**
- * The frequency of the tone in `samples`: rising crossings of the mean, with hysteresis (a third of
- * the peak) against noise, each crossing time interpolated between samples. Undefined when there
- * is no tone (fewer than 10 periods above the noise).
+ * The frequency of the tone in `samples`, from its periods: rising crossings of the mean with
+ * hysteresis (a third of the peak) against noise, each crossing interpolated between samples, and
+ * the median period (a gap or glitch in the stream spoils one period, not the answer). Undefined
+ * when there is no tone (fewer than 10 periods above -40 dBFS).
  */
 export function toneFrequencyOf({ samples, rate }: DecodedAudio): number | undefined {
   let peak = 0;
@@ -49,7 +50,7 @@ export function toneFrequencyOf({ samples, rate }: DecodedAudio): number | undef
   for (const s of samples) mean += s;
   mean /= samples.length || 1;
   for (const s of samples) peak = Math.max(peak, Math.abs(s - mean));
-  if (peak < 300) return undefined; // silence or near it (-40 dBFS)
+  if (peak < 300) return undefined;
   const h = peak / 3;
   let armed = false;
   const crossings: number[] = [];
@@ -63,6 +64,7 @@ export function toneFrequencyOf({ samples, rate }: DecodedAudio): number | undef
     }
   }
   if (crossings.length < 11) return undefined;
-  const periods = crossings.length - 1;
-  return (periods * rate) / (crossings.at(-1)! - crossings[0]!);
+  const periods = crossings.slice(1).map((c, i) => c - crossings[i]!);
+  periods.sort((a, b) => a - b);
+  return rate / periods[Math.floor(periods.length / 2)]!;
 }

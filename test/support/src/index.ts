@@ -12,3 +12,4 @@ export * from './onvif-xml.js';
 export * from './stream-watcher.js';
 export * from './audio.js';
 export * from './site-pki.js';
+export * from './pulse.js';

@@ -1,0 +1,87 @@
+import { CaptureArgsError, type AudioJob, type CapturePlatform } from './capture.types.js';
+
+/**
+ * The audio half of a capture: the loopback device (and a microphone, mixed in) as ffmpeg inputs,
+ * a filter chain, and the encoder options of each RTSP output that carries it. Audio and video
+ * share one clock: every input's timestamps are wall-clock time (x11grab, gdigrab and PulseAudio
+ * stamp with it; DirectShow and lavfi are told to), and `-copyts` keeps them as they are, so the
+ * muxer interleaves by capture time and the RTCP sender reports map both streams to one NTP time.
+ * Without it ffmpeg rebases each input to zero on its own, and audio is off by however much later
+ * the device opened than the screen (half a second, measured).
+ */
+
+/** Output pad labels of the audio chain: main's and sub's copies. */
+export const AUDIO_PADS = { main: 'am', sub: 'as' } as const;
+
+/** Windows loopback capture devices by their usual DirectShow names. */
+export const LOOPBACK_DEVICE_NAMES =
+  /stereo mix|stereomix|what u hear|wave out|loopback|virtual-audio-capturer|cable output|monitor of/i;
+
+/** Linux: the monitor of the default sink, as PulseAudio and PipeWire both name it. */
+export const DEFAULT_MONITOR = '@DEFAULT_MONITOR@';
+
+/** ffmpeg input options for one audio device on this platform. */
+export function audioInputArgs(platform: CapturePlatform, device: string): string[] {
+  if (!device) throw new CaptureArgsError('audio: no device');
+  // Audio packets are small and many: a deep queue so a busy video encoder never blocks capture.
+  const queue = ['-thread_queue_size', '1024'];
+  if (platform === 'linux') return [...queue, '-f', 'pulse', '-i', device];
+  // DirectShow stamps with its graph clock: wall-clock time instead, the video grabbers' clock.
+  // 50 ms buffers: DirectShow's default is 500 ms, which would be the audio's delay.
+  return [
+    ...queue,
+    '-use_wallclock_as_timestamps',
+    '1',
+    '-f',
+    'dshow',
+    '-audio_buffer_size',
+    '50',
+    '-i',
+    `audio=${device}`,
+  ];
+}
+
+/**
+ * The audio filter chain, from input `first` (and `first + 1`, the microphone): mixed, resampled to
+ * follow the timestamps (`async`: gaps filled, drift absorbed, so audio stays in sync), and split
+ * when both streams carry it.
+ */
+export function audioFilter(audio: AudioJob, first: number): string {
+  const mixed = audio.microphone
+    ? `[${first}:a][${first + 1}:a]amix=inputs=2:duration=longest:dropout_transition=0,`
+    : `[${first}:a]`;
+  const pads = outputsOf(audio).map((s) => `[${AUDIO_PADS[s]}]`);
+  const split = pads.length > 1 ? `,asplit=${pads.length}` : '';
+  return `${mixed}aresample=async=1${split}${pads.join('')}`;
+}
+
+/** Encoder options of one stream's audio: AAC-LC (stereo) or G.711 μ-law (8 kHz mono, RTP/AVP 0). */
+export function audioEncoderArgs(audio: AudioJob): string[] {
+  if (audio.codec === 'pcmu') return ['-c:a', 'pcm_mulaw', '-ar', '8000', '-ac', '1'];
+  return [
+    '-c:a',
+    'aac',
+    '-profile:a',
+    'aac_low',
+    '-b:a',
+    `${audio.bitrateKbps}k`,
+    '-ar',
+    String(audio.sampleRate),
+    '-ac',
+    '2',
+  ];
+}
+
+export function outputsOf(audio: AudioJob): ('main' | 'sub')[] {
+  return (['main', 'sub'] as const).filter((s) => audio[s]);
+}
+
+export function validateAudio(audio: AudioJob): void {
+  if (!audio.main && !audio.sub) throw new CaptureArgsError('audio: neither main nor sub carries it');
+  if (audio.codec === 'pcmu' && (audio.sampleRate !== 8000 || audio.bitrateKbps !== 64))
+    throw new CaptureArgsError('audio: G.711 μ-law is 8 kHz at 64 kbit/s');
+  if (audio.codec === 'aac' && ![16000, 32000, 48000].includes(audio.sampleRate))
+    throw new CaptureArgsError(`audio: AAC at 16, 32 or 48 kHz (got ${audio.sampleRate})`);
+  if (audio.codec === 'aac' && (audio.bitrateKbps < 16 || audio.bitrateKbps > 320))
+    throw new CaptureArgsError(`audio: AAC bitrate 16-320 kbit/s (got ${audio.bitrateKbps})`);
+}
