@@ -12,10 +12,17 @@ test: deps build lint typecheck unit medium
 dev: deps build
 	@node scripts/dev/dist/dev.js
 
-deps: system-deps node-deps
+deps: system-deps windows-deps node-deps
 
 system-deps:
 	@scripts/ensure-system-deps.sh
+
+# The Windows agent's targets (packaging/windows, test/windows).
+.PHONY: windows-deps agent-bundle agent-dist test-windows
+
+# Wine and the Windows binaries (node.exe, ffmpeg.exe) for the Wine tier and make agent-dist.
+windows-deps:
+	@scripts/ensure-windows-deps.sh
 
 # ffmpeg-static's own install downloads a binary; FFMPEG_BIN points it at the system ffmpeg instead.
 # `npm ci`: exactly the locked tree (the lock lists every platform's optional packages), reproducible.
@@ -44,9 +51,24 @@ lint:
 unit:
 	$(JEST) --selectProjects unit
 
-# Medium tests: real nats-server, real services as processes, real ffmpeg and Xvfb.
-medium: build
+# Medium tests: real nats-server, real services as processes, real ffmpeg and Xvfb; the agent
+# under Wine (test/windows).
+medium: build agent-dist
 	$(JEST) --selectProjects medium
+
+# The capture agent as one CommonJS file (esbuild): what the Windows .exe runs.
+agent-bundle: build
+	node packaging/windows/bundle.mjs dist/windows/desk-onvif-agent.cjs
+
+# The one-file Windows agent: desk-onvif-agent.exe (Node single-executable application) and the zip
+# a PC needs (the .exe, install.ps1, an example agent.json, ffmpeg.exe): packaging/windows.
+agent-dist: windows-deps agent-bundle
+	@packaging/windows/agent-dist.sh
+
+# The agent on Windows code paths under Wine, end to end (test/windows/README.md): node.exe with
+# the bundle, and the .exe.
+test-windows: deps agent-dist
+	$(JEST) --selectProjects medium --testPathPatterns test/windows
 
 # Benchmarks write bench/results/<name>.json (medians of repeated runs).
 BENCH := $(JEST) --selectProjects bench --runInBand --verbose=false
@@ -88,10 +110,15 @@ bench-security: deps build
 bench-events: deps build
 	$(BENCH) bench/events.bench.ts
 
+# Issue 9: every bench/security.*.bench.ts, each setting its keys of bench/results/security.json
+# (the edge: SOAP over HTTPS vs HTTP, guesses per minute after a lockout).
+bench-security: deps build
+	$(BENCH) bench/security
+
 # The console with 1,000 cameras (agents simulated over NATS), measured in Chromium:
 # bench/results/console.json.
 bench-console: deps build
 	$(BENCH) bench/console.bench.ts
 
 clean:
-	rm -rf libs/*/dist services/*/dist test/*/dist scripts/dev/dist node_modules/.cache
+	rm -rf dist/windows libs/*/dist services/*/dist test/*/dist scripts/dev/dist node_modules/.cache

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '@desk-onvif/test-support';
 
@@ -26,4 +26,19 @@ export function writeResult(name: string, result: Record<string, unknown>): stri
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${file}\n${JSON.stringify(result, null, 2)}\n`);
   return file;
+}
+
+/**
+ * Sets `part`'s keys in bench/results/<name>.json and keeps the others: for a result file that
+ * several benchmarks share (security.json: the edge's and the NATS side's figures).
+ */
+export function updateResult(name: string, part: Record<string, unknown>): string {
+  const file = join(REPO_ROOT, 'bench', 'results', `${name}.json`);
+  let current: Record<string, unknown> = {};
+  try {
+    current = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // No file yet (or not JSON): this part starts it.
+  }
+  return writeResult(name, { ...current, ...part });
 }

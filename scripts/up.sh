@@ -37,10 +37,29 @@ env_value() {
   printf '%s' "${value:-$default}"
 }
 
-if ! command -v docker >/dev/null 2>&1; then
-  echo "make up needs Docker with the compose plugin; see README.md for running natively (make dev)" >&2
-  exit 1
-fi
+# Docker, an engine that answers, and the compose plugin: each missing piece named with how to get
+# it, before anything is written. `up.sh --check` stops here (make test-compose uses it).
+check_docker() {
+  if ! command -v docker >/dev/null 2>&1; then
+    echo "make up needs Docker with the compose plugin: no docker command here." >&2
+    echo "  Debian: apt-get install docker.io docker-compose-plugin (or Docker's own docker-ce packages)." >&2
+    echo "  Without Docker, run the system natively: make dev (README.md)." >&2
+    return 1
+  fi
+  local why
+  if ! why="$(docker info --format '{{.ServerVersion}}' 2>&1)"; then
+    echo "make up: no Docker engine answers: $(printf '%s' "$why" | tail -n 1)" >&2
+    echo "  Start it (systemctl start docker), or check that this user may use it (the docker group)." >&2
+    return 1
+  fi
+  if ! docker compose version >/dev/null 2>&1; then
+    echo "make up: Docker answers but its compose plugin is missing ('docker compose' is unknown)." >&2
+    echo "  Debian: apt-get install docker-compose-plugin (Docker's repository: the same name)." >&2
+    return 1
+  fi
+}
+check_docker || exit 1
+if [ "${1:-}" = "--check" ]; then exit 0; fi
 
 if [ ! -f "$env_file" ]; then
   host="$(detect_host)"

@@ -17,6 +17,7 @@ import { consoleView } from './dev.console.js';
 import { DevSecrets, type DevCamera } from './dev.secrets.js';
 import { devSettings } from './dev.settings.js';
 import { devTls, webConsoleBanner } from './dev.webconsole.js';
+import { fetchMediamtx, readPin } from './mediamtx.fetch.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -30,6 +31,16 @@ async function main(): Promise<number> {
     if (!(err instanceof DevConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);
     return EXIT_USAGE;
+  }
+  let mediaProblem: string | undefined;
+  if (!config.mediamtxBin) {
+    // No binary found: the release pinned in the repository, downloaded and checked once.
+    const pin = readPin(join(repoRoot, 'scripts', 'dev', 'mediamtx.pin.json'));
+    const fetched = await fetchMediamtx({ pin, stateDir: config.stateDir });
+    if ('bin' in fetched) {
+      config = { ...config, mediamtxBin: fetched.bin };
+      if (fetched.downloaded) say(`dev: MediaMTX ${pin.version} downloaded, SHA-256 checked: ${fetched.bin}`);
+    } else mediaProblem = fetched.problem;
   }
   if (!config.natsServerBin) {
     process.stderr.write(
@@ -71,7 +82,8 @@ async function main(): Promise<number> {
 
   if (!config.mediamtxBin)
     say(
-      'WARNING: no mediamtx binary (MEDIAMTX_BIN or PATH): running the RTSP relay TEST DOUBLE instead of MediaMTX.\n' +
+      `WARNING: no MediaMTX: ${mediaProblem ?? 'none found'}.\n` +
+        'WARNING: no mediamtx binary (MEDIAMTX_BIN or PATH): running the RTSP relay TEST DOUBLE instead of MediaMTX.\n' +
         '         It serves readers over TCP and UDP (RTP/RTCP on DEV_RTP_PORT/DEV_RTCP_PORT), has no metrics, and\n' +
         '         is for development and tests only. Install MediaMTX 1.20.x and put it on PATH for the real thing.',
     );

@@ -1,6 +1,7 @@
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -10,7 +11,6 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { parse } from 'yaml';
 import { loadConfig } from '@desk-onvif/service-kit';
 import { REPO_ROOT, run } from '@desk-onvif/test-support';
@@ -27,10 +27,29 @@ beforeEach(() => {
   mkdirSync(join(dir, 'bin'));
   copyFileSync(join(REPO_ROOT, 'scripts', 'up.sh'), join(dir, 'scripts', 'up.sh'));
   chmodSync(join(dir, 'scripts', 'up.sh'), 0o755);
-  const docker = join(dir, 'bin', 'docker');
-  writeFileSync(docker, `#!/bin/sh\necho "$@" >> "${join(dir, 'docker-calls')}"\n`);
-  chmodSync(docker, 0o755);
+  fakeDocker('');
 });
+
+/**
+ * The stand-in docker: records every call but the checks (`info`, `compose version`), which
+ * answer unless `failing` names them.
+ */
+function fakeDocker(failing: string): void {
+  const docker = join(dir, 'bin', 'docker');
+  writeFileSync(
+    docker,
+    [
+      '#!/bin/sh',
+      `case "$*" in`,
+      `  info*) [ "${failing}" = info ] && { echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' >&2; exit 1; }; echo 27.1; exit 0 ;;`,
+      `  "compose version") [ "${failing}" = compose ] && { echo "unknown command: docker compose" >&2; exit 1; }; exit 0 ;;`,
+      'esac',
+      `echo "$@" >> "${join(dir, 'docker-calls')}"`,
+      '',
+    ].join('\n'),
+  );
+  chmodSync(docker, 0o755);
+}
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -87,7 +106,38 @@ it('keeps an existing .env as it is (adding only a missing auth-hook secret), an
 it('says what is missing when there is no docker', async () => {
   const res = await up('/usr/bin:/bin');
   expect(res.code).toBe(1);
-  expect(res.stderr).toMatch(/needs Docker/);
+  expect(res.stderr).toMatch(/needs Docker with the compose plugin: no docker command here/);
+  expect(res.stderr).toContain('apt-get install docker.io docker-compose-plugin');
+  expect(existsSync(join(dir, '.env'))).toBe(false);
+});
+
+it('says so when no Docker engine answers, before writing anything', async () => {
+  fakeDocker('info');
+  const res = await up();
+  expect(res.code).toBe(1);
+  expect(res.stderr).toContain('no Docker engine answers: Cannot connect to the Docker daemon');
+  expect(existsSync(join(dir, '.env'))).toBe(false);
+  expect(existsSync(join(dir, 'docker-calls'))).toBe(false);
+});
+
+it('says so when the compose plugin is missing (instead of failing on --env-file), before writing anything', async () => {
+  fakeDocker('compose');
+  const res = await up();
+  expect(res.code).toBe(1);
+  expect(res.stderr).toContain('its compose plugin is missing');
+  expect(res.stderr).toContain('apt-get install docker-compose-plugin');
+  expect(existsSync(join(dir, '.env'))).toBe(false);
+});
+
+it('--check: only the checks', async () => {
+  const res = await run('/usr/bin/env', [
+    `PATH=${join(dir, 'bin')}:/usr/bin:/bin`,
+    'bash',
+    join(dir, 'scripts', 'up.sh'),
+    '--check',
+  ]);
+  expect(res.code).toBe(0);
+  expect(existsSync(join(dir, '.env'))).toBe(false);
 });
 
 it('makes different secrets each time', async () => {

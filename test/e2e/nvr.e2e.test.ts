@@ -77,8 +77,18 @@ suite("the whole system, from the NVR's side", () => {
       0,
     );
     expect(match!.xaddrs).toEqual([sys.xaddr(camera)]);
-    expect(match!.scopes).toContain(`onvif://www.onvif.org/mac/${encodeURIComponent(camera.mac)}`);
     xaddr = match!.xaddrs[0]!;
+    // One list of scopes: what the camera announces is what GetScopes answers, item for item.
+    const { info, scopes } = await sys.deviceInfo(xaddr);
+    expect(match!.scopes).toEqual(scopes);
+    expect(scopes).toEqual([
+      'onvif://www.onvif.org/type/video_encoder',
+      'onvif://www.onvif.org/Profile/Streaming',
+      `onvif://www.onvif.org/name/${encodeURIComponent(camera.name)}`,
+      `onvif://www.onvif.org/hardware/${encodeURIComponent(info.model!)}`,
+      `onvif://www.onvif.org/location/${encodeURIComponent(camera.hostName)}`,
+      `onvif://www.onvif.org/mac/${camera.mac}`,
+    ]);
 
     const profiles = await sys.connect(xaddr);
     expect(profiles.map((p) => [p.width, p.height])).toEqual([

@@ -8,3 +8,4 @@ export * from './client.js';
 export * from './enrolment.schemas.js';
 export * from './permissions.js';
 export * from './console.js';
+export * from './scopes.js';

@@ -10,6 +10,8 @@ export const Buckets = {
   enrolments: 'enrolments',
   /** key = camera id, value = BindingRecord: identity → public key, revocation (registry) */
   bindings: 'bindings',
+  /** key = camera id, value = OnvifProfileSet: the profiles ONVIF clients created (onvif service) */
+  profiles: 'profiles',
 } as const;
 
 export function portKey(port: number): string {

@@ -364,3 +364,22 @@ export const OnvifUserSetSchema = z
     path: ['users'],
   });
 export type OnvifUserSet = z.infer<typeof OnvifUserSetSchema>;
+
+/** KV `profiles`, key = camera id: the media profiles clients created (Synology's CreateProfile). */
+export const OnvifProfileSetSchema = z
+  .object({
+    schema: z.literal(1),
+    cameraId,
+    profiles: z
+      .array(
+        z
+          .object({
+            token: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+            name: z.string().min(1).max(64),
+          })
+          .strict(),
+      )
+      .max(16),
+  })
+  .strict();
+export type OnvifProfileSet = z.infer<typeof OnvifProfileSetSchema>;

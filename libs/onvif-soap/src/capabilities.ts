@@ -5,19 +5,19 @@ import { esc } from './xml.js';
 /**
  * What the device says it can do: the XAddrs, GetCapabilities (ONVIF Core 8.1.2.3, the old form
  * node-onvif and Home Assistant read) and the per-service capabilities of GetServices and
- * GetServiceCapabilities. No TLS, no IP filter, no backup, no multicast.
+ * GetServiceCapabilities. TLS 1.2 when the endpoint serves HTTPS; no IP filter, no backup, no multicast.
  */
 
 export function xaddr(e: Endpoint, service: ServiceName): string {
-  return `http://${hostForUri(e.host)}:${e.port}/onvif/${service}_service`;
+  return `${e.tls ? 'https' : 'http'}://${hostForUri(e.host)}:${e.port}/onvif/${service}_service`;
 }
 
 /** tds:DeviceServiceCapabilities: what this small device does (no TLS, no IP filter, no backup). */
-export function deviceServiceCapabilitiesXml(tag: string): string {
+export function deviceServiceCapabilitiesXml(tag: string, tls = false): string {
   return (
     `<${tag}><tds:Network IPFilter="false" ZeroConfiguration="false" IPVersion6="false" DynDNS="false" ` +
     `NTP="0" HostnameFromDHCP="false"/>` +
-    `<tds:Security TLS1.0="false" TLS1.1="false" TLS1.2="false" OnboardKeyGeneration="false" ` +
+    `<tds:Security TLS1.0="false" TLS1.1="false" TLS1.2="${tls}" OnboardKeyGeneration="false" ` +
     `AccessPolicyConfig="false" DefaultAccessPolicy="true" Dot1X="false" RemoteUserHandling="false" ` +
     `X.509Token="false" SAMLToken="false" KerberosToken="false" UsernameToken="true" HttpDigest="true" ` +
     `RELToken="false" MaxUsers="16" MaxUserNameLength="64" MaxPasswordLength="128"/>` +
@@ -36,7 +36,7 @@ export function capabilitiesXml(ctx: OperationContext, category: string): string
     `<tt:RemoteDiscovery>false</tt:RemoteDiscovery><tt:SystemBackup>false</tt:SystemBackup>` +
     `<tt:SystemLogging>false</tt:SystemLogging><tt:FirmwareUpgrade>false</tt:FirmwareUpgrade>` +
     `<tt:SupportedVersions><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tt:SupportedVersions></tt:System>` +
-    `<tt:Security><tt:TLS1.1>false</tt:TLS1.1><tt:TLS1.2>false</tt:TLS1.2>` +
+    `<tt:Security><tt:TLS1.1>false</tt:TLS1.1><tt:TLS1.2>${ctx.endpoint.tls === true}</tt:TLS1.2>` +
     `<tt:OnboardKeyGeneration>false</tt:OnboardKeyGeneration><tt:AccessPolicyConfig>false</tt:AccessPolicyConfig>` +
     `<tt:X.509Token>false</tt:X.509Token><tt:SAMLToken>false</tt:SAMLToken>` +
     `<tt:KerberosToken>false</tt:KerberosToken><tt:RELToken>false</tt:RELToken></tt:Security></tt:Device>`;

@@ -1,3 +1,4 @@
+import { cameraScopes, DEVICE_MODEL } from '@desk-onvif/contracts';
 import { Ns } from './namespaces.js';
 import {
   capabilitiesXml,
@@ -26,15 +27,7 @@ function dateTimeXml(tag: string, d: Date): string {
 }
 
 function scopes(ctx: OperationContext): string[] {
-  const c = ctx.camera;
-  return [
-    'onvif://www.onvif.org/type/video_encoder',
-    ...claimedProfiles(ctx.features).map((p) => `onvif://www.onvif.org/Profile/${p}`),
-    `onvif://www.onvif.org/name/${encodeURIComponent(c.name)}`,
-    `onvif://www.onvif.org/hardware/${encodeURIComponent(ctx.device.model)}`,
-    `onvif://www.onvif.org/location/${encodeURIComponent(c.hostName)}`,
-    `onvif://www.onvif.org/mac/${c.mac}`,
-  ];
+  return cameraScopes(ctx.camera, claimedProfiles(ctx.features));
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -93,7 +86,7 @@ export const deviceOperations: Operation[] = [
           service(
             Ns.device,
             xaddr(ctx.endpoint, 'device'),
-            deviceServiceCapabilitiesXml('tds:Capabilities'),
+            deviceServiceCapabilitiesXml('tds:Capabilities', ctx.endpoint.tls === true),
             2,
             60,
           ) +
@@ -133,8 +126,8 @@ export const deviceOperations: Operation[] = [
     service: 'device',
     name: 'GetServiceCapabilities',
     access: 'PRE_AUTH',
-    handle: () => ({
-      body: `<tds:GetServiceCapabilitiesResponse>${deviceServiceCapabilitiesXml('tds:Capabilities')}</tds:GetServiceCapabilitiesResponse>`,
+    handle: (ctx) => ({
+      body: `<tds:GetServiceCapabilitiesResponse>${deviceServiceCapabilitiesXml('tds:Capabilities', ctx.endpoint.tls === true)}</tds:GetServiceCapabilitiesResponse>`,
     }),
   },
   {
@@ -144,7 +137,7 @@ export const deviceOperations: Operation[] = [
     handle: ({ camera, device }) => ({
       body:
         `<tds:GetDeviceInformationResponse><tds:Manufacturer>${esc(device.manufacturer)}</tds:Manufacturer>` +
-        `<tds:Model>${esc(device.model)}</tds:Model><tds:FirmwareVersion>${esc(device.firmwareVersion)}</tds:FirmwareVersion>` +
+        `<tds:Model>${esc(DEVICE_MODEL)}</tds:Model><tds:FirmwareVersion>${esc(device.firmwareVersion)}</tds:FirmwareVersion>` +
         `<tds:SerialNumber>${esc(camera.serial)}</tds:SerialNumber><tds:HardwareId>${esc(camera.id)}</tds:HardwareId>` +
         `</tds:GetDeviceInformationResponse>`,
     }),

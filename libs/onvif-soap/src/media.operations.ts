@@ -239,7 +239,10 @@ export const mediaOperations: Operation[] = [
       }
       const e = ctx.endpoint;
       return {
-        body: mediaUriXml('trt:GetStreamUriResponse', streamUri(ctx.camera, stream, e.mediaHost, e.rtspPort)),
+        body: mediaUriXml(
+          'trt:GetStreamUriResponse',
+          streamUri(ctx.camera, stream, e.mediaHost, e.rtspPort, e.rtsps),
+        ),
       };
     },
   },
@@ -252,7 +255,7 @@ export const mediaOperations: Operation[] = [
       return {
         body: mediaUriXml(
           'trt:GetSnapshotUriResponse',
-          snapshotUri(stream, ctx.endpoint.host, ctx.endpoint.port),
+          snapshotUri(stream, ctx.endpoint.host, ctx.endpoint.port, ctx.endpoint.tls),
         ),
       };
     },

@@ -108,7 +108,7 @@ export const media2Operations: Operation[] = [
       }
       const e = ctx.endpoint;
       return {
-        body: `<tr2:GetStreamUriResponse><tr2:Uri>${esc(streamUri(ctx.camera, stream, e.mediaHost, e.rtspPort))}</tr2:Uri></tr2:GetStreamUriResponse>`,
+        body: `<tr2:GetStreamUriResponse><tr2:Uri>${esc(streamUri(ctx.camera, stream, e.mediaHost, e.rtspPort, e.rtsps))}</tr2:Uri></tr2:GetStreamUriResponse>`,
       };
     },
   },
@@ -119,7 +119,7 @@ export const media2Operations: Operation[] = [
     handle: (ctx) => {
       const stream = profileOf(ctx);
       return {
-        body: `<tr2:GetSnapshotUriResponse><tr2:Uri>${esc(snapshotUri(stream, ctx.endpoint.host, ctx.endpoint.port))}</tr2:Uri></tr2:GetSnapshotUriResponse>`,
+        body: `<tr2:GetSnapshotUriResponse><tr2:Uri>${esc(snapshotUri(stream, ctx.endpoint.host, ctx.endpoint.port, ctx.endpoint.tls))}</tr2:Uri></tr2:GetSnapshotUriResponse>`,
       };
     },
   },

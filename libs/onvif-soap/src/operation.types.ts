@@ -15,13 +15,16 @@ export interface OnvifUserInfo {
 export interface Endpoint {
   host: string;
   port: number;
+  /** The camera endpoint serves HTTPS (ONVIF Profile T): XAddrs and snapshot URIs say https. */
+  tls?: boolean;
+  /** Stream URIs say rtsps (MediaMTX's RTSPS port in `rtspPort`). */
+  rtsps?: boolean;
   mediaHost: string;
   rtspPort: number;
 }
 
 export interface DeviceIdentity {
   manufacturer: string;
-  model: string;
   firmwareVersion: string;
 }
 

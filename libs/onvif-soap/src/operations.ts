@@ -4,6 +4,7 @@ import { eventOperations } from './events.operations.js';
 import { imagingOperations } from './imaging.operations.js';
 import { media2Operations } from './media2.operations.js';
 import { mediaOperations } from './media.operations.js';
+import { mediaNvrOperations } from './media.nvr.operations.js';
 import { Ns } from './namespaces.js';
 import type { Operation, ServiceName } from './operation.types.js';
 import { userOperations } from './users.operations.js';
@@ -22,6 +23,7 @@ const TABLE: ReadonlyMap<string, Operation> = new Map(
     ...deviceOperations,
     ...userOperations,
     ...mediaOperations,
+    ...mediaNvrOperations,
     ...media2Operations,
     ...eventOperations,
     ...audioOperations,

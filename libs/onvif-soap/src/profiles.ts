@@ -158,12 +158,18 @@ export function profile2Xml(
   return `<tr2:Profiles token="${esc(p.token)}" fixed="${p.fixed}"><tr2:Name>${esc(p.name)}</tr2:Name>${configs}</tr2:Profiles>`;
 }
 
-export function streamUri(camera: CameraRecord, stream: StreamName, host: string, port: number): string {
-  return `rtsp://${hostForUri(host)}:${port}/${camera.paths[stream]}`;
+export function streamUri(
+  camera: CameraRecord,
+  stream: StreamName,
+  host: string,
+  port: number,
+  rtsps = false,
+): string {
+  return `${rtsps ? 'rtsps' : 'rtsp'}://${hostForUri(host)}:${port}/${camera.paths[stream]}`;
 }
 
-export function snapshotUri(stream: StreamName, host: string, port: number): string {
-  return `http://${hostForUri(host)}:${port}/onvif/snapshot?stream=${stream}`;
+export function snapshotUri(stream: StreamName, host: string, port: number, tls = false): string {
+  return `${tls ? 'https' : 'http'}://${hostForUri(host)}:${port}/onvif/snapshot?stream=${stream}`;
 }
 
 export function hostForUri(host: string): string {

@@ -57,6 +57,8 @@ export interface SoapCallContext {
   endpoint: Endpoint;
   device: DeviceIdentity;
   now: Date;
+  /** The request came over TLS. */
+  secure?: boolean;
 }
 
 export type Outcome = 'ok' | 'fault' | 'auth_failed' | 'bad_request';
@@ -78,6 +80,8 @@ export interface SoapExchange {
 }
 
 export interface EndpointPolicy extends UsernameTokenPolicy {
+  /** Plain HTTP is refused for everything but PRE_AUTH operations (before any credential is read). */
+  requireTls?: boolean;
   digest: DigestAuthority;
   limits: ParseLimits;
 }
@@ -154,6 +158,20 @@ export class SoapEndpoint {
     }
     if (!op)
       return this.fault(version, Faults.actionNotSupported(`{${opNode.ns}}${opNode.local}`), names, 'fault');
+    // Profile T with HTTPS required: over plain HTTP only what a client needs to find its way
+    // (PRE_AUTH: the clock, the services and their https XAddrs); no credential is even read.
+    if (this.policy.requireTls && ctx.secure !== true && op.access !== 'PRE_AUTH') {
+      const exchange = this.fault(
+        version,
+        Faults.notAuthorized(
+          `this camera requires HTTPS: use https://${ctx.endpoint.host}:${ctx.endpoint.port}${req.uri.split('?')[0] ?? ''}`,
+        ),
+        names,
+        'auth_failed',
+      );
+      exchange.authFailure = 'tls-required';
+      return exchange;
+    }
 
     const auth = this.authenticate(req, header, ctx, op);
     if (!auth.ok) {

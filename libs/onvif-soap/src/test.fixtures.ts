@@ -56,7 +56,7 @@ export function context(now = NOW): SoapCallContext {
     },
     extraProfiles: [],
     endpoint: { host: '192.168.1.20', port: 8090, mediaHost: '192.168.1.30', rtspPort: 8554 },
-    device: { manufacturer: 'desk-onvif', model: 'Desktop Camera', firmwareVersion: '0.1.0' },
+    device: { manufacturer: 'desk-onvif', firmwareVersion: '0.1.0' },
     now,
   };
 }

@@ -24,6 +24,8 @@ export type AuthFailure =
   | 'level'
   /** Not the client's fault: the replay cache is full of live nonces, so none can be accepted. */
   | 'replay-cache-full'
+  /** Plain HTTP to a camera that requires HTTPS (EndpointPolicy.requireTls). */
+  | 'tls-required'
   /** Set by the service, not here: the address or user is locked out after repeated wrong passwords. */
   | 'throttled';
 

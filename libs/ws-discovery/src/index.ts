@@ -3,5 +3,4 @@ export * from './namespaces.js';
 export * from './message.parse.js';
 export * from './message.build.js';
 export * from './scope.match.js';
-export * from './onvif.scopes.js';
 export { escapeXml } from '@desk-onvif/safe-xml';

@@ -1,17 +1,18 @@
 import { DATAGRAM_CASES, fixtureBytes } from '../test/fixtures.js';
 import { parseDatagram, type ParseResult } from './message.parse.js';
 import { ONVIF_DEVICE_TYPES } from './namespaces.js';
-import { onvifScopes } from './onvif.scopes.js';
 import { scopesMatch, typesMatch } from './scope.match.js';
 
 const camera = {
   types: ONVIF_DEVICE_TYPES,
-  scopes: onvifScopes({
-    name: 'Front desk',
-    hardware: 'desk-onvif',
-    location: 'pc-17',
-    mac: '02:aa:bb:cc:dd:ee',
-  }),
+  scopes: [
+    'onvif://www.onvif.org/type/video_encoder',
+    'onvif://www.onvif.org/Profile/Streaming',
+    'onvif://www.onvif.org/name/Front%20desk',
+    'onvif://www.onvif.org/hardware/Desktop%20Camera',
+    'onvif://www.onvif.org/location/pc-17',
+    'onvif://www.onvif.org/mac/02:aa:bb:cc:dd:ee',
+  ],
 };
 
 const text = (xml: string) => new TextEncoder().encode(xml);

@@ -5,7 +5,6 @@ import {
   MatchBy,
   NS,
   ONVIF_DEVICE_TYPES,
-  onvifScopes,
   type DiscoveryMessage,
   type MalformedReason,
   type TargetService,
@@ -165,12 +164,15 @@ export const DATAGRAM_CASES: DatagramCase[] = [
 export const SAMPLE_TARGET: TargetService = {
   address: 'urn:uuid:6f1e2d3c-4b5a-5968-8778-695a4b3c2d1e',
   types: ONVIF_DEVICE_TYPES,
-  scopes: onvifScopes({
-    name: 'Ann & Bob <lab>',
-    hardware: 'desk-onvif',
-    location: 'pc 17',
-    mac: '02:aa:bb:cc:dd:ee',
-  }),
+  // As cameraScopes (@desk-onvif/contracts) builds them.
+  scopes: [
+    'onvif://www.onvif.org/type/video_encoder',
+    'onvif://www.onvif.org/Profile/Streaming',
+    'onvif://www.onvif.org/name/Ann%20%26%20Bob%20%3Clab%3E',
+    'onvif://www.onvif.org/hardware/Desktop%20Camera',
+    'onvif://www.onvif.org/location/pc%2017',
+    'onvif://www.onvif.org/mac/02:aa:bb:cc:dd:ee',
+  ],
   xaddrs: ['http://192.0.2.10:8090/onvif/device_service'],
   metadataVersion: 4_294_967_295,
 };

@@ -22,6 +22,18 @@ describe('install', () => {
     );
   });
 
+  it('the one-file desk-onvif-agent.exe is its own entry', () => {
+    expect(
+      taskCommand({
+        ...spec,
+        nodePath: 'C:\\Program Files\\desk-onvif\\desk-onvif-agent.exe',
+        entryPath: undefined,
+      }),
+    ).toBe(
+      '"C:\\Program Files\\desk-onvif\\desk-onvif-agent.exe" run --mode per-user --config "C:\\Users\\ada\\AppData\\Roaming\\desk-onvif\\agent.json"',
+    );
+  });
+
   it('the task runs the agent in the mode it was installed for, however that mode was given', () => {
     // `install --mode per-user` without a config file: the mode exists only in install's flags.
     const command = taskCommand({ ...spec, configFile: undefined });

@@ -8,8 +8,10 @@ export interface TaskSpec {
   mode: 'shared' | 'per-user';
   /** `DOMAIN\user` of the current user (per-user mode). */
   user: string;
+  /** node.exe, or the one-file desk-onvif-agent.exe itself. */
   nodePath: string;
-  entryPath: string;
+  /** The agent's main.js for node; none for the one-file program (its code is inside it). */
+  entryPath: string | undefined;
   configFile: string | undefined;
 }
 
@@ -19,14 +21,20 @@ export function taskName(spec: Pick<TaskSpec, 'mode' | 'user'>): string {
 }
 
 /**
- * What the task runs: node, the agent's entry, `run` in the mode the task was made for, and the
+ * What the task runs: node and the agent's entry (or the one-file program alone), `run` in the mode the task was made for, and the
  * config file when one is used. The mode is spelled out because it may have come from a flag of
  * `install` (`--mode per-user`), which the task would not otherwise see: a per-user task would
  * then run a shared-mode agent, every user's logon registering the same PC camera.
  */
 export function taskCommand(spec: TaskSpec): string {
   const q = (s: string) => `"${s}"`;
-  const parts = [q(spec.nodePath), q(spec.entryPath), 'run', '--mode', spec.mode];
+  const parts = [
+    q(spec.nodePath),
+    ...(spec.entryPath ? [q(spec.entryPath)] : []),
+    'run',
+    '--mode',
+    spec.mode,
+  ];
   if (spec.configFile) parts.push('--config', q(spec.configFile));
   return parts.join(' ');
 }

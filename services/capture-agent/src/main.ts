@@ -21,9 +21,13 @@ const EXIT_USAGE = 2;
 const COMMANDS = ['run', 'status', 'devices', 'install', 'uninstall', 'firewall'] as const;
 const SWITCHES = new Set(['json', 'reveal', 'help']);
 
-const version = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** Set by the one-file build (esbuild `define`), where there is no package.json beside the code. */
+declare const DESK_ONVIF_AGENT_VERSION: string | undefined;
+const version =
+  typeof DESK_ONVIF_AGENT_VERSION === 'string'
+    ? DESK_ONVIF_AGENT_VERSION
+    : (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+        .version;
 
 function usage(): string {
   const options = Object.keys(configFields).map((f) => `  ${flagName(f).padEnd(26)}${envName(f)}`);
@@ -138,7 +142,8 @@ async function main(argv: string[]): Promise<number> {
         mode: config.mode,
         user,
         nodePath: process.execPath,
-        entryPath: process.argv[1] ?? '',
+        // The one-file desk-onvif-agent.exe (a Node single-executable application) is its own entry.
+        entryPath: (await import('node:sea')).isSea() ? undefined : process.argv[1],
         configFile: config.configFile,
       };
       const args = command === 'install' ? schtasksCreateArgs(spec) : schtasksDeleteArgs(spec);

@@ -6,10 +6,16 @@ import { hardwareCandidates, type CapturePlatform, type Rect } from '@desk-onvif
 
 const run = promisify(execFile);
 
-/** The ffmpeg to run: the configured path, else ffmpeg-static's (which honours FFMPEG_BIN). */
+/**
+ * The ffmpeg to run: the configured path, else ffmpeg-static's (which honours FFMPEG_BIN); in the
+ * one-file agent, ffmpeg.exe beside it, else one on PATH (`ffmpeg.beside.ts`).
+ */
 export function ffmpegPath(configured: string | undefined): string {
   const path = configured ?? (ffmpegStatic as unknown as string | null);
-  if (!path) throw new Error('no ffmpeg for this platform in ffmpeg-static: set AGENT_FFMPEG_PATH');
+  if (!path)
+    throw new Error(
+      'no ffmpeg found (none beside the agent, none on PATH): set AGENT_FFMPEG_PATH or --ffmpeg-path',
+    );
   try {
     accessSync(path, constants.X_OK);
   } catch {

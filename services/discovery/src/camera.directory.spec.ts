@@ -4,7 +4,7 @@ import { CameraDirectory } from './camera.directory.js';
 describe('CameraDirectory', () => {
   const id = '6f1e2d3c-4b5a-5968-8778-695a4b3c2d1e';
   it('says hello when a camera becomes online and discoverable, bye when it stops being so', () => {
-    const sut = new CameraDirectory('desk-onvif');
+    const sut = new CameraDirectory(['Streaming']);
     expect(sut.apply(id, cameraRecord({ online: false }), 1)).toBeUndefined();
     expect(sut.apply(id, cameraRecord(), 1)).toMatchObject({
       type: 'hello',
@@ -20,7 +20,7 @@ describe('CameraDirectory', () => {
     expect(sut.size).toBe(0);
   });
   it('says hello again with a higher MetadataVersion when name or port change', () => {
-    const sut = new CameraDirectory('desk-onvif');
+    const sut = new CameraDirectory(['Streaming']);
     const first = sut.apply(id, cameraRecord(), 7);
     const renamed = sut.apply(id, cameraRecord({ name: 'Back desk' }), 9);
     expect(renamed).toMatchObject({ type: 'hello' });
@@ -28,7 +28,7 @@ describe('CameraDirectory', () => {
     expect(renamed?.camera.scopes).toContain('onvif://www.onvif.org/name/Back%20desk');
   });
   it('resolves endpoint addresses whatever their case', () => {
-    const sut = new CameraDirectory('desk-onvif');
+    const sut = new CameraDirectory(['Streaming']);
     sut.apply(id, cameraRecord(), 1);
     expect(sut.byAddress(`URN:UUID:${id.toUpperCase()}`)?.id).toBe(id);
     expect(sut.byAddress('urn:uuid:nope')).toBeUndefined();

@@ -1,5 +1,4 @@
-import type { CameraRecord } from '@desk-onvif/contracts';
-import { onvifScopes } from '@desk-onvif/ws-discovery';
+import { cameraScopes, type CameraRecord } from '@desk-onvif/contracts';
 
 /** What discovery knows of a camera it announces. */
 export interface AnnouncedCamera {
@@ -21,7 +20,8 @@ export type DirectoryChange = { type: 'hello' | 'bye'; camera: AnnouncedCamera }
 export class CameraDirectory {
   private readonly cameras = new Map<string, AnnouncedCamera>();
 
-  constructor(private readonly hardware: string) {}
+  /** `profiles`: the ONVIF profiles the cameras claim, as GetScopes answers them (`claimedProfiles`). */
+  constructor(private readonly profiles: readonly string[]) {}
 
   /**
    * Applies the current value of one KV key (undefined: deleted, or not a valid record) at its KV
@@ -65,12 +65,7 @@ export class CameraDirectory {
       id: record.id,
       address: `urn:uuid:${record.id}`,
       onvifPort: record.onvifPort,
-      scopes: onvifScopes({
-        name: record.name,
-        hardware: this.hardware,
-        location: record.hostName,
-        mac: record.mac,
-      }),
+      scopes: cameraScopes(record, this.profiles),
       metadataVersion: Math.min(0xffffffff, revision),
     };
   }

@@ -66,8 +66,6 @@ export const discoveryConfigShape = {
   /** MessageIDs remembered to answer a repeated Probe once, and for how long. */
   DEDUP_SIZE: env.int(16, 1_000_000).default(4096),
   DEDUP_TTL_MS: env.int(100, 600_000).default(10_000),
-  /** The model in the `hardware/` scope. */
-  HARDWARE: z.string().min(1).max(64).default('desk-onvif'),
   LOG_LEVEL: env.logLevel().default('info'),
 };
 

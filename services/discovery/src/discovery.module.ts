@@ -22,6 +22,7 @@ import { DiscoveryMetrics } from './discovery.metrics.js';
 import { DiscoveryResponder } from './discovery.responder.js';
 import { DiscoveryRuntime } from './discovery.runtime.js';
 import { DiscoverySocket } from './discovery.socket.js';
+import { claimedProfiles, DEFAULT_FEATURES } from '@desk-onvif/onvif-soap';
 import { MessageDedup } from './message.dedup.js';
 import { MessageSequence } from './message.sequence.js';
 import { allowedNetworks, type ListenAddress } from './network.interfaces.js';
@@ -35,7 +36,11 @@ const CAMERAS_KV = Symbol('CAMERAS_KV');
 @Module({})
 export class DiscoveryModule {
   static forRoot(config: DiscoveryConfig, listening: ListenAddress[]): DynamicModule {
-    const directory = new CameraDirectory(config.HARDWARE);
+    const directory = new CameraDirectory(
+      // The onvif service's claims for the same features (no HTTPS yet): GetScopes and discovery
+      // announce one list, built by cameraScopes.
+      claimedProfiles(DEFAULT_FEATURES),
+    );
     const limiter = new RateLimiter(
       config.RATE_LIMIT_PER_S,
       config.RATE_LIMIT_BURST,

@@ -35,7 +35,7 @@ function setup(
     },
     clearTimeout: () => undefined,
   };
-  const directory = new CameraDirectory('desk-onvif');
+  const directory = new CameraDirectory(['Streaming']);
   directory.apply(A, cameraRecord({ id: A, name: 'Front desk', onvifPort: 8090 }), 1);
   directory.apply(B, cameraRecord({ id: B, name: 'Lab', onvifPort: 8091 }), 1);
   const listening: ListenAddress[] = [{ name: 'eth0', address: '192.168.1.20', cidr: '192.168.1.20/24' }];

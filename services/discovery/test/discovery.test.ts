@@ -76,16 +76,15 @@ suite('discovery service', () => {
       const match = found.find((f) => f.urn === `urn:uuid:${c.id}`) as Reply;
       expect(match.xaddrs).toEqual([xaddrOf(c)]);
       expect(match.types).toEqual(['dn:NetworkVideoTransmitter', 'tds:Device']);
-      expect(match.scopes).toEqual(
-        expect.arrayContaining([
-          'onvif://www.onvif.org/type/video_encoder',
-          'onvif://www.onvif.org/Profile/Streaming',
-          `onvif://www.onvif.org/name/${encodeURIComponent(c.name)}`,
-          'onvif://www.onvif.org/hardware/desk-onvif',
-          `onvif://www.onvif.org/location/${encodeURIComponent(c.hostName)}`,
-          `onvif://www.onvif.org/mac/${encodeURIComponent(c.mac)}`,
-        ]),
-      );
+      // The same list GetScopes answers (both built by cameraScopes), in order.
+      expect(match.scopes).toEqual([
+        'onvif://www.onvif.org/type/video_encoder',
+        'onvif://www.onvif.org/Profile/Streaming',
+        `onvif://www.onvif.org/name/${encodeURIComponent(c.name)}`,
+        'onvif://www.onvif.org/hardware/Desktop%20Camera',
+        `onvif://www.onvif.org/location/${encodeURIComponent(c.hostName)}`,
+        `onvif://www.onvif.org/mac/${c.mac}`,
+      ]);
     }
   });
 

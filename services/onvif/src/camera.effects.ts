@@ -61,11 +61,9 @@ export class CameraEffects {
       case 'setUsers':
         return this.users.change(id, effect);
       case 'createProfile':
-        this.profiles.add(id, effect.profile);
-        return;
+        return this.profiles.add(id, effect.profile);
       case 'deleteProfile':
-        this.profiles.remove(id, effect.token);
-        return;
+        return this.profiles.remove(id, effect.token);
       case 'events':
         // Answered by the event service (onvif.http.ts), never here.
         throw Faults.internal('an event request reached the camera effects');

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { SecureContext } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import type { KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -10,12 +10,13 @@ import type { OnvifMetrics } from './onvif.metrics.js';
 import type { ProfileBook } from './profile.book.js';
 import type { UserStore } from './user.store.js';
 import { KvResync } from './kv.resync.js';
+import { createCameraServer, type CameraServer } from './camera.server.js';
 import { workerOf } from './onvif.cluster.js';
 
 interface Listener {
   camera: CameraRecord;
   port: number;
-  server: Server;
+  server: CameraServer;
   open: boolean;
   grace: NodeJS.Timeout | undefined;
 }
@@ -39,6 +40,7 @@ export class CameraListeners {
     private readonly users: UserStore,
     private readonly profiles: ProfileBook,
     private readonly metrics: OnvifMetrics,
+    private readonly tls: SecureContext | undefined,
     /** A camera's listener closed (removed, moved, shutting down): what lived with it goes too. */
     private readonly closed: (cameraId: string) => void = () => {},
   ) {}
@@ -98,14 +100,12 @@ export class CameraListeners {
     const listener: Listener = {
       camera,
       port: camera.onvifPort,
-      server: createServer({ keepAliveTimeout: 30_000, requestTimeout: 30_000 }, (req, res) =>
-        this.http.handle(listener.camera, req, res),
-      ),
+      server: createCameraServer((req, res) => this.http.handle(listener.camera, req, res), this.tls),
       open: false,
       grace: undefined,
     };
     this.byCamera.set(camera.id, listener);
-    listener.server.on('error', (err: NodeJS.ErrnoException) => {
+    listener.server.server.on('error', (err: NodeJS.ErrnoException) => {
       // After listen() succeeded an error (e.g. EMFILE on accept) is logged; an unhandled one would end the process.
       if (listener.open) {
         this.logger.error({
@@ -122,16 +122,19 @@ export class CameraListeners {
       void this.reportUnusable(camera, `${err.code ?? 'error'}: ${err.message}`);
     });
     // exclusive: a worker binds the camera's port itself, not through the cluster's primary.
-    listener.server.listen({ port: camera.onvifPort, host: this.config.LISTEN_HOST, exclusive: true }, () => {
-      listener.open = true;
-      this.metrics.listenersOpen.inc();
-      this.logger.log({
-        msg: 'listening',
-        cameraId: camera.id,
-        port: camera.onvifPort,
-        worker: this.config.WORKER_INDEX,
-      });
-    });
+    listener.server.server.listen(
+      { port: camera.onvifPort, host: this.config.LISTEN_HOST, exclusive: true },
+      () => {
+        listener.open = true;
+        this.metrics.listenersOpen.inc();
+        this.logger.log({
+          msg: 'listening',
+          cameraId: camera.id,
+          port: camera.onvifPort,
+          worker: this.config.WORKER_INDEX,
+        });
+      },
+    );
     if (isNew) listener.grace = this.scheduleAdministrator(camera.id);
   }
 
@@ -188,10 +191,15 @@ export class CameraListeners {
     if (!listener) return;
     this.byCamera.delete(cameraId);
     clearTimeout(listener.grace);
-    if (why === 'removed') this.profiles.forget(cameraId);
+    if (why === 'removed')
+      this.profiles
+        .forget(cameraId)
+        .catch((err: unknown) =>
+          this.logger.warn({ msg: 'could not forget the profiles', cameraId, err: String(err) }),
+        );
     if (listener.open) this.metrics.listenersOpen.dec();
     this.closed(cameraId);
-    listener.server.close();
+    listener.server.server.close();
     listener.server.closeAllConnections();
     this.logger.log({ msg: 'closed', cameraId, port: listener.port, why });
   }

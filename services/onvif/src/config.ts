@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { z } from 'zod';
 import { env, loadConfig, natsConfigShape } from '@desk-onvif/service-kit';
 import { NetworkSet } from '@desk-onvif/media-auth';
@@ -62,7 +64,6 @@ export const onvifConfigShape = {
   AGENT_TIMEOUT_MS: env.int(100, 60_000).default(5000),
   KV_REPLICAS: env.int(1, 5).default(1),
   MANUFACTURER: z.string().min(1).max(64).default('desk-onvif'),
-  MODEL: z.string().min(1).max(64).default('Desktop Camera'),
   /**
    * Who may use MediaMTX's API and metrics through the auth hook: loopback and Docker's default
    * bridge networks (Prometheus in compose). The API and metrics ports are not published.
@@ -112,6 +113,15 @@ export const onvifConfigShape = {
   AUTH_FAILURE_WINDOW_MS: env.int(1000, 86_400_000).default(900_000),
   AUTH_MAX_TRACKED: env.int(100, 10_000_000).default(100_000),
   /**
+   * ONVIF over HTTPS (Profile T) on each camera's own port, next to plain HTTP (the first byte of a
+   * connection tells them apart): the server certificate and key, PEM files (the site PKI's
+   * server.crt and server.key). Both or neither. With them, XAddrs and snapshot URIs say https.
+   */
+  TLS_CERT: z.string().min(1).optional(),
+  TLS_KEY: z.string().min(1).optional(),
+  /** Plain HTTP answers PRE_AUTH operations only (a fault names the https address); needs TLS_CERT. */
+  REQUIRE_TLS: env.bool().default(false),
+  /**
    * The secret at the end of the auth hook's path (`/mediamtx/auth/<secret>`), shared with MediaMTX
    * only. Unset: the hook answers loopback callers only, at `/mediamtx/auth`.
    */
@@ -143,3 +153,18 @@ export function loadOnvifConfig(source: NodeJS.ProcessEnv = process.env) {
 }
 
 export const ONVIF_CONFIG = Symbol('ONVIF_CONFIG');
+
+/** The camera endpoints' TLS context, read once at start-up; undefined when TLS is off. */
+export function cameraTlsOf(config: OnvifConfig): SecureContext | undefined {
+  if ((config.TLS_CERT === undefined) !== (config.TLS_KEY === undefined))
+    throw new Error('ONVIF_TLS_CERT and ONVIF_TLS_KEY go together');
+  if (config.TLS_CERT === undefined || config.TLS_KEY === undefined) {
+    if (config.REQUIRE_TLS) throw new Error('ONVIF_REQUIRE_TLS needs ONVIF_TLS_CERT and ONVIF_TLS_KEY');
+    return undefined;
+  }
+  return createSecureContext({
+    cert: readFileSync(config.TLS_CERT),
+    key: readFileSync(config.TLS_KEY),
+    minVersion: 'TLSv1.2',
+  });
+}

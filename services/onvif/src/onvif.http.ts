@@ -178,6 +178,7 @@ export class OnvifHttp {
           device: this.d.device,
           features: this.d.features,
           now,
+          secure: isTls(req),
         },
       );
       const throttled = this.throttle(camera, req, exchange);
@@ -318,11 +319,18 @@ export class OnvifHttp {
       port: camera.onvifPort,
       mediaHost: this.d.config.MEDIA_HOST ?? host,
       rtspPort: this.d.config.RTSP_PORT,
+      tls: this.d.config.TLS_CERT !== undefined,
     };
   }
 
   /** The latest JPEG from the agent; HTTP Digest like the SOAP endpoint; 503 when no agent answers. */
   private async snapshot(camera: CameraRecord, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.d.config.REQUIRE_TLS && !isTls(req)) {
+      // Not even a challenge: a Digest response over plain HTTP would be worth capturing.
+      this.d.metrics.snapshots.inc({ outcome: 'tls_required' });
+      res.writeHead(403, { 'Content-Type': 'text/plain' }).end('this camera requires HTTPS\n');
+      return;
+    }
     const now = new Date();
     const users = this.d.users.usersOf(camera.id);
     const source = req.socket.remoteAddress ?? '';
@@ -412,4 +420,9 @@ function hostOf(header: string | undefined): string | undefined {
   if (!header || !HOST_HEADER.test(header)) return undefined;
   const host = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.split(':')[0];
   return host || undefined;
+}
+
+/** The connection is TLS (a camera port serves HTTP and HTTPS: camera.server.ts). */
+function isTls(req: IncomingMessage): boolean {
+  return (req.socket as { encrypted?: boolean }).encrypted === true;
 }

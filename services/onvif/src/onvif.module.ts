@@ -23,7 +23,7 @@ import { AuthGuard } from './auth.guard.js';
 import { CameraEffects } from './camera.effects.js';
 import { CameraListeners } from './camera.listeners.js';
 import { EventSystem } from './event.system.js';
-import { ONVIF_CONFIG, throttlePolicyOf, type OnvifConfig } from './config.js';
+import { cameraTlsOf, ONVIF_CONFIG, throttlePolicyOf, type OnvifConfig } from './config.js';
 import { CamerasBucket, CredentialsService } from './credentials.service.js';
 import { MediaAuthController } from './media-auth.controller.js';
 import { OnvifController } from './onvif.controller.js';
@@ -36,7 +36,7 @@ import { UserStore } from './user.store.js';
 
 const VERSION = '0.1.0';
 
-/** Follows KV `users` and then KV `cameras` for the life of the app; closes everything on shutdown. */
+/** Follows KV `users`, `profiles` and then KV `cameras` for the life of the app; closes everything on shutdown. */
 class Watchers implements OnModuleInit, OnApplicationShutdown {
   private readonly abort = new AbortController();
   private readonly logger = new Logger('watch');
@@ -45,6 +45,7 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
     private readonly cameras: CamerasBucket,
     private readonly listeners: CameraListeners,
     private readonly events: EventSystem,
+    private readonly profiles: ProfileBook,
   ) {}
   onModuleInit(): void {
     this.events.start((id) => this.listeners.camera(id));
@@ -64,6 +65,12 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
       this.abort.signal,
       onError(Buckets.users),
     );
+    void watchBucket(
+      this.profiles.kv,
+      { onEntry: (e) => this.profiles.apply(e), onReset: () => this.profiles.reset() },
+      this.abort.signal,
+      onError(Buckets.profiles),
+    );
     // A reset keeps the listeners: the current records that follow move or keep each one.
     void watchBucket(
       this.cameras.kv,
@@ -82,6 +89,7 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
 @Module({})
 export class OnvifModule {
   static forRoot(config: OnvifConfig): DynamicModule {
+    const tls = cameraTlsOf(config);
     return {
       module: OnvifModule,
       controllers: [OnvifController, MediaAuthController, ObservabilityController],
@@ -127,6 +135,7 @@ export class OnvifModule {
             new SoapEndpoint({
               windowMs: config.CREATED_WINDOW_MS,
               allowPasswordText: config.ALLOW_PASSWORD_TEXT,
+              requireTls: config.REQUIRE_TLS,
               nonces,
               digest,
               limits: { ...DEFAULT_PARSE_LIMITS, maxDepth: config.MAX_XML_DEPTH },
@@ -146,7 +155,14 @@ export class OnvifModule {
           useFactory: (registry: Registry, nonces: NonceCache, digest: DigestAuthority, users: UserStore) =>
             new OnvifMetrics(registry, nonces, digest, users),
         },
-        { provide: ProfileBook, useFactory: () => new ProfileBook() },
+        {
+          provide: ProfileBook,
+          inject: [NATS_CONNECTION],
+          useFactory: async (nc: NatsConnection) =>
+            new ProfileBook(
+              await openBucket(nc, Buckets.profiles, { create: true, replicas: config.KV_REPLICAS }),
+            ),
+        },
         {
           provide: AuthGuard,
           inject: [METRICS_REGISTRY],
@@ -190,8 +206,9 @@ export class OnvifModule {
           ) =>
             new OnvifHttp({
               events: events.service,
-              // Profile T needs HTTPS: not served yet (the trust-model issue brings it).
-              features: { https: false, ...EventSystem.features(config) },
+              // HTTPS on (ONVIF_TLS_CERT/KEY): Profile T is claimed when its other features are
+              // served too (claimedProfiles: Streaming, Media2, imaging).
+              features: { https: tls !== undefined, ...EventSystem.features(config) },
               guard,
               config,
               endpoint,
@@ -201,7 +218,7 @@ export class OnvifModule {
               effects,
               metrics,
               nc,
-              device: { manufacturer: config.MANUFACTURER, model: config.MODEL, firmwareVersion: VERSION },
+              device: { manufacturer: config.MANUFACTURER, firmwareVersion: VERSION },
             }),
         },
         {
@@ -215,13 +232,15 @@ export class OnvifModule {
             metrics: OnvifMetrics,
             events: EventSystem,
           ) =>
-            new CameraListeners(config, http, nc, users, profiles, metrics, (id) => events.cameraClosed(id)),
+            new CameraListeners(config, http, nc, users, profiles, metrics, tls, (id) =>
+              events.cameraClosed(id),
+            ),
         },
         {
           provide: Watchers,
-          inject: [UserStore, CamerasBucket, CameraListeners, EventSystem],
-          useFactory: (u: UserStore, c: CamerasBucket, l: CameraListeners, e: EventSystem) =>
-            new Watchers(u, c, l, e),
+          inject: [UserStore, CamerasBucket, CameraListeners, EventSystem, ProfileBook],
+          useFactory: (u: UserStore, c: CamerasBucket, l: CameraListeners, e: EventSystem, p: ProfileBook) =>
+            new Watchers(u, c, l, e, p),
         },
         CredentialsService,
         {

@@ -9,6 +9,8 @@ declare module 'onvif' {
     useWSSecurity?: boolean;
     timeout?: number;
     autoconnect?: boolean;
+    useSecure?: boolean;
+    secureOpts?: { ca?: Buffer | string; rejectUnauthorized?: boolean; servername?: string };
   }
   export interface Profile {
     $: { token: string };

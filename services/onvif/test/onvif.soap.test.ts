@@ -149,6 +149,12 @@ describe('every operation answers with a schema-valid response', () => {
     expect(reply.body).toContain(expected);
   });
 
+  test('without HTTPS the camera claims Profile S only, never Profile T', async () => {
+    const reply = await soap('device GetScopes plain', op('tds', 'GetScopes'));
+    expect(reply.body).toContain('onvif://www.onvif.org/Profile/Streaming');
+    expect(reply.body).not.toContain('onvif://www.onvif.org/Profile/T');
+  });
+
   test('SOAP 1.1 requests are answered in SOAP 1.1 (ZoneMinder RTP_unicast)', async () => {
     const caps = await soap('soap11 GetCapabilities', op('tds', 'GetCapabilities'), admin, '1.1');
     expect(caps.status).toBe(200);
@@ -247,6 +253,49 @@ describe('every operation answers with a schema-valid response', () => {
     expect((await soap('media DeleteProfile', op('trt', 'DeleteProfile', token))).status).toBe(200);
     const fixed = await soap('fault DeletionOfFixedProfile', op('trt', 'DeleteProfile', profileMain));
     expect(subcodes(fixed.body)).toEqual(['OperationProhibited', 'DeletionOfFixedProfile']);
+  });
+
+  test('NVR set-up: compatible configurations, source options, encoder instances, metadata', async () => {
+    const main = '<trt:ProfileToken>profile_main</trt:ProfileToken>';
+    const config = '<trt:ConfigurationToken>desktop-config</trt:ConfigurationToken>';
+    const calls: [string, string][] = [
+      ['GetCompatibleVideoSourceConfigurations', main],
+      ['GetCompatibleVideoEncoderConfigurations', main],
+      ['GetVideoSourceConfigurationOptions', config],
+      ['GetGuaranteedNumberOfVideoEncoderInstances', config],
+      ['GetMetadataConfigurations', ''],
+      ['GetCompatibleMetadataConfigurations', main],
+      [
+        'SetVideoSourceConfiguration',
+        `<trt:Configuration token="desktop-config"><tt:Name>Desktop</tt:Name><tt:UseCount>2</tt:UseCount>` +
+          `<tt:SourceToken>desktop</tt:SourceToken><tt:Bounds x="0" y="0" width="${camera.settings.main.width}" ` +
+          `height="${camera.settings.main.height}"/></trt:Configuration><trt:ForcePersistence>true</trt:ForcePersistence>`,
+      ],
+    ];
+    for (const [name, inner] of calls) {
+      const reply = await soap(`media ${name}`, op('trt', name, inner));
+      expect({ name, status: reply.status }).toEqual({ name, status: 200 });
+    }
+    const fixed = await soap('fault FixedProfile', op('trt', 'RemoveVideoEncoderConfiguration', main));
+    expect(subcodes(fixed.body)).toEqual(['OperationProhibited', 'FixedProfile']);
+  });
+
+  test('a created profile is kept in KV: it survives an onvif restart, and its deletion too', async () => {
+    const created = await soap(
+      'media CreateProfile',
+      op('trt', 'CreateProfile', '<trt:Name>NvrKept</trt:Name>'),
+    );
+    expect(created.status).toBe(200);
+    await rig.onvif.restart();
+    await rig.listening(camera.onvifPort);
+    const after = await soap('media GetProfiles after restart', op('trt', 'GetProfiles'));
+    expect(after.body).toContain('token="profile_NvrKept" fixed="false"');
+    const token = '<trt:ProfileToken>profile_NvrKept</trt:ProfileToken>';
+    expect((await soap('media DeleteProfile', op('trt', 'DeleteProfile', token))).status).toBe(200);
+    await rig.onvif.restart();
+    await rig.listening(camera.onvifPort);
+    const gone = await soap('fault NoProfile after restart', op('trt', 'GetProfile', token));
+    expect(subcodes(gone.body)).toEqual(['InvalidArgVal', 'NoProfile']);
   });
 
   test('SetVideoEncoderConfiguration reaches the agent and the registry record', async () => {

@@ -12,4 +12,6 @@ export * from './onvif-xml.js';
 export * from './stream-watcher.js';
 export * from './audio.js';
 export * from './site-pki.js';
+export * from './prerequisites.js';
+export * from './wire.capture.js';
 export * from './pulse.js';
