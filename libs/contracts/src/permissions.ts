@@ -121,6 +121,8 @@ export function onvifPermissions(): Permissions {
       cameraAny.snapshot.subject,
       ...kvRead(Buckets.cameras),
       ...kvOwn(Buckets.users),
+      // The media profiles ONVIF clients create (CreateProfile), kept for every replica.
+      ...kvOwn(Buckets.profiles),
     ],
     [
       Onvif.bootstrapCredentials.subject,
