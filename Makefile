@@ -76,6 +76,13 @@ BENCH := $(JEST) --selectProjects bench --runInBand --verbose=false
 bench-registry: deps build
 	$(BENCH) bench/registry.bench.ts
 
+# The SHA-256 make dev checks its MediaMTX download against (scripts/dev/mediamtx.pin.json), from the
+# release's checksums.sha256 and confirmed by hashing the archive; needs the release site reachable.
+.PHONY: pin-mediamtx
+pin-mediamtx: node-deps
+	npx tsc -b scripts/dev
+	node scripts/dev/dist/mediamtx.checksum.js
+
 # Docker Compose on a lab server: writes .env with random secrets when it is missing, starts the
 # stack, prints where the cameras will appear.
 up:
