@@ -16,6 +16,7 @@ import {
   type ColourRead,
   type CommandWrapper,
   type NetNamespace,
+  type SitePki,
 } from '@desk-onvif/test-support';
 
 const NVR_CLIENT = join(dirname(fileURLToPath(import.meta.url)), 'nvr-client.mjs');
@@ -48,6 +49,13 @@ export interface DeskLabOptions {
   onvifUser?: Credentials;
   /** More of the agent's environment: a PulseAudio server (PULSE_SERVER) and AGENT_AUDIO_… */
   agentEnv?: Record<string, string>;
+  /**
+   * The site PKI (`testSitePki()`): the cameras serve ONVIF over HTTPS with its server certificate,
+   * and the NVR trusts its CA. The console still does not run in this lab.
+   */
+  pki?: SitePki;
+  /** `ONVIF_REQUIRE_TLS`: plain HTTP answers PRE_AUTH operations only (needs `pki`). */
+  requireTls?: boolean;
 }
 
 /**
@@ -118,9 +126,9 @@ export class DeskLab {
     return (await call(this.nc, Registry.get, { id: this.cameraId })).camera;
   }
 
-  /** The camera's device service, where its ONVIF port is. */
-  xaddr(camera: CameraRecord): string {
-    return `http://${this.host}:${camera.onvifPort}/onvif/device_service`;
+  /** The camera's device service, where its ONVIF port is (https: the same port, over TLS). */
+  xaddr(camera: CameraRecord, scheme: 'http' | 'https' = 'http'): string {
+    return `${scheme}://${this.host}:${camera.onvifPort}/onvif/device_service`;
   }
 
   /** An RTSP URL of the media server, with credentials in it when given. */
@@ -175,10 +183,7 @@ export class DeskLab {
 
   /** The NVR adding the camera: npm `onvif` Cam.connect, GetProfiles, GetStreamUri of each profile. */
   async connect(xaddr: string, creds: Credentials = this.opts.onvifUser): Promise<NvrProfile[]> {
-    const out = (await this.nvrClient(['connect', xaddr], {
-      NVR_USERNAME: creds.username,
-      NVR_PASSWORD: creds.password,
-    })) as { profiles: NvrProfile[] };
+    const out = (await this.nvrClient(['connect', xaddr], this.nvrEnv(creds))) as { profiles: NvrProfile[] };
     return out.profiles;
   }
 
@@ -187,10 +192,19 @@ export class DeskLab {
     xaddr: string,
     creds: Credentials = this.opts.onvifUser,
   ): Promise<{ info: Record<string, string>; scopes: string[] }> {
-    return (await this.nvrClient(['info', xaddr], {
+    return (await this.nvrClient(['info', xaddr], this.nvrEnv(creds))) as {
+      info: Record<string, string>;
+      scopes: string[];
+    };
+  }
+
+  /** The NVR's credentials, and the site CA it trusts for https XAddrs (in the environment, not argv). */
+  private nvrEnv(creds: Credentials): Record<string, string> {
+    return {
       NVR_USERNAME: creds.username,
       NVR_PASSWORD: creds.password,
-    })) as { info: Record<string, string>; scopes: string[] };
+      ...(this.opts.pki ? { NVR_CA: this.opts.pki.caCert } : {}),
+    };
   }
 
   /** The NVR opening a stream: a few decoded frames' colour, or why ffmpeg could not read. */
@@ -244,8 +258,9 @@ function labSettings(
     natsServerBin: process.env.NATS_SERVER_BIN ?? 'nats-server',
     ffmpegBin: process.env.FFMPEG_BIN ?? '/usr/bin/ffmpeg',
     onvifUsersKey: randomBytes(32).toString('base64'),
-    // No tls: the console is not part of this lab (its browser test starts its own).
     consolePort: 0,
+    ...(opts.pki ? { tls: { cert: opts.pki.serverCert, key: opts.pki.serverKey } } : {}),
+    ...(opts.requireTls ? { onvifRequireTls: true } : {}),
     agents: [
       {
         name: AGENT,
@@ -276,7 +291,9 @@ function labSettings(
         },
       },
     ],
-    ...(ns ? { netns: ns } : { skip: ['discovery'] }),
+    // The console is not part of this lab (its browser test starts its own).
+    skip: [...(ns ? [] : ['discovery']), 'console'],
+    ...(ns ? { netns: ns } : {}),
     env: {
       'port-registry': { REGISTRY_LOG_LEVEL: 'info' },
       onvif: { ONVIF_LOG_LEVEL: 'debug' },

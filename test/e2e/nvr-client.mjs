@@ -9,6 +9,9 @@
 //                       GetServices or GetCapabilities, GetProfiles…), then GetStreamUri (RTSP)
 //                       of every profile → {profiles: [{token, name, width, height, uri}]}
 //   info <xaddr>        Cam.connect, GetDeviceInformation and GetScopes → {info, scopes: [uri…]}
+//
+// An https:// XAddr is reached over TLS (useSecure), trusting only the CA in the PEM file NVR_CA.
+import { readFileSync } from 'node:fs';
 import { URL } from 'node:url';
 import onvif from 'onvif';
 import onvifUtils from 'onvif/lib/utils.js';
@@ -51,61 +54,56 @@ function call(cam, method) {
   return new Promise((resolve, reject) => cam[method]((err, res) => (err ? reject(err) : resolve(res))));
 }
 
-function info(xaddr, username, password) {
+/** Cam options for an XAddr: over TLS for https://, verifying the server against NVR_CA. */
+function camOptions(xaddr, username, password) {
   const url = new URL(xaddr);
-  const cam = new Cam(
-    {
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      username,
-      password,
-      timeout: 10000,
-    },
-    async (err) => {
-      if (err) return fail(err);
-      try {
-        const device = await call(cam, 'getDeviceInformation');
-        const scopes = await call(cam, 'getScopes');
-        finish({ info: device, scopes: [].concat(scopes).map((s) => s.scopeItem) });
-      } catch (e) {
-        fail(e);
-      }
-    },
-  );
+  const secure = url.protocol === 'https:';
+  return {
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: url.pathname,
+    username,
+    password,
+    timeout: 10000,
+    ...(secure
+      ? { useSecure: true, secureOpts: process.env.NVR_CA ? { ca: readFileSync(process.env.NVR_CA) } : {} }
+      : {}),
+  };
+}
+
+function info(xaddr, username, password) {
+  const cam = new Cam(camOptions(xaddr, username, password), async (err) => {
+    if (err) return fail(err);
+    try {
+      const device = await call(cam, 'getDeviceInformation');
+      const scopes = await call(cam, 'getScopes');
+      finish({ info: device, scopes: [].concat(scopes).map((s) => s.scopeItem) });
+    } catch (e) {
+      fail(e);
+    }
+  });
 }
 
 function connect(xaddr, username, password) {
-  const url = new URL(xaddr);
-  const cam = new Cam(
-    {
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      username,
-      password,
-      timeout: 10000,
-    },
-    async (err) => {
-      if (err) return fail(err);
-      try {
-        const profiles = [];
-        for (const p of cam.profiles) {
-          const res = p.videoEncoderConfiguration && p.videoEncoderConfiguration.resolution;
-          profiles.push({
-            token: p.$.token,
-            name: p.name,
-            width: res && res.width,
-            height: res && res.height,
-            uri: await streamUri(cam, p.$.token),
-          });
-        }
-        finish({ profiles });
-      } catch (e) {
-        fail(e);
+  const cam = new Cam(camOptions(xaddr, username, password), async (err) => {
+    if (err) return fail(err);
+    try {
+      const profiles = [];
+      for (const p of cam.profiles) {
+        const res = p.videoEncoderConfiguration && p.videoEncoderConfiguration.resolution;
+        profiles.push({
+          token: p.$.token,
+          name: p.name,
+          width: res && res.width,
+          height: res && res.height,
+          uri: await streamUri(cam, p.$.token),
+        });
       }
-    },
-  );
+      finish({ profiles });
+    } catch (e) {
+      fail(e);
+    }
+  });
 }
 
 const modes = {

@@ -219,6 +219,23 @@ describe('picture adjustments (ONVIF imaging)', () => {
   });
 });
 
+describe('OSD overlays', () => {
+  const osd = [{ kind: 'DateAndTime' as const, position: 'UpperLeft' as const, fontSize: 20 }];
+
+  it('are drawn after the imaging filters, before the split', () => {
+    const picture = { brightness: 75, contrast: 50, saturation: 50, sharpness: 50 };
+    const head = graphOf(buildCaptureArgs({ ...job('linux', sources.desktop), picture, osd })).split(';')[0];
+    expect(head).toMatch(/^\[0:v\]eq=brightness=0\.25,drawtext=.*,split=3\[m\]\[s\]\[j\]$/);
+  });
+
+  it('take the GPU path through memory, as the imaging filters do', () => {
+    const head = graphOf(buildCaptureArgs({ ...job('ddagrab', sources.desktop, 'h264_nvenc'), osd })).split(
+      ';',
+    )[0];
+    expect(head).toMatch(/^\[0:v\]hwdownload,format=bgra,drawtext=/);
+  });
+});
+
 describe('outputs and pipes, whatever the platform, source and encoder', () => {
   const all = (['linux', 'gdigrab', 'ddagrab'] as const).flatMap((t) =>
     Object.values(sources).flatMap((s) => ENCODERS.map((e) => job(t, s, e))),

@@ -1,3 +1,4 @@
+import type { OverlayText } from './osd.filters.js';
 import type { PictureSettings } from './picture.filters.js';
 
 /** What a capture job is made of: the inputs of every argument builder in this library. */
@@ -73,6 +74,8 @@ export interface CaptureJob {
   sub: StreamEncoding;
   /** ONVIF imaging applied to the capture (picture.filters.ts); absent: the picture as captured. */
   picture?: PictureSettings;
+  /** ONVIF OSD text overlays drawn on the capture (osd.filters.ts); absent: none. */
+  osd?: OverlayText[];
   publish: { main: RtspTarget; sub: RtspTarget };
   /**
    * A JPEG every `everySeconds` written to file descriptor `fd` (image2pipe), at the main size;

@@ -73,7 +73,7 @@ export const MAX_PROFILES = 10;
 
 export function mediaServiceCapabilitiesXml(tag: string): string {
   return (
-    `<${tag} SnapshotUri="true" Rotation="false" VideoSourceMode="false" OSD="false">` +
+    `<${tag} SnapshotUri="true" Rotation="false" VideoSourceMode="false" OSD="true">` +
     `<trt:ProfileCapabilities MaximumNumberOfProfiles="${MAX_PROFILES}"/>` +
     `<trt:StreamingCapabilities RTPMulticast="false" RTP_TCP="true" RTP_RTSP_TCP="true" NonAggregateControl="false" NoRTSPStreaming="false"/>` +
     `</${tag}>`
@@ -82,7 +82,7 @@ export function mediaServiceCapabilitiesXml(tag: string): string {
 
 export function media2ServiceCapabilitiesXml(tag: string): string {
   return (
-    `<${tag} SnapshotUri="true" Rotation="false" VideoSourceMode="false" OSD="false">` +
+    `<${tag} SnapshotUri="true" Rotation="false" VideoSourceMode="false" OSD="true">` +
     `<tr2:ProfileCapabilities MaximumNumberOfProfiles="${MAX_PROFILES}" ConfigurationsSupported="VideoSource VideoEncoder"/>` +
     `<tr2:StreamingCapabilities RTSPStreaming="true" RTPMulticast="false" RTP_RTSP_TCP="true" NonAggregateControl="false"/>` +
     `</${tag}>`

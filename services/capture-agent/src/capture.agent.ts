@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -18,6 +19,7 @@ import {
   redactArgs,
   type Encoder,
   type WindowsGrabber,
+  OSD_FONT,
 } from '@desk-onvif/ffmpeg-args';
 import type { AgentMetrics } from './agent.metrics.js';
 import { chooseAudioDevice, type AudioDevice } from './audio.device.js';
@@ -26,6 +28,7 @@ import type { AgentConfig } from './config.js';
 import { FfmpegSupervisor } from './ffmpeg.supervisor.js';
 import { errorMessage, type Logger, withContext } from './logger.js';
 import { NatsSession } from './nats.session.js';
+import type { PublishUpstream } from './publish.proxy.js';
 import type { AgentState, StateStore } from './state.store.js';
 import { ActivityDetector } from './activity.detector.js';
 import { SessionMonitor, sessionMonitorCommand } from './session.monitor.js';
@@ -59,6 +62,8 @@ export interface AgentDeps {
   logger: Logger;
   /** The audio devices ffmpeg can open now (listAudioDevices), asked at start and every audioPollMs. */
   listAudio: () => Promise<AudioDevice[]>;
+  /** Where ffmpeg publishes (run.command.ts starts it): credentials stay off its command line. */
+  publishProxy?: { port: number; localPath(stream: 'main' | 'sub'): string };
 }
 
 /**
@@ -170,6 +175,19 @@ export class CaptureAgent {
       },
       log.child({ part: 'nats' }),
     );
+  }
+
+  /** For the publish proxy: where `stream` goes now, with the camera's publish credentials. */
+  publishUpstream(stream: 'main' | 'sub'): PublishUpstream | undefined {
+    const camera = this.state?.camera;
+    if (!camera) return undefined;
+    const { mediaUrl, subMediaUrl } = this.d.config;
+    return {
+      mediaUrl: stream === 'main' ? mediaUrl : (subMediaUrl ?? mediaUrl),
+      path: camera.paths[stream],
+      user: camera.publish.user,
+      password: camera.publish.password,
+    };
   }
 
   /** Which audio devices are there, before the first ffmpeg: its command line depends on them. */
@@ -372,6 +390,11 @@ export class CaptureAgent {
   private applySettings(settings: EncoderSettings): Promise<EncoderSettings> {
     const s = this.state;
     if (!s) throw new InvalidRequestError('no assignment yet');
+    // drawtext needs its font (Debian: fonts-dejavu-core): without it ffmpeg would not start.
+    if (settings.osd?.length && !existsSync(OSD_FONT[this.d.platform]))
+      throw new InvalidRequestError(
+        `OSD needs the font ${OSD_FONT[this.d.platform]}, which is not installed`,
+      );
     try {
       buildCaptureArgs(captureJob({ ...this.d, camera: s.camera, settings, audioDevices: this.audioIn }));
     } catch (err) {
