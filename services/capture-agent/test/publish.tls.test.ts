@@ -12,7 +12,7 @@ import {
   type SitePki,
 } from '@desk-onvif/test-support';
 import { loadRelayConfig } from '../../../test/rtsp-relay/src/relay.config.js';
-import { AgentProcess, tempStateDir } from './agent.process.js';
+import { AgentProcess, sharedCamera, tempStateDir } from './agent.process.js';
 
 /**
  * RTSPS publishing (issue 9): the real agent and its real ffmpeg publish through the agent's
@@ -35,7 +35,7 @@ describe('capture agent: publishing over RTSPS', () => {
   beforeAll(async () => {
     pki = await testSitePki();
     nats = await NatsServer.start();
-    registry = await startRegistry(nats.url, { REGISTRY_PORT_RANGE: '22000-22999' });
+    registry = await startRegistry(nats, { REGISTRY_PORT_RANGE: '22000-22999' });
     relay = await RtspRelay.start({
       pathNames: loadRelayConfig(join(REPO_ROOT, 'mediamtx.yml')).pathNames,
       // The hook's side is not under test here: it allows whoever brings credentials, and keeps them.
@@ -49,7 +49,7 @@ describe('capture agent: publishing over RTSPS', () => {
     });
     wire = await WireCapture.start(relay.rtspsPort!);
     env = {
-      AGENT_NATS_URL: nats.url,
+      ...(await nats.agentEnv(sharedCamera().id)),
       AGENT_MEDIA_URL: `rtsps://127.0.0.1:${wire.port}`,
       AGENT_MEDIA_CA: pki.caCert,
       AGENT_SOURCE: 'test-pattern',
