@@ -97,6 +97,8 @@ chmod 700 trust
 docker compose --env-file "$env_file" build
 docker compose --env-file "$env_file" run --rm trust-init >/dev/null
 docker compose --env-file "$env_file" up -d
+# The console's first administrator: its password is printed here once (later runs say one exists).
+docker compose --env-file "$env_file" run --rm --no-deps console console create-admin admin --if-no-admin
 
 host="$(env_value PUBLIC_HOST 127.0.0.1)"
 rtsp_port="$(env_value RTSP_PORT 8554)"
@@ -117,6 +119,9 @@ Capture agents enrol with a token (one PC, one use, a day by default), given lik
   docker compose run --rm cli enrolment issue --host-id <the PC's MachineGuid or machine-id>
   (more: docker compose run --rm cli --help). The site's keys are in ./trust: keep it private
   and back it up; the admin credential is ./trust/nats/creds/admin.creds.
-Open on this server's firewall: UDP 3702, TCP ${range}, TCP ${rtsp_port}, UDP 8000-8001, TCP 4222.
+Open on this server's firewall: UDP 3702, TCP ${range}, TCP ${rtsp_port}, UDP 8000-8001, TCP 4222,
+  and TCP $(env_value CONSOLE_PORT 8443) for the console (administrators' machines only).
+The console: https://${host}:$(env_value CONSOLE_PORT 8443) (the site CA is ./trust/pki/ca.crt: install
+  it in the browsers that use the console; the administrator's password is above, on the first run).
 Prometheus: http://127.0.0.1:9090 (on this server).
 EOF

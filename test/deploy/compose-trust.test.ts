@@ -1,5 +1,6 @@
 import { X509Certificate, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,7 +138,7 @@ it('speaks TLS only, with the site certificate; refuses a client without a crede
   await admin.close();
 });
 
-it('runs the registry and the onvif service with what compose gives them; the admin CLI issues a token for the agents', async () => {
+it('runs the registry, onvif and the console with what compose gives them; the admin CLI issues a token for the agents', async () => {
   const registryEnv = envOf('port-registry');
   expect(registryEnv).toMatchObject({ REGISTRY_PORT_RANGE: '8090-8110' });
   delete registryEnv.REGISTRY_HTTP_PORT;
@@ -167,6 +168,45 @@ it('runs the registry and the onvif service with what compose gives them; the ad
     expect(token.caPem.trim()).toBe(ca.trim());
     // The CA's fingerprint (SHA-256 of its DER), which the agent checks before trusting it.
     expect(token.caSha256).toBe(new X509Certificate(ca).fingerprint256.replaceAll(':', '').toLowerCase());
+
+    // The console as compose runs it: HTTPS with the site certificate, its own credential; then
+    // make up's `docker compose run --rm --no-deps console console create-admin admin --if-no-admin`.
+    const consoleEnv = {
+      ...envOf('console'),
+      CONSOLE_PORT: String(await freePort()),
+      CONSOLE_HOST: '127.0.0.1',
+    };
+    const konsole = spawnTracked(process.execPath, entrypointArgs(services.console!), {
+      PATH: process.env.PATH ?? '',
+      ...consoleEnv,
+    });
+    try {
+      await waitUntilReady(
+        konsole,
+        'console /healthz over HTTPS, checked against the site CA',
+        () =>
+          new Promise<boolean>((resolve) =>
+            httpsGet(
+              { host: 'localhost', port: Number(consoleEnv.CONSOLE_PORT), path: '/healthz', ca },
+              (r) => (r.resume(), resolve(r.statusCode === 200)),
+            ).on('error', () => resolve(false)),
+          ),
+        60_000,
+      );
+      const admin = await runNode(
+        entrypointArgs(services.console!, ['console', 'create-admin', 'admin', '--if-no-admin']),
+        consoleEnv,
+      );
+      expect(admin).toMatchObject({ code: 0 });
+      expect(admin.stdout).toMatch(/password\s+\S{12,}/);
+      const again = await runNode(
+        entrypointArgs(services.console!, ['console', 'create-admin', 'admin', '--if-no-admin']),
+        consoleEnv,
+      );
+      expect(again.stdout).toContain('an administrator exists already');
+    } finally {
+      await konsole.stop();
+    }
 
     for (const svc of [registry, onvif]) {
       expect(svc.output()).not.toContain(token.secret);

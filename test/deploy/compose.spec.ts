@@ -61,6 +61,8 @@ const httpPorts: Record<string, [string, string]> = {
   'port-registry': ['REGISTRY_', 'REGISTRY_HTTP_PORT'],
   onvif: ['ONVIF_', 'ONVIF_HTTP_PORT'],
   discovery: ['DISCOVERY_', 'DISCOVERY_HTTP_PORT'],
+  // Its health and metrics are on its HTTPS port.
+  console: ['CONSOLE_', 'CONSOLE_PORT'],
 };
 
 function scrapeTarget(job: string): string | undefined {
@@ -70,7 +72,17 @@ function scrapeTarget(job: string): string | undefined {
 describe('the deployment', () => {
   it('has every part, each long-running one restarting on failure and with a healthcheck', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['cli', 'discovery', 'mediamtx', 'nats', 'onvif', 'port-registry', 'prometheus', 'trust-init'].sort(),
+      [
+        'cli',
+        'console',
+        'discovery',
+        'mediamtx',
+        'nats',
+        'onvif',
+        'port-registry',
+        'prometheus',
+        'trust-init',
+      ].sort(),
     );
     // One-shots: trust-init before nats; the admin CLI only when run (a profile `up` skips).
     expect(services['trust-init']!.restart).toBe('no');
@@ -134,6 +146,7 @@ describe('the deployment', () => {
       'port-registry': 'registry',
       onvif: 'onvif',
       discovery: 'discovery',
+      console: 'console',
       cli: 'admin',
     };
     for (const [name, svc] of Object.entries(services)) {

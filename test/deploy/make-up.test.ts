@@ -84,6 +84,7 @@ it('writes a private .env with fresh random secrets, starts compose, prints wher
       'compose --env-file .env build',
       'compose --env-file .env run --rm trust-init',
       'compose --env-file .env up -d',
+      'compose --env-file .env run --rm --no-deps console console create-admin admin --if-no-admin',
       '',
     ].join('\n'),
   );
@@ -182,5 +183,5 @@ it('writes a .env that gives every Node service a configuration it accepts', asy
     expect(() => loadConfig(prefix, shape, env)).not.toThrow();
     checked.push(name);
   }
-  expect(checked.sort()).toEqual(['discovery', 'onvif', 'port-registry']);
+  expect(checked.sort()).toEqual(['console', 'discovery', 'onvif', 'port-registry']);
 });
