@@ -18,6 +18,8 @@ command -v paplay >/dev/null || need+=(pulseaudio-utils)
 command -v java >/dev/null || need+=(default-jdk-headless)
 # The console's browser tests drive Debian's Chromium (puppeteer-core, no browser download).
 command -v chromium >/dev/null || need+=(chromium)
+# The agent's OSD (ffmpeg drawtext) draws with DejaVu Sans.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-env_file=.env
+# UP_ENV_FILE: another settings file (make test-compose keeps its own, never touching .env).
+env_file=${UP_ENV_FILE:-.env}
 
 # 32 random bytes from the kernel's CSPRNG, as hex (a token) or base64 (a key).
 secret_hex() {

@@ -151,6 +151,21 @@ it('--check: only the checks', async () => {
   expect(existsSync(join(dir, '.env'))).toBe(false);
 });
 
+it('UP_ENV_FILE: the settings go to that file, .env is not touched (make test-compose)', async () => {
+  const other = join(dir, 'elsewhere.env');
+  const res = await run('/usr/bin/env', [
+    `PATH=${join(dir, 'bin')}:/usr/bin:/bin`,
+    `UP_ENV_FILE=${other}`,
+    'bash',
+    join(dir, 'scripts', 'up.sh'),
+  ]);
+  expect(res.code).toBe(0);
+  expect(existsSync(join(dir, '.env'))).toBe(false);
+  expect(statSync(other).mode & 0o777).toBe(0o600);
+  expect(envOf(readFileSync(other, 'utf8')).NATS_TOKEN).toMatch(/^nt[0-9a-f]{64}$/);
+  expect(readFileSync(join(dir, 'docker-calls'), 'utf8')).toBe(`compose --env-file ${other} up -d --build\n`);
+});
+
 it('makes different secrets each time', async () => {
   await up();
   const first = envOf(readFileSync(join(dir, '.env'), 'utf8'));

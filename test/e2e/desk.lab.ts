@@ -10,12 +10,14 @@ import {
   REPO_ROOT,
   StreamWatcher,
   Xvfb,
+  captureXml,
   readColour,
   spawnTracked,
   waitFor,
   type ColourRead,
   type CommandWrapper,
   type NetNamespace,
+  type SitePki,
 } from '@desk-onvif/test-support';
 
 const NVR_CLIENT = join(dirname(fileURLToPath(import.meta.url)), 'nvr-client.mjs');
@@ -48,6 +50,13 @@ export interface DeskLabOptions {
   onvifUser?: Credentials;
   /** More of the agent's environment: a PulseAudio server (PULSE_SERVER) and AGENT_AUDIO_… */
   agentEnv?: Record<string, string>;
+  /**
+   * The site PKI (`testSitePki()`): the cameras serve ONVIF over HTTPS with its server certificate,
+   * and the NVR trusts its CA. The console still does not run in this lab.
+   */
+  pki?: SitePki;
+  /** `ONVIF_REQUIRE_TLS`: plain HTTP answers PRE_AUTH operations only (needs `pki`). */
+  requireTls?: boolean;
 }
 
 /**
@@ -118,9 +127,9 @@ export class DeskLab {
     return (await call(this.nc, Registry.get, { id: this.cameraId })).camera;
   }
 
-  /** The camera's device service, where its ONVIF port is. */
-  xaddr(camera: CameraRecord): string {
-    return `http://${this.host}:${camera.onvifPort}/onvif/device_service`;
+  /** The camera's device service, where its ONVIF port is (https: the same port, over TLS). */
+  xaddr(camera: CameraRecord, scheme: 'http' | 'https' = 'http'): string {
+    return `${scheme}://${this.host}:${camera.onvifPort}/onvif/device_service`;
   }
 
   /** An RTSP URL of the media server, with credentials in it when given. */
@@ -175,11 +184,33 @@ export class DeskLab {
 
   /** The NVR adding the camera: npm `onvif` Cam.connect, GetProfiles, GetStreamUri of each profile. */
   async connect(xaddr: string, creds: Credentials = this.opts.onvifUser): Promise<NvrProfile[]> {
-    const out = (await this.nvrClient(['connect', xaddr], {
-      NVR_USERNAME: creds.username,
-      NVR_PASSWORD: creds.password,
-    })) as { profiles: NvrProfile[] };
+    const out = (await this.nvrClient(['connect', xaddr], this.nvrEnv(creds))) as { profiles: NvrProfile[] };
     return out.profiles;
+  }
+
+  /**
+   * The NVR's event subscription (npm `onvif`'s `cam.on('event')`: CreatePullPointSubscription,
+   * then PullMessages in a loop), inside the namespace; `seen` fills as events arrive.
+   */
+  nvrEvents(
+    xaddr: string,
+    durationMs = 60_000,
+    creds: Credentials = this.opts.onvifUser,
+  ): { seen: NvrEvent[]; stop: () => Promise<void> } {
+    const args = [NVR_CLIENT, 'events', xaddr, String(durationMs)];
+    const [command, argv] = this.wrap?.(process.execPath, args) ?? [process.execPath, args];
+    const proc = spawnTracked(command, argv, { ...process.env, ...this.nvrEnv(creds) });
+    const seen: NvrEvent[] = [];
+    let pending = '';
+    proc.child.stdout?.on('data', (b: Buffer) => {
+      pending += b.toString();
+      for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
+        const line = pending.slice(0, i).trim();
+        pending = pending.slice(i + 1);
+        if (line) seen.push(JSON.parse(line) as NvrEvent);
+      }
+    });
+    return { seen, stop: async () => void (await proc.stop()) };
   }
 
   /** The NVR asking GetDeviceInformation and GetScopes (npm `onvif`). */
@@ -187,10 +218,36 @@ export class DeskLab {
     xaddr: string,
     creds: Credentials = this.opts.onvifUser,
   ): Promise<{ info: Record<string, string>; scopes: string[] }> {
-    return (await this.nvrClient(['info', xaddr], {
+    return (await this.nvrClient(['info', xaddr], this.nvrEnv(creds))) as {
+      info: Record<string, string>;
+      scopes: string[];
+    };
+  }
+
+  /** The NVR's credentials, and the site CA it trusts for https XAddrs (in the environment, not argv). */
+  private nvrEnv(creds: Credentials): Record<string, string> {
+    return {
       NVR_USERNAME: creds.username,
       NVR_PASSWORD: creds.password,
-    })) as { info: Record<string, string>; scopes: string[] };
+      ...(this.opts.pki ? { NVR_CA: this.opts.pki.caCert } : {}),
+    };
+  }
+
+  /**
+   * The NVR changing the camera's audio encoder (npm `onvif` SetAudioEncoderConfiguration): the
+   * configuration the camera then reports; every SOAP reply goes to the run's XML validation.
+   */
+  async setAudioEncoder(
+    xaddr: string,
+    audio: { encoding: 'G711' | 'AAC'; bitrate: number; sampleRate: number },
+    creds: Credentials = this.opts.onvifUser,
+  ): Promise<Record<string, unknown>> {
+    const out = (await this.nvrClient(
+      ['audio', xaddr, audio.encoding, String(audio.bitrate), String(audio.sampleRate)],
+      { NVR_USERNAME: creds.username, NVR_PASSWORD: creds.password },
+    )) as { configuration: Record<string, unknown>; responses: string[] };
+    out.responses.forEach((xml, i) => captureXml(`e2e npm-onvif audio ${i}`, xml));
+    return out.configuration;
   }
 
   /** The NVR opening a stream: a few decoded frames' colour, or why ffmpeg could not read. */
@@ -244,8 +301,9 @@ function labSettings(
     natsServerBin: process.env.NATS_SERVER_BIN ?? 'nats-server',
     ffmpegBin: process.env.FFMPEG_BIN ?? '/usr/bin/ffmpeg',
     onvifUsersKey: randomBytes(32).toString('base64'),
-    // No tls: the console is not part of this lab (its browser test starts its own).
     consolePort: 0,
+    ...(opts.pki ? { tls: { cert: opts.pki.serverCert, key: opts.pki.serverKey } } : {}),
+    ...(opts.requireTls ? { onvifRequireTls: true } : {}),
     agents: [
       {
         name: AGENT,
@@ -276,7 +334,9 @@ function labSettings(
         },
       },
     ],
-    ...(ns ? { netns: ns } : { skip: ['discovery'] }),
+    // The console is not part of this lab (its browser test starts its own).
+    skip: [...(ns ? [] : ['discovery']), 'console'],
+    ...(ns ? { netns: ns } : {}),
     env: {
       'port-registry': { REGISTRY_LOG_LEVEL: 'info' },
       onvif: { ONVIF_LOG_LEVEL: 'debug' },
@@ -284,6 +344,14 @@ function labSettings(
     },
     restartOnExit: false,
   };
+}
+
+/** One event as npm `onvif` delivered it, with the NVR's clock reading. */
+export interface NvrEvent {
+  topic: string;
+  operation?: string;
+  value: string | boolean;
+  at: number;
 }
 
 export interface ProbedCamera {

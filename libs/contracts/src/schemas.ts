@@ -101,6 +101,37 @@ export const NEUTRAL_IMAGING: ImagingSettings = {
   sharpness: 50,
 };
 
+/**
+ * Plain text an OSD may show: letters, digits, spaces and common punctuation. Not `'`, `\`, `:`,
+ * `%`, brackets or semicolons, which ffmpeg's filter syntax would read (libs/ffmpeg-args).
+ */
+export const OSD_TEXT = /^[\p{L}\p{N} .,_#/()@+!?&*=-]{1,64}$/u;
+export const MAX_OSDS = 4;
+
+/**
+ * One ONVIF text overlay (tt:OSDConfiguration of Type Text) burned into the capture by the agent
+ * (ffmpeg drawtext): `Plain` shows `plainText`, `DateAndTime` the agent's local clock
+ * (yyyy-MM-dd HH:mm:ss). Position as ONVIF names it; `Custom` places the text's upper-left corner
+ * at (`x`, `y`), ONVIF's normalised coordinates (-1 left/bottom … 1 right/top). `fontSize` in
+ * pixels of the captured picture. White text on a dark box, so that it reads on any desktop.
+ */
+export const OsdSchema = z
+  .object({
+    token: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    kind: z.enum(['Plain', 'DateAndTime']),
+    plainText: z.string().regex(OSD_TEXT).optional(),
+    position: z.enum(['UpperLeft', 'UpperRight', 'LowerLeft', 'LowerRight', 'Custom']),
+    x: z.number().min(-1).max(1).optional(),
+    y: z.number().min(-1).max(1).optional(),
+    fontSize: z.int().min(8).max(128),
+  })
+  .strict()
+  .refine((o) => o.kind !== 'Plain' || o.plainText !== undefined, { message: 'a Plain OSD needs PlainText' })
+  .refine((o) => o.position !== 'Custom' || (o.x !== undefined && o.y !== undefined), {
+    message: 'a Custom position needs Pos x and y',
+  });
+export type Osd = z.infer<typeof OsdSchema>;
+
 /** What the agent encodes with; `imaging` absent means the picture as captured. */
 export const EncoderSettingsSchema = z
   .object({
@@ -108,6 +139,12 @@ export const EncoderSettingsSchema = z
     sub: StreamSettingsSchema,
     imaging: ImagingSettingsSchema.optional(),
     audio: AudioSettingsSchema.optional(),
+    /** Text overlays, in drawing order; absent or empty: none. */
+    osd: z
+      .array(OsdSchema)
+      .max(MAX_OSDS)
+      .refine((l) => new Set(l.map((o) => o.token)).size === l.length, { message: 'OSD tokens are unique' })
+      .optional(),
   })
   .strict();
 export type EncoderSettings = z.infer<typeof EncoderSettingsSchema>;

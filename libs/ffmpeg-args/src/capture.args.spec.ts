@@ -219,6 +219,23 @@ describe('picture adjustments (ONVIF imaging)', () => {
   });
 });
 
+describe('OSD overlays', () => {
+  const osd = [{ kind: 'DateAndTime' as const, position: 'UpperLeft' as const, fontSize: 20 }];
+
+  it('are drawn after the imaging filters, before the split', () => {
+    const picture = { brightness: 75, contrast: 50, saturation: 50, sharpness: 50 };
+    const head = graphOf(buildCaptureArgs({ ...job('linux', sources.desktop), picture, osd })).split(';')[0];
+    expect(head).toMatch(/^\[0:v\]eq=brightness=0\.25,drawtext=.*,split=3\[m\]\[s\]\[j\]$/);
+  });
+
+  it('take the GPU path through memory, as the imaging filters do', () => {
+    const head = graphOf(buildCaptureArgs({ ...job('ddagrab', sources.desktop, 'h264_nvenc'), osd })).split(
+      ';',
+    )[0];
+    expect(head).toMatch(/^\[0:v\]hwdownload,format=bgra,drawtext=/);
+  });
+});
+
 describe('outputs and pipes, whatever the platform, source and encoder', () => {
   const all = (['linux', 'gdigrab', 'ddagrab'] as const).flatMap((t) =>
     Object.values(sources).flatMap((s) => ENCODERS.map((e) => job(t, s, e))),
@@ -303,7 +320,7 @@ describe('the sub snapshot and the grey copy for the activity detector', () => {
     expect(graph?.[0]).toBe('[0:v]split=5[m][s][j][k][a]');
     expect(graph?.slice(-2)).toEqual([
       '[k]fps=1/2,scale=640:360:flags=area,format=yuvj420p[vk]',
-      '[a]fps=10,scale=64:36:flags=area,format=gray[va]',
+      '[a]fps=10,scale=64:36:flags=area,format=rgb24[va]',
     ]);
     expect(args.slice(args.indexOf('[vk]') - 1)).toEqual([
       ...['-map', '[vk]', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:5'],
@@ -319,7 +336,7 @@ describe('the sub snapshot and the grey copy for the activity detector', () => {
       activity: withExtras.activity,
     });
     expect(args[args.indexOf('-filter_complex') + 1]?.split(';').slice(-1)).toEqual([
-      '[a]fps=10,scale_cuda=64:36:format=yuv420p,hwdownload,format=yuv420p,format=gray[va]',
+      '[a]fps=10,scale_cuda=64:36:format=yuv420p,hwdownload,format=yuv420p,format=rgb24[va]',
     ]);
   });
 

@@ -1,3 +1,4 @@
+import type { OverlayText } from './osd.filters.js';
 import type { PictureSettings } from './picture.filters.js';
 
 /** What a capture job is made of: the inputs of every argument builder in this library. */
@@ -73,6 +74,8 @@ export interface CaptureJob {
   sub: StreamEncoding;
   /** ONVIF imaging applied to the capture (picture.filters.ts); absent: the picture as captured. */
   picture?: PictureSettings;
+  /** ONVIF OSD text overlays drawn on the capture (osd.filters.ts); absent: none. */
+  osd?: OverlayText[];
   publish: { main: RtspTarget; sub: RtspTarget };
   /**
    * A JPEG every `everySeconds` written to file descriptor `fd` (image2pipe), at the main size;
@@ -80,8 +83,8 @@ export interface CaptureJob {
    */
   snapshot: { everySeconds: number; fd: number; quality: number; subFd?: number };
   /**
-   * A small grey copy of the picture for the agent's desktop-activity detector: raw 8-bit frames of
-   * width × height bytes on descriptor `fd`, `fps` a second. Cheap: a few kilobytes a frame.
+   * A small copy of the picture for the agent's desktop-activity detector: raw rgb24 frames of
+   * width × height × 3 bytes on descriptor `fd`, `fps` a second. Cheap: a few kilobytes a frame.
    */
   activity?: { fd: number; width: number; height: number; fps: number };
   /**

@@ -1,5 +1,6 @@
 import type { CaptureJob, Encoder, StreamEncoding } from './capture.types.js';
 import type { FrameLocation } from './input.args.js';
+import { osdFilters } from './osd.filters.js';
 import { pictureFilters } from './picture.filters.js';
 
 /** Output pad labels of the graph: main stream, sub stream, snapshot JPEGs. */
@@ -17,7 +18,7 @@ function split(job: CaptureJob): { split: string; extra: (memory: (s: Size) => s
         ? [`[k]${snapshotRate(job)},${memory(job.sub)},format=yuvj420p[${PADS.subSnapshot}]`]
         : []),
       ...(job.activity
-        ? [`[a]fps=${job.activity.fps},${memory(job.activity)},format=gray[${PADS.activity}]`]
+        ? [`[a]fps=${job.activity.fps},${memory(job.activity)},format=rgb24[${PADS.activity}]`]
         : []),
     ],
   };
@@ -41,8 +42,9 @@ const SYSTEM_PIX_FMT: Record<Encoder, string> = {
  * main size every few seconds. One ffmpeg per camera, so the desktop is captured once.
  */
 export function filterGraph(job: CaptureJob, frames: FrameLocation): string {
-  // Picture adjustments run in memory: with them the GPU path downloads the frames once, as AMF's does.
-  const picture = pictureFilters(job.picture);
+  // Picture adjustments and overlays run in memory: with them the GPU path downloads the frames
+  // once, as AMF's does.
+  const picture = [pictureFilters(job.picture), osdFilters(job.osd, job.platform)].filter(Boolean).join(',');
   if (!picture && frames === 'd3d11' && job.encoder === 'h264_nvenc') return gpuGraph(job, 'cuda');
   if (!picture && frames === 'd3d11' && job.encoder === 'h264_qsv') return gpuGraph(job, 'qsv');
   // libx264 needs frames in memory; so does AMF here, FFmpeg 6.1 having no AMF scaler (vpp_amf

@@ -7,3 +7,4 @@ export * from './encoder.choice.js';
 export * from './capture.args.js';
 export * from './audio.args.js';
 export * from './ffmpeg.features.js';
+export * from './osd.filters.js';

@@ -20,3 +20,4 @@ export * from './imaging.operations.js';
 export * from './profile.claims.js';
 export * from './event.client-requests.js';
 export * from './user.changes.js';
+export * from './osd.operations.js';

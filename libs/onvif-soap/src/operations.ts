@@ -6,6 +6,7 @@ import { media2Operations } from './media2.operations.js';
 import { mediaOperations } from './media.operations.js';
 import { mediaNvrOperations } from './media.nvr.operations.js';
 import { Ns } from './namespaces.js';
+import { osdOperations10, osdOperations20 } from './osd.operations.js';
 import type { Operation, ServiceName } from './operation.types.js';
 import { userOperations } from './users.operations.js';
 
@@ -25,6 +26,8 @@ const TABLE: ReadonlyMap<string, Operation> = new Map(
     ...mediaOperations,
     ...mediaNvrOperations,
     ...media2Operations,
+    ...osdOperations10,
+    ...osdOperations20,
     ...eventOperations,
     ...audioOperations,
     ...imagingOperations,

@@ -98,6 +98,20 @@ describe('DeskSystem', () => {
     );
   });
 
+  it('serves ONVIF over HTTPS with the site certificate, and requires it when told', () => {
+    expect(new DeskSystem(settings()).childSpec('onvif').env).not.toHaveProperty('ONVIF_TLS_CERT');
+    const tls = { cert: '/pki/server.crt', key: '/pki/server.key' };
+    const secure = new DeskSystem(settings({ tls, onvifRequireTls: true })).childSpec('onvif').env;
+    expect(secure).toMatchObject({
+      ONVIF_TLS_CERT: '/pki/server.crt',
+      ONVIF_TLS_KEY: '/pki/server.key',
+      ONVIF_REQUIRE_TLS: 'true',
+    });
+    expect(new DeskSystem(settings({ tls })).childSpec('discovery').env).toMatchObject({
+      DISCOVERY_ONVIF_HTTPS: 'true',
+    });
+  });
+
   it('gives agents their credentials and enrolment token in the environment, never on the command line', () => {
     const s = settings();
     const agent = new DeskSystem({

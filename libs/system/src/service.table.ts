@@ -90,6 +90,9 @@ export const SERVICES: ServiceDef[] = [
       // time of workers competing with every other service for the cores, and a crash is back
       // sooner. A deployment keeps the default, every core; services/onvif's tests cover both.
       ONVIF_WORKERS: '1',
+      // With the site certificate every camera port serves HTTPS too (ONVIF Profile T).
+      ...(s.tls ? { ONVIF_TLS_CERT: s.tls.cert, ONVIF_TLS_KEY: s.tls.key } : {}),
+      ...(s.onvifRequireTls ? { ONVIF_REQUIRE_TLS: 'true' } : {}),
     }),
     ready: (s) => healthz('onvif', s.onvifHttpPort, s),
   },
@@ -136,6 +139,8 @@ export const SERVICES: ServiceDef[] = [
       // XAddrs name the address NVRs reach the cameras on, not the namespace's loopback.
       DISCOVERY_PUBLIC_HOST: s.host,
       DISCOVERY_PORT: String(s.discoveryPort),
+      // The cameras claim Profile T when they serve HTTPS: the announced scopes say so too.
+      ...(s.tls ? { DISCOVERY_ONVIF_HTTPS: 'true' } : {}),
     }),
     ready: (s) => healthz('discovery', s.discoveryHttpPort, s, true),
   },

@@ -42,8 +42,13 @@ export interface SystemSettings {
   onvifUsersKey: string;
   /** The web console's HTTPS port (on `host`). */
   consolePort: number;
-  /** The site's server certificate and key (PEM files, libs/site-pki): without them no console runs. */
+  /**
+   * The site's server certificate and key (PEM files, libs/site-pki): the console's HTTPS (without
+   * them no console runs) and the cameras' ONVIF over HTTPS (HTTP stays on the same port).
+   */
   tls?: { cert: string; key: string };
+  /** `ONVIF_REQUIRE_TLS`: plain HTTP answers PRE_AUTH operations only (needs `tls`). */
+  onvifRequireTls?: boolean;
   /** One capture agent each, started last. */
   agents: AgentSettings[];
   /**

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -18,6 +19,7 @@ import {
   redactArgs,
   type Encoder,
   type WindowsGrabber,
+  OSD_FONT,
 } from '@desk-onvif/ffmpeg-args';
 import type { AgentMetrics } from './agent.metrics.js';
 import { chooseAudioDevice, type AudioDevice } from './audio.device.js';
@@ -26,11 +28,13 @@ import type { AgentConfig } from './config.js';
 import { FfmpegSupervisor } from './ffmpeg.supervisor.js';
 import { errorMessage, type Logger, withContext } from './logger.js';
 import { NatsSession } from './nats.session.js';
+import type { PublishUpstream } from './publish.proxy.js';
 import type { AgentState, StateStore } from './state.store.js';
 import { ActivityDetector } from './activity.detector.js';
 import { SessionMonitor, sessionMonitorCommand } from './session.monitor.js';
 import {
   ACTIVITY_FD,
+  ACTIVITY_CHANNELS,
   ACTIVITY_FRAME,
   captureJob,
   effectiveSettings,
@@ -59,6 +63,8 @@ export interface AgentDeps {
   logger: Logger;
   /** The audio devices ffmpeg can open now (listAudioDevices), asked at start and every audioPollMs. */
   listAudio: () => Promise<AudioDevice[]>;
+  /** Where ffmpeg publishes (run.command.ts starts it): credentials stay off its command line. */
+  publishProxy?: { port: number; localPath(stream: 'main' | 'sub'): string };
 }
 
 /**
@@ -98,9 +104,10 @@ export class CaptureAgent {
     // STYLE.md 7: every line says which camera it is about.
     const log = withContext(d.logger, () => (this.state ? { cameraId: this.state.camera.id } : {}));
     this.log = log;
-    // 16x9 cells of 4x4 grey pixels; a quarter of a cell's pixels must move for it to count.
+    // 16x9 cells of 4x4 pixels; a quarter of a cell's pixels must move for it to count.
     this.activity = new ActivityDetector({
       ...ACTIVITY_FRAME,
+      channels: ACTIVITY_CHANNELS,
       cellsX: 16,
       cellsY: 9,
       pixelThreshold: d.config.activityThreshold,
@@ -137,7 +144,7 @@ export class CaptureAgent {
         activity: (chunk) => {
           for (const t of this.activity.push(chunk, Date.now())) this.activityEvent(t === 'started');
         },
-        // A new ffmpeg: its first grey frame has nothing to be compared with.
+        // A new ffmpeg: its first small frame has nothing to be compared with.
         spawned: () => {
           if (this.activity.reset()) this.activityEvent(false);
         },
@@ -170,6 +177,19 @@ export class CaptureAgent {
       },
       log.child({ part: 'nats' }),
     );
+  }
+
+  /** For the publish proxy: where `stream` goes now, with the camera's publish credentials. */
+  publishUpstream(stream: 'main' | 'sub'): PublishUpstream | undefined {
+    const camera = this.state?.camera;
+    if (!camera) return undefined;
+    const { mediaUrl, subMediaUrl } = this.d.config;
+    return {
+      mediaUrl: stream === 'main' ? mediaUrl : (subMediaUrl ?? mediaUrl),
+      path: camera.paths[stream],
+      user: camera.publish.user,
+      password: camera.publish.password,
+    };
   }
 
   /** Which audio devices are there, before the first ffmpeg: its command line depends on them. */
@@ -372,6 +392,11 @@ export class CaptureAgent {
   private applySettings(settings: EncoderSettings): Promise<EncoderSettings> {
     const s = this.state;
     if (!s) throw new InvalidRequestError('no assignment yet');
+    // drawtext needs its font (Debian: fonts-dejavu-core): without it ffmpeg would not start.
+    if (settings.osd?.length && !existsSync(OSD_FONT[this.d.platform]))
+      throw new InvalidRequestError(
+        `OSD needs the font ${OSD_FONT[this.d.platform]}, which is not installed`,
+      );
     try {
       buildCaptureArgs(captureJob({ ...this.d, camera: s.camera, settings, audioDevices: this.audioIn }));
     } catch (err) {

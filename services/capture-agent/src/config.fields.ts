@@ -98,10 +98,12 @@ export const configFields = {
   audioOnSub: bool().default(false),
   /** How often the audio device's presence is checked: a lost device is added back when it returns. */
   audioPollMs: int(200, 600_000).default(5000),
-  /** MediaMTX's RTSP address, where both streams are published. */
-  mediaUrl: url(['rtsp']).default('rtsp://127.0.0.1:8554'),
+  /** MediaMTX's RTSP address, where both streams are published; `rtsps://` (port 8322): over TLS. */
+  mediaUrl: url(['rtsp', 'rtsps']).default('rtsp://127.0.0.1:8554'),
   /** Publish the sub stream elsewhere (a second MediaMTX); the main one's by default. */
-  subMediaUrl: url(['rtsp']).optional(),
+  subMediaUrl: url(['rtsp', 'rtsps']).optional(),
+  /** The CA (PEM file) that signed the media server's RTSPS certificate: the site CA. */
+  mediaCa: z.string().min(1).optional(),
   /** The host NVRs use for ONVIF, for `status`; the media host by default. */
   onvifHost: z.string().min(1).optional(),
   onvifUser: z
@@ -118,7 +120,7 @@ export const configFields = {
   backoffInitialMs: int(10, 600_000).default(1000),
   backoffMaxMs: int(10, 3_600_000).default(30_000),
   snapshotEverySeconds: int(1, 60).default(2),
-  /** Desktop activity as ONVIF motion: a grey copy of the capture compared frame to frame. */
+  /** Desktop activity as ONVIF motion: a small copy of the capture compared frame to frame. */
   activityDetection: bool().default(true),
   /** Grey levels (of 255) a pixel of the 64x36 copy must move by to count. */
   activityThreshold: int(1, 255).default(16),

@@ -5,6 +5,7 @@ import {
   resolveEncoder,
   type WindowsGrabber,
 } from '@desk-onvif/ffmpeg-args';
+import { readFile } from 'node:fs/promises';
 import { AgentMetrics } from './agent.metrics.js';
 import { listAudioDevices } from './audio.device.js';
 import { CaptureAgent } from './capture.agent.js';
@@ -21,6 +22,7 @@ import {
   x11WindowId,
   noMonitorsMessage,
 } from './platform.probe.js';
+import { PublishProxy } from './publish.proxy.js';
 import { StateStore } from './state.store.js';
 import { grabberName } from './stream.job.js';
 
@@ -43,7 +45,15 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     hostName: config.hostName,
   });
   const metrics = new AgentMetrics();
-  const agent = new CaptureAgent({
+  // ffmpeg publishes through it: the camera's publish secret never reaches ffmpeg's command line.
+  let agent: CaptureAgent | undefined = undefined;
+  const proxy = await PublishProxy.start({
+    upstream: (stream) => agent?.publishUpstream(stream),
+    ...(config.mediaCa ? { ca: await readFile(config.mediaCa) } : {}),
+    checkPeerUid: platform === 'linux',
+    logger: log.child({ part: 'publish-proxy' }),
+  });
+  agent = new CaptureAgent({
     config,
     platform,
     identity,
@@ -58,6 +68,7 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     metrics,
     logger: log,
     listAudio: () => listAudioDevices(ffmpeg, platform),
+    publishProxy: proxy,
   });
   await agent.probeAudio();
   log.info('agent starting', {
@@ -96,6 +107,7 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
   });
   log.info('stopping');
   await agent.stop();
+  await proxy.close();
   await server.close();
   store.clearRuntime();
   log.info('stopped');

@@ -46,6 +46,7 @@ describe('mediaEndpoint', () => {
     ['rtsp://10.1.2.3:8555', { host: '10.1.2.3', port: 8555 }],
     ['rtsp://media.lab', { host: 'media.lab', port: 8554 }],
     ['rtsp://[::1]:554', { host: '::1', port: 554 }],
+    ['rtsps://media.lab', { host: 'media.lab', port: 8322 }],
   ])('%s', (url, expected) => {
     expect(mediaEndpoint(url)).toEqual(expected);
   });

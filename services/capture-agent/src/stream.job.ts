@@ -20,8 +20,10 @@ export const PROGRESS_FD = 4;
 export const SUB_SNAPSHOT_FD = 5;
 export const ACTIVITY_FD = 6;
 
-/** The grey copy the activity detector reads: 64x36 keeps a typed word visible, at 10 frames a second. */
+/** The small copy the activity detector reads: 64x36 keeps a typed word visible, at 10 frames a second. */
 export const ACTIVITY_FRAME = { width: 64, height: 36, fps: 10 } as const;
+/** rgb24: a change of colour at equal brightness moves the copy too (a grey one would not). */
+export const ACTIVITY_CHANNELS = 3;
 
 type SettingsConfig = Pick<
   AgentConfig,
@@ -65,14 +67,16 @@ export function effectiveSettings(
     main: stream(record.main, config.mainSize, config.mainBitrateKbps),
     sub: stream(record.sub, config.subSize, config.subBitrateKbps),
     ...(record.imaging ? { imaging: record.imaging } : {}),
+    ...(record.osd?.length ? { osd: record.osd } : {}),
     ...(audio ? { audio } : {}),
   };
 }
 
-/** `rtsp://host:port` → host and port (8554, MediaMTX's, when absent). */
+/** `rtsp(s)://host:port` → host and port (MediaMTX's, 8554 or 8322 for RTSPS, when absent). */
 export function mediaEndpoint(url: string): { host: string; port: number } {
   const u = new URL(url.trim());
-  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 8554 };
+  const port = u.port ? Number(u.port) : u.protocol === 'rtsps:' ? 8322 : 8554;
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port };
 }
 
 export interface JobInputs {
@@ -89,17 +93,21 @@ export interface JobInputs {
   statsPeriod: boolean;
   /** The audio devices present now; none: no audio in this ffmpeg, whatever the settings say. */
   audioDevices?: { device: string; microphone?: string };
+  /**
+   * The agent's loopback publish proxy (publish.proxy.ts): ffmpeg publishes there, without
+   * credentials; the proxy adds them. Absent: straight to the media server, credentials in the URL.
+   */
+  publishProxy?: { port: number; localPath(stream: 'main' | 'sub'): string };
 }
 
 export function captureJob(inputs: JobInputs): CaptureJob {
   const { config, platform, camera, settings, encoder, source, audioDevices } = inputs;
   const a = settings.audio;
-  const target = (url: string, path: string): RtspTarget => ({
-    ...mediaEndpoint(url),
-    path,
-    user: camera.publish.user,
-    password: camera.publish.password,
-  });
+  const proxy = inputs.publishProxy;
+  const target = (url: string, path: string, stream: 'main' | 'sub'): RtspTarget =>
+    proxy
+      ? { host: '127.0.0.1', port: proxy.port, path: proxy.localPath(stream), user: '', password: '' }
+      : { ...mediaEndpoint(url), path, user: camera.publish.user, password: camera.publish.password };
   return {
     platform,
     ...(platform === 'win32' ? { grabber: inputs.grabber ?? config.grabber } : { display: config.display }),
@@ -109,9 +117,10 @@ export function captureJob(inputs: JobInputs): CaptureJob {
     main: settings.main,
     sub: settings.sub,
     ...(settings.imaging ? { picture: settings.imaging } : {}),
+    ...(settings.osd?.length ? { osd: settings.osd.map(({ token: _token, ...overlay }) => overlay) } : {}),
     publish: {
-      main: target(config.mediaUrl, camera.paths.main),
-      sub: target(config.subMediaUrl ?? config.mediaUrl, camera.paths.sub),
+      main: target(config.mediaUrl, camera.paths.main, 'main'),
+      sub: target(config.subMediaUrl ?? config.mediaUrl, camera.paths.sub, 'sub'),
     },
     snapshot: {
       everySeconds: config.snapshotEverySeconds,

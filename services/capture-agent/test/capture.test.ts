@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { call, cameraSubjects, decodeEvent, type Heartbeat } from '@desk-onvif/contracts';
@@ -141,7 +143,7 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     const quietFrom = activity.length;
     await new Promise((r) => setTimeout(r, 2000));
     expect(activity.slice(quietFrom)).toEqual([]);
-    // A change in brightness: the detector reads a grey copy.
+    // A change in brightness (colour changes count too: the detector reads a small rgb24 copy).
     await xvfb.fill('#f0f0f0');
     await waitFor('activity', () => activity.some((a) => a.active));
     await waitFor('the end of the activity', () => activity.some((a) => !a.active), 15_000);
@@ -211,6 +213,39 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     }
   });
 
+  it('burns ONVIF OSD text into the capture: the overlay region darkens, the rest keeps the desktop colour', async () => {
+    const [mainBefore, subBefore] = [main.sessions.length, sub.sessions.length];
+    const settings = {
+      main: { width: 480, height: 360, fps: 10, bitrateKbps: 1000, gop: 20 },
+      sub: { width: 240, height: 180, fps: 5, bitrateKbps: 256, gop: 10 },
+      osd: [
+        {
+          token: 'osd_1',
+          kind: 'Plain' as const,
+          plainText: 'FRONT DESK',
+          position: 'UpperLeft' as const,
+          fontSize: 64,
+        },
+      ],
+    };
+    const reply = await call(nc, cameraSubjects(camera.id).settings, { settings }, 5000);
+    expect(reply.settings).toEqual(settings);
+    const [m, s] = await Promise.all([
+      main.waitForFrames(2, 30_000, () => main.sessions.slice(mainBefore).at(-1)),
+      sub.waitForFrames(2, 30_000, () => sub.sessions.slice(subBefore).at(-1)),
+    ]);
+    const desktop = parseColour(COLOUR);
+    for (const frame of [m.frames.at(-1)!, s.frames.at(-1)!]) {
+      // 64x64 frames: the text box (64 px high on a 480-line desktop, dark at 60 %) covers the top
+      // rows from the left edge; the lower right is untouched desktop.
+      const text = meanColour(region(frame, 1, 1, 24, 8));
+      const rest = meanColour(region(frame, 40, 40, 63, 63));
+      expect({ rest, desktop: colourNear(rest, desktop) }).toEqual({ rest, desktop: true });
+      const distance = Math.max(...text.map((c, i) => Math.abs(c - desktop[i]!)));
+      expect({ text, changed: distance > 60 }).toEqual({ text, changed: true });
+    }
+  });
+
   it('devices lists the X display as a monitor', async () => {
     const ffmpeg = process.env.FFMPEG_BIN ?? '/usr/bin/ffmpeg';
     const { code, output } = await runCli(['devices', '--json'], {
@@ -223,6 +258,57 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
       expect.objectContaining({ index: 0, bounds: { x: 0, y: 0, width: 640, height: 480 } }),
     ]);
   });
+
+  it("keeps the publish secret off ffmpeg's command line: ffmpeg publishes to the agent's loopback proxy", async () => {
+    await main.waitForFrames(2); // streaming: registered, the state saved, ffmpeg running
+    // The registry redacts the secret in its replies; the agent keeps the one it was given.
+    const { camera: record } = JSON.parse(readFileSync(join(state.dir, 'state.json'), 'utf8')) as {
+      camera: { publish: { user: string; password: string } };
+    };
+    expect(record.publish.password.length).toBeGreaterThanOrEqual(16);
+    const pid = (await agent.status()).ffmpegPid!;
+    // What any local user reads: /proc/<pid>/cmdline (ps, top).
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    expect(argv.join(' ')).not.toContain(record.publish.password);
+    expect(argv.join(' ')).not.toContain(record.publish.user);
+    const urls = argv.filter((a) => a.startsWith('rtsp://'));
+    expect(urls).toEqual([
+      expect.stringMatching(/^rtsp:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/main$/),
+      expect.stringMatching(/^rtsp:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/sub$/),
+    ]);
+    // Nor in its environment.
+    expect(readFileSync(`/proc/${pid}/environ`, 'latin1')).not.toContain(record.publish.password);
+    // And still the receivers get the desktop (the proxy added the credentials on the way).
+    await main.waitForFrames(2, 10_000);
+  });
+
+  const asOtherUser = process.getuid?.() === 0;
+  if (!asOtherUser) console.warn('SKIPPED: publishing through the proxy as another user needs root');
+  (asOtherUser ? it : it.skip)(
+    "refuses another local user's publisher, even one that read the proxy's URL in ffmpeg's argv",
+    async () => {
+      await main.waitForFrames(2);
+      const pid = (await agent.status()).ffmpegPid!;
+      const url = readFileSync(`/proc/${pid}/cmdline`, 'latin1')
+        .split('\0')
+        .find((a) => a.endsWith('/main'))!;
+      const intruder = spawnTracked(
+        process.env.FFMPEG_BIN ?? '/usr/bin/ffmpeg',
+        [
+          ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=5'],
+          ...['-t', '3', '-c:v', 'libx264', '-f', 'rtsp', '-rtsp_transport', 'tcp', url],
+        ],
+        { PATH: process.env.PATH },
+        undefined,
+        { uid: 65534, gid: 65534 },
+      );
+      expect(await intruder.exited).not.toBe(0);
+      expect(agent.proc.output()).toContain('refused a publisher of another local user');
+      // The agent's own stream goes on.
+      expect((await agent.status()).ffmpegPid).toBe(pid);
+      await main.waitForFrames(2, 10_000);
+    },
+  );
 
   it('stops ffmpeg with itself: no orphan', async () => {
     const pid = (await agent.status()).ffmpegPid!;
@@ -272,3 +358,10 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     }
   });
 });
+
+/** The rgb24 pixels of a rectangle (inclusive) of a 64x64 frame. */
+function region(frame: Buffer, x0: number, y0: number, x1: number, y1: number): Buffer {
+  const rows: Buffer[] = [];
+  for (let y = y0; y <= y1; y++) rows.push(frame.subarray((y * 64 + x0) * 3, (y * 64 + x1 + 1) * 3));
+  return Buffer.concat(rows);
+}

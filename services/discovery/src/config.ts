@@ -67,6 +67,11 @@ export const discoveryConfigShape = {
   DEDUP_SIZE: env.int(16, 1_000_000).default(4096),
   DEDUP_TTL_MS: env.int(100, 600_000).default(10_000),
   LOG_LEVEL: env.logLevel().default('info'),
+  /**
+   * The onvif service serves HTTPS (its ONVIF_TLS_CERT is set): the cameras claim Profile T, and
+   * the scopes announced here must be the ones GetScopes answers.
+   */
+  ONVIF_HTTPS: env.bool().default(false),
 };
 
 export type DiscoveryConfig = ReturnType<typeof loadDiscoveryConfig>;

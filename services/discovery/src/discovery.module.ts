@@ -37,9 +37,9 @@ const CAMERAS_KV = Symbol('CAMERAS_KV');
 export class DiscoveryModule {
   static forRoot(config: DiscoveryConfig, listening: ListenAddress[]): DynamicModule {
     const directory = new CameraDirectory(
-      // The onvif service's claims for the same features (no HTTPS yet): GetScopes and discovery
-      // announce one list, built by cameraScopes.
-      claimedProfiles(DEFAULT_FEATURES),
+      // The onvif service's claims for the same features: GetScopes and discovery announce one
+      // list, built by cameraScopes.
+      claimedProfiles({ ...DEFAULT_FEATURES, https: config.ONVIF_HTTPS }),
     );
     const limiter = new RateLimiter(
       config.RATE_LIMIT_PER_S,

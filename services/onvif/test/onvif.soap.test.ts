@@ -375,6 +375,102 @@ describe('every operation answers with a schema-valid response', () => {
     expect(subcodes(move.body)).toEqual(['ActionNotSupported']);
   });
 
+  test('OSD: Media ver10 and Media2 create, list, change and delete overlays; the agent and the record get them', async () => {
+    const stored = async () =>
+      (await call(rig.nc, Registry.get, { id: camera.id })).camera.settings.osd ?? [];
+    for (const [name, body] of [
+      ['media GetServiceCapabilities', op('trt', 'GetServiceCapabilities')],
+      ['media2 GetServiceCapabilities', op('tr2', 'GetServiceCapabilities')],
+    ] as const)
+      expect((await soap(`${name} (OSD)`, body)).body).toContain('OSD="true"');
+    const config = (p: string) => `<${p}:ConfigurationToken>desktop-config</${p}:ConfigurationToken>`;
+    for (const p of ['trt', 'tr2'] as const) {
+      const options = await soap(`${p} GetOSDOptions`, op(p, 'GetOSDOptions', config(p)));
+      expect(options.body).toContain('<tt:TextOption><tt:Type>Plain</tt:Type><tt:Type>DateAndTime</tt:Type>');
+    }
+    const osd = (p: string, token: string, position: string, text: string) =>
+      `<${p}:OSD token="${token}"><tt:VideoSourceConfigurationToken>desktop-config</tt:VideoSourceConfigurationToken>` +
+      `<tt:Type>Text</tt:Type><tt:Position><tt:Type>${position}</tt:Type></tt:Position><tt:TextString>${text}</tt:TextString></${p}:OSD>`;
+    const created = await soap(
+      'media CreateOSD',
+      op(
+        'trt',
+        'CreateOSD',
+        osd(
+          'trt',
+          '',
+          'UpperLeft',
+          '<tt:Type>Plain</tt:Type><tt:FontSize>20</tt:FontSize><tt:PlainText>Front desk</tt:PlainText>',
+        ),
+      ),
+    );
+    expect(created.body).toContain('<trt:OSDToken>osd_1</trt:OSDToken>');
+    const front = {
+      token: 'osd_1',
+      kind: 'Plain',
+      plainText: 'Front desk',
+      position: 'UpperLeft',
+      fontSize: 20,
+    };
+    expect(settingsRequests.at(-1)).toMatchObject({ osd: [front] });
+    await waitFor('the OSD in the record', async () => (await stored()).length === 1);
+    const clock = await soap(
+      'media2 CreateOSD',
+      op(
+        'tr2',
+        'CreateOSD',
+        osd(
+          'tr2',
+          '',
+          'LowerRight',
+          '<tt:Type>DateAndTime</tt:Type><tt:DateFormat>yyyy-MM-dd</tt:DateFormat><tt:TimeFormat>HH:mm:ss</tt:TimeFormat>',
+        ),
+      ),
+    );
+    expect(clock.body).toContain('<tr2:OSDToken>osd_2</tr2:OSDToken>');
+    await waitFor('two OSDs in the record', async () => (await stored()).length === 2);
+    await waitFor('both in GetOSDs', async () => {
+      const list = await soap('media GetOSDs', op('trt', 'GetOSDs'));
+      return list.body.includes('<trt:OSDs token="osd_1">') && list.body.includes('<trt:OSDs token="osd_2">');
+    });
+    expect(
+      (await soap('media GetOSD', op('trt', 'GetOSD', '<trt:OSDToken>osd_2</trt:OSDToken>'))).body,
+    ).toContain('<tt:Type>DateAndTime</tt:Type>');
+    const set = await soap(
+      'media2 SetOSD',
+      op(
+        'tr2',
+        'SetOSD',
+        osd('tr2', 'osd_1', 'LowerLeft', '<tt:Type>Plain</tt:Type><tt:PlainText>Back office</tt:PlainText>'),
+      ),
+    );
+    expect(set.status).toBe(200);
+    await waitFor('the new text in media2 GetOSDs', async () =>
+      (
+        await soap('media2 GetOSDs', op('tr2', 'GetOSDs', '<tr2:OSDToken>osd_1</tr2:OSDToken>'))
+      ).body.includes('<tt:PlainText>Back office</tt:PlainText>'),
+    );
+    const refused = await soap(
+      'fault OSD ConfigModify',
+      op(
+        'trt',
+        'CreateOSD',
+        osd('trt', '', 'UpperLeft', "<tt:Type>Plain</tt:Type><tt:PlainText>it's 5:00</tt:PlainText>"),
+      ),
+    );
+    expect(subcodes(refused.body)).toEqual(['InvalidArgVal', 'ConfigModify']);
+    expect(
+      (await soap('media DeleteOSD', op('trt', 'DeleteOSD', '<trt:OSDToken>osd_1</trt:OSDToken>'))).status,
+    ).toBe(200);
+    await waitFor('one OSD left in the record', async () => (await stored()).length === 1);
+    expect(
+      (await soap('media2 DeleteOSD', op('tr2', 'DeleteOSD', '<tr2:OSDToken>osd_2</tr2:OSDToken>'))).status,
+    ).toBe(200);
+    await waitFor('no OSD left', async () => (await stored()).length === 0);
+    const gone = await soap('fault OSD NoConfig', op('trt', 'GetOSD', '<trt:OSDToken>osd_1</trt:OSDToken>'));
+    expect(subcodes(gone.body)).toEqual(['InvalidArgVal', 'NoConfig']);
+  });
+
   test('SystemReboot restarts the capture with the current settings', async () => {
     const before = settingsRequests.length;
     const reply = await soap('device SystemReboot', op('tds', 'SystemReboot'));

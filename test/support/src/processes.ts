@@ -28,10 +28,17 @@ export function spawnTracked(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
   cwd?: string,
-  opts: { stdin?: 'ignore' | 'pipe' } = {},
+  opts: { stdin?: 'ignore' | 'pipe'; uid?: number; gid?: number } = {},
 ): Spawned {
   hookExit();
-  const child = spawn(command, args, { env, cwd, stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    env,
+    cwd,
+    stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
+    // Another user (root only): what a local user who is not the agent's can do.
+    ...(opts.uid === undefined ? {} : { uid: opts.uid }),
+    ...(opts.gid === undefined ? {} : { gid: opts.gid }),
+  });
   children.add(child);
   let out = '';
   const keep = (b: Buffer) => {

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSitePki, type SitePki } from '@desk-onvif/site-pki';
 
+export type { SitePki } from '@desk-onvif/site-pki';
+
 /**
  * A site CA and a server certificate (for `hosts` plus loopback) in a new temporary directory, as
  * `make dev` and `make up` generate them. Generating RSA keys takes about a second: a suite makes

@@ -1,0 +1,66 @@
+import { rmSync } from 'node:fs';
+import type { CameraRecord } from '@desk-onvif/contracts';
+import { colourNear, parseColour, testSitePki, type SitePki } from '@desk-onvif/test-support';
+import { DeskLab, type Credentials } from './desk.lab.js';
+
+/**
+ * The NVR's side over TLS (issue 9): the whole system on the harness `make dev` runs, its cameras
+ * serving ONVIF over HTTPS with the site certificate (libs/site-pki) and ONVIF_REQUIRE_TLS on. The
+ * NVR is the npm `onvif` client trusting only the site CA; what it is given, ffmpeg reads.
+ */
+const COLOUR = '#3c64b4';
+
+function withCredentials(uri: string, creds: Credentials): string {
+  const url = new URL(uri);
+  url.username = encodeURIComponent(creds.username);
+  url.password = encodeURIComponent(creds.password);
+  return url.toString();
+}
+
+describe('an NVR over HTTPS, plain HTTP refused', () => {
+  let pki: SitePki;
+  let lab: DeskLab;
+  let camera: CameraRecord;
+
+  beforeAll(async () => {
+    pki = await testSitePki();
+    lab = await DeskLab.start({ width: 320, height: 180, fps: 10, colour: COLOUR, pki, requireTls: true });
+    camera = await lab.camera();
+  }, 120_000);
+
+  afterAll(async () => {
+    await lab?.stop();
+    if (pki) rmSync(pki.dir, { recursive: true, force: true });
+  });
+
+  it('adds the camera over https (GetProfiles, GetStreamUri) and reads the desktop from the URI', async () => {
+    const profiles = await lab.connect(lab.xaddr(camera, 'https'));
+    expect(profiles.map((p) => [p.token, p.width, p.height])).toEqual([
+      ['profile_main', 320, 180],
+      ['profile_sub', 160, 90],
+    ]);
+    const media = `rtsp://${lab.media.host}:${lab.media.rtspPort}`;
+    expect(profiles.map((p) => p.uri)).toEqual([
+      `${media}/${camera.paths.main}`,
+      `${media}/${camera.paths.sub}`,
+    ]);
+    const got = await lab.readColour(withCredentials(profiles[0]!.uri, lab.opts.onvifUser));
+    if (!got.ok) throw new Error(`the NVR could not read ${profiles[0]!.uri}: ${got.error}`);
+    expect(colourNear(got.colour, parseColour(COLOUR))).toBe(true);
+  });
+
+  it('announces Profile T over https', async () => {
+    const { scopes } = await lab.deviceInfo(lab.xaddr(camera, 'https'));
+    expect(scopes).toEqual(
+      expect.arrayContaining(['onvif://www.onvif.org/Profile/Streaming', 'onvif://www.onvif.org/Profile/T']),
+    );
+  });
+
+  it('an NVR on plain HTTP gets the clock and the https address, not the profiles', async () => {
+    // npm onvif's connect drops the GetProfiles fault: the NVR is left with no profile to stream.
+    expect(await lab.connect(lab.xaddr(camera, 'http'))).toEqual([]);
+    await expect(lab.deviceInfo(lab.xaddr(camera, 'http'))).rejects.toThrow(
+      `requires HTTPS: use https://${lab.host}:${camera.onvifPort}/`,
+    );
+  });
+});
