@@ -74,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
   const out: Output = { json: values.json ?? false, write: (t) => process.stdout.write(t) };
   if (noun === 'trust' && verb === 'init') {
     if (!values.dir) return usage('--dir is required');
-    if (values.owner && !/^\d+:\d+$/.test(values.owner)) return usage('--owner must be <uid>:<gid> in numbers');
+    if (values.owner && !/^\d+:\d+$/.test(values.owner))
+      return usage('--owner must be <uid>:<gid> in numbers');
     const summary = await ensureTrust({
       dir: values.dir,
       hosts: (values.host ?? []).flatMap((h) => h.split(',')).filter(Boolean),
