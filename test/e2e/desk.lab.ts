@@ -186,6 +186,31 @@ export class DeskLab {
     return out.profiles;
   }
 
+  /**
+   * The NVR's event subscription (npm `onvif`'s `cam.on('event')`: CreatePullPointSubscription,
+   * then PullMessages in a loop), inside the namespace; `seen` fills as events arrive.
+   */
+  nvrEvents(
+    xaddr: string,
+    durationMs = 60_000,
+    creds: Credentials = this.opts.onvifUser,
+  ): { seen: NvrEvent[]; stop: () => Promise<void> } {
+    const args = [NVR_CLIENT, 'events', xaddr, String(durationMs)];
+    const [command, argv] = this.wrap?.(process.execPath, args) ?? [process.execPath, args];
+    const proc = spawnTracked(command, argv, { ...process.env, ...this.nvrEnv(creds) });
+    const seen: NvrEvent[] = [];
+    let pending = '';
+    proc.child.stdout?.on('data', (b: Buffer) => {
+      pending += b.toString();
+      for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
+        const line = pending.slice(0, i).trim();
+        pending = pending.slice(i + 1);
+        if (line) seen.push(JSON.parse(line) as NvrEvent);
+      }
+    });
+    return { seen, stop: async () => void (await proc.stop()) };
+  }
+
   /** The NVR asking GetDeviceInformation and GetScopes (npm `onvif`). */
   async deviceInfo(
     xaddr: string,
@@ -317,6 +342,14 @@ function labSettings(
     },
     restartOnExit: false,
   };
+}
+
+/** One event as npm `onvif` delivered it, with the NVR's clock reading. */
+export interface NvrEvent {
+  topic: string;
+  operation?: string;
+  value: string | boolean;
+  at: number;
 }
 
 export interface ProbedCamera {
