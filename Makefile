@@ -117,6 +117,12 @@ bench-latency: deps build
 bench-audio: deps build
 	$(BENCH) bench/audio.bench.ts
 
+# Issue 9: NATS attacks from an agent's credential, secrets on the wire, 1,000 enrolments through 2
+# registry replicas, revocation (bench/security.bench.ts); the ONVIF/RTSP half merges its keys
+# into the same bench/results/security.json (bench/security*.bench.ts).
+bench-security: deps build
+	$(BENCH) bench/security
+
 # 1,000 cameras with a held pull point each (events over NATS), the real agent on Xvfb for the
 # motion-to-client latency, the detector's CPU: bench/results/events.json.
 bench-events: deps build
