@@ -117,9 +117,10 @@ bench-latency: deps build
 bench-audio: deps build
 	$(BENCH) bench/audio.bench.ts
 
-# Issue 9: NATS attacks from an agent's credential, secrets on the wire, 1,000 enrolments through 2
-# registry replicas, revocation (bench/security.bench.ts); the ONVIF/RTSP half merges its keys
-# into the same bench/results/security.json (bench/security*.bench.ts).
+# Issue 9: every bench/security*.bench.ts, each setting its keys of bench/results/security.json:
+# NATS attacks from an agent's credential, secrets on the wire, 1,000 enrolments through 2 registry
+# replicas, revocation (security.bench.ts); SOAP over HTTPS vs HTTP, guesses per minute after a
+# lockout (security.edge.bench.ts).
 bench-security: deps build
 	$(BENCH) bench/security
 
@@ -127,11 +128,6 @@ bench-security: deps build
 # motion-to-client latency, the detector's CPU: bench/results/events.json.
 bench-events: deps build
 	$(BENCH) bench/events.bench.ts
-
-# Issue 9: every bench/security.*.bench.ts, each setting its keys of bench/results/security.json
-# (the edge: SOAP over HTTPS vs HTTP, guesses per minute after a lockout).
-bench-security: deps build
-	$(BENCH) bench/security
 
 # The console with 1,000 cameras (agents simulated over NATS), measured in Chromium:
 # bench/results/console.json.
