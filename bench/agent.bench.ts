@@ -32,7 +32,7 @@ describe('bench: capture agent', () => {
     const camera = sharedCamera();
     const state = tempStateDir();
     const nats = await NatsServer.start();
-    const registry = await startRegistry(nats.url, { REGISTRY_PORT_RANGE: '20000-20999' });
+    const registry = await startRegistry(nats, { REGISTRY_PORT_RANGE: '20000-20999' });
     const xvfb = await Xvfb.start({ width: 1920, height: 1080 });
     const colours = ['#c82878', '#2878c8', '#78c828'];
     let tick = 0;
@@ -46,7 +46,7 @@ describe('bench: capture agent', () => {
       RtspReceiver.start(camera.paths.sub),
     ]);
     const env = {
-      AGENT_NATS_URL: nats.url,
+      ...(await nats.agentEnv(camera.id)),
       AGENT_MEDIA_URL: main.baseUrl,
       AGENT_SUB_MEDIA_URL: sub.baseUrl,
       AGENT_DISPLAY: xvfb.display,

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { connect } from '@nats-io/transport-node';
 import {
   AnyCamera,
   Registry,
@@ -27,12 +26,12 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 test('console with 1,000 cameras', async () => {
   if (!chromiumAvailable('bench-console')) return;
   const nats = await NatsServer.start();
-  const registry = await startRegistry(nats.url, {
+  const registry = await startRegistry(nats, {
     REGISTRY_PORT_RANGE: '30000-31999',
     REGISTRY_HEARTBEAT_TIMEOUT_MS: '2000',
     REGISTRY_LOG_LEVEL: 'warn',
   });
-  const nc = await connect({ servers: nats.url });
+  const nc = await nats.connect();
   const jpeg = execFileSync(FFMPEG, [
     ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=0x2850c8:s=320x180'],
     ...['-frames:v', '1', '-f', 'mjpeg', 'pipe:1'],
@@ -79,7 +78,7 @@ test('console with 1,000 cameras', async () => {
         );
     },
   });
-  const konsole = await ConsoleProcess.start(nats.url, { CONSOLE_LOG_LEVEL: 'warn' });
+  const konsole = await ConsoleProcess.start(nats, { CONSOLE_LOG_LEVEL: 'warn' });
   const password = await konsole.createAdmin('bench');
   const chromium = await launchChromium();
   try {

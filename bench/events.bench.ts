@@ -20,7 +20,6 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { connect } from '@nats-io/transport-node';
 import { Onvif, Registry, call, cameraSubjects, encodeEvent, type CameraRecord } from '@desk-onvif/contracts';
 import { NatsServer, ServiceProcess, startRegistry, waitFor } from '@desk-onvif/test-support';
 import { ActivityDetector } from '../services/capture-agent/src/activity.detector.js';
@@ -139,15 +138,15 @@ async function listenersOpen(svc: ServiceProcess): Promise<number> {
 /** Part 1: 1,000 held pull points, events injected over NATS. */
 async function heldPullPoints() {
   const nats = await NatsServer.start();
-  const registry = await startRegistry(nats.url, {
+  const registry = await startRegistry(nats, {
     REGISTRY_PORT_RANGE: '23000-24999',
     REGISTRY_LOG_LEVEL: 'warn',
   });
-  const nc = await connect({ servers: nats.url });
+  const nc = await nats.connect();
   const onvif = await ServiceProcess.start(
     'onvif',
     {
-      ONVIF_NATS_URL: nats.url,
+      ...nats.serviceEnv('ONVIF_', 'onvif'),
       ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
       ONVIF_LISTEN_HOST: '127.0.0.1',
       ONVIF_PUBLIC_HOST: '127.0.0.1',

@@ -13,7 +13,6 @@ import { randomBytes, createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
-import { connect } from '@nats-io/transport-node';
 import { Onvif, Registry, call } from '@desk-onvif/contracts';
 import { NatsServer, ServiceProcess, startRegistry, testSitePki, waitFor } from '@desk-onvif/test-support';
 import { envelope, op, postSoap, subcodes } from '../services/onvif/test/onvif.rig.js';
@@ -67,14 +66,14 @@ async function load(url: string): Promise<{ rps: number; non2xx: number; errors:
 it('SOAP over HTTPS vs HTTP; password guesses after a lockout', async () => {
   const pki = await testSitePki();
   const nats = await NatsServer.start();
-  const registry = await startRegistry(nats.url, {
+  const registry = await startRegistry(nats, {
     REGISTRY_PORT_RANGE: '20000-29999',
     REGISTRY_LOG_LEVEL: 'warn',
   });
   const onvif = await ServiceProcess.start(
     'onvif',
     {
-      ONVIF_NATS_URL: nats.url,
+      ...nats.serviceEnv('ONVIF_', 'onvif'),
       ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
       ONVIF_LISTEN_HOST: '127.0.0.1',
       ONVIF_PUBLIC_HOST: '127.0.0.1',
@@ -86,7 +85,7 @@ it('SOAP over HTTPS vs HTTP; password guesses after a lockout', async () => {
     },
     'ONVIF_HTTP_PORT',
   );
-  const nc = await connect({ servers: nats.url });
+  const nc = await nats.connect();
   try {
     const { camera } = await call(nc, Registry.register, {
       identity: { hostId: 'bench-security', hostName: 'PC-bench', mode: 'shared' },

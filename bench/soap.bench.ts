@@ -13,7 +13,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
-import { connect } from '@nats-io/transport-node';
 import { Onvif, Registry, call, type CameraRecord } from '@desk-onvif/contracts';
 import { NatsServer, ServiceProcess, waitFor, startRegistry } from '@desk-onvif/test-support';
 import { median, writeResult } from './stats.js';
@@ -58,14 +57,14 @@ const round1 = (n: number) => Math.round(n * 10) / 10;
 
 it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,000 cameras', async () => {
   const nats = await NatsServer.start();
-  const registry = await startRegistry(nats.url, {
+  const registry = await startRegistry(nats, {
     REGISTRY_PORT_RANGE: '21000-22999',
     REGISTRY_LOG_LEVEL: 'warn',
   });
-  const nc = await connect({ servers: nats.url });
+  const nc = await nats.connect();
   const usersKey = randomBytes(32).toString('base64');
   const onvifEnv = (workers: number) => ({
-    ONVIF_NATS_URL: nats.url,
+    ...nats.serviceEnv('ONVIF_', 'onvif'),
     ONVIF_USERS_KEY: usersKey,
     ONVIF_LISTEN_HOST: '127.0.0.1',
     ONVIF_PUBLIC_HOST: '127.0.0.1',

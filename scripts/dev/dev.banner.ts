@@ -9,7 +9,8 @@ export function banner(s: SystemSettings): string {
     : `RTSP relay TEST DOUBLE  rtsp://${s.host}:${s.rtspPort}  (see WARNING above)`;
   return [
     `dev: running (state in ${s.stateDir}, logs in ${join(s.stateDir, 'logs')})`,
-    `  NATS            ${natsUrl(s)} (JetStream store in ${join(s.stateDir, 'jetstream')})`,
+    `  NATS            ${natsUrl(s)} (operator mode, TLS; site CA ${s.trust?.caFile ?? join(s.stateDir, 'trust', 'pki', 'ca.crt')}; JetStream store in ${join(s.stateDir, 'jetstream')})`,
+    `                  admin: DESK_ONVIF_NATS_URL=${natsUrl(s)} node services/admin-cli/dist/main.js --trust-dir ${join(s.stateDir, 'trust')} enrolment list`,
     `  port-registry   http://127.0.0.1:${s.registryHttpPort}/metrics  ONVIF ports ${s.onvifPortRange}`,
     `  onvif           http://127.0.0.1:${s.onvifHttpPort}/metrics  auth hook ${authHookUrl(s)}`,
     `  media           ${media}`,

@@ -92,7 +92,9 @@ export class DeskLab {
       const hostId = randomUUID();
       system = new DeskSystem(labSettings(opts, stateDir, hostId, xvfb.display));
       await system.start();
-      const nc = await connect({ servers: system.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+      const nc = await connect(
+        system.connectOptions('admin', { maxReconnectAttempts: -1, reconnectTimeWait: 200 }),
+      );
       const lab = new DeskLab(opts, system, xvfb, hostId, nc);
       await lab.ready().catch(async (err: Error) => {
         await nc.close();

@@ -2,8 +2,15 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { call, cameraIdOf, cameraSubjects, identityKey, mediaPathsOf } from '@desk-onvif/contracts';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  Enrolment,
+  call,
+  cameraIdOf,
+  cameraSubjects,
+  identityKey,
+  mediaPathsOf,
+} from '@desk-onvif/contracts';
 import {
   colourNear,
   decodeJpeg,
@@ -150,7 +157,7 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
     beforeAll(async () => {
       nats = await NatsServer.start();
       [registry, xvfb] = await Promise.all([
-        startRegistry(nats.url, { REGISTRY_PORT_RANGE: '21000-21999' }),
+        startRegistry(nats, { REGISTRY_PORT_RANGE: '21000-21999' }),
         Xvfb.start({ width: 640, height: 480 }),
       ]);
       await xvfb.fill(RED);
@@ -161,12 +168,16 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
       [main, sub] = await Promise.all([RtspReceiver.start(paths.main), RtspReceiver.start(paths.sub)]);
       metricsPort = await freePort();
       command = launcher.install(prefix);
+      nc = await nats.connect();
+      // What an administrator gives the PC: a one-use enrolment token for this PC only. It carries
+      // where to connect and the site CA; the agent enrols, then holds only its camera's credential.
+      const { token } = await call(nc, Enrolment.issue, { hostId: guid, maxUses: 1, label: 'wine' });
       // Every setting from %APPDATA%\desk-onvif\agent.json, as on a PC: no AGENT_ variable, no flag.
       mkdirSync(join(prefix.appData, 'desk-onvif'), { recursive: true });
       writeFileSync(
         join(prefix.appData, 'desk-onvif', 'agent.json'),
         JSON.stringify({
-          natsUrl: nats.url,
+          enrollmentToken: token,
           mediaUrl: main.baseUrl,
           subMediaUrl: sub.baseUrl,
           mode: 'shared',
@@ -183,7 +194,6 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
           ...(launcher.ffmpegPath ? { ffmpegPath: launcher.ffmpegPath } : {}),
         }),
       );
-      nc = await connect({ servers: nats.url });
       await startAgent();
     }, 300_000);
 
@@ -204,6 +214,11 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
       };
       expect(state.camera.id).toBe(cameraId);
       expect(await status()).toMatchObject({ cameraId, encoder: 'libx264' });
+      // Enrolled with the token: the camera's own credential beside the state, written through
+      // protectSecretFile (icacls) like state.json.
+      const creds = readFileSync(join(prefix.localAppData, 'desk-onvif', 'nats', 'camera.creds'), 'utf8');
+      expect(creds).toContain('BEGIN NATS USER JWT');
+      expect(JSON.stringify(await call(nc, Enrolment.list, {}))).toMatch(/"uses":1/);
     });
 
     // The stream below starting at all shows that -stats_period was left out: ffmpeg 4.1 refuses it.

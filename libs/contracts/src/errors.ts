@@ -12,6 +12,15 @@ export const ErrorCodes = [
   'NO_RESPONDERS',
   'UNAVAILABLE',
   'INTERNAL',
+  // Enrolment and camera credentials (README "Security model").
+  'FORBIDDEN',
+  'ENROLMENT_INVALID',
+  'ENROLMENT_EXPIRED',
+  'ENROLMENT_REVOKED',
+  'ENROLMENT_USED_UP',
+  'ENROLMENT_WRONG_HOST',
+  'IDENTITY_BOUND',
+  'CAMERA_REVOKED',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 
@@ -57,6 +66,61 @@ export class PortInUseError extends DeskOnvifError {
 export class ConflictError extends DeskOnvifError {
   constructor(message: string) {
     super('CONFLICT', message);
+  }
+}
+
+/** A dependency or a feature is not there now (e.g. enrolment without the registry's trust keys). */
+export class UnavailableError extends DeskOnvifError {
+  constructor(message: string) {
+    super('UNAVAILABLE', message);
+  }
+}
+
+/** The request names a camera (in its subject or payload) its sender may not act for. */
+export class ForbiddenError extends DeskOnvifError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
+}
+
+/** Unknown enrolment token, or a wrong secret: the same answer for both (no token oracle). */
+export class EnrolmentInvalidError extends DeskOnvifError {
+  constructor() {
+    super('ENROLMENT_INVALID', 'unknown enrolment token or wrong secret');
+  }
+}
+export class EnrolmentExpiredError extends DeskOnvifError {
+  constructor(expiresAt: string) {
+    super('ENROLMENT_EXPIRED', `the enrolment token expired at ${expiresAt}`);
+  }
+}
+export class EnrolmentRevokedError extends DeskOnvifError {
+  constructor() {
+    super('ENROLMENT_REVOKED', 'the enrolment token was revoked');
+  }
+}
+export class EnrolmentUsedUpError extends DeskOnvifError {
+  constructor(maxUses: number) {
+    super('ENROLMENT_USED_UP', `the enrolment token was used ${maxUses} time(s), its maximum`);
+  }
+}
+export class EnrolmentWrongHostError extends DeskOnvifError {
+  constructor() {
+    super('ENROLMENT_WRONG_HOST', 'the enrolment token is for another PC');
+  }
+}
+/** The camera's identity is bound to another key: an administrator resets the binding first. */
+export class IdentityBoundError extends DeskOnvifError {
+  constructor(cameraId: string) {
+    super(
+      'IDENTITY_BOUND',
+      `camera ${cameraId} is enrolled with another key: an administrator resets its binding first`,
+    );
+  }
+}
+export class CameraRevokedError extends DeskOnvifError {
+  constructor(cameraId: string) {
+    super('CAMERA_REVOKED', `camera ${cameraId} is revoked: an administrator resets its binding first`);
   }
 }
 

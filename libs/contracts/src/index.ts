@@ -5,5 +5,7 @@ export * from './subjects.js';
 export * from './kv.js';
 export * from './codec.js';
 export * from './client.js';
+export * from './enrolment.schemas.js';
+export * from './permissions.js';
 export * from './console.js';
 export * from './scopes.js';

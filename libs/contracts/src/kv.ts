@@ -6,6 +6,10 @@ export const Buckets = {
   ports: 'ports',
   /** key = camera id, value = OnvifUserSet (onvif service); legacy keys `userKey(…)` are migrated */
   users: 'users',
+  /** key = enrolment token id, value = EnrolmentRecord (registry) */
+  enrolments: 'enrolments',
+  /** key = camera id, value = BindingRecord: identity → public key, revocation (registry) */
+  bindings: 'bindings',
   /** key = camera id, value = OnvifProfileSet: the profiles ONVIF clients created (onvif service) */
   profiles: 'profiles',
 } as const;

@@ -320,6 +320,9 @@ export const CameraEventSchema = z
   });
 export type CameraEvent = z.infer<typeof CameraEventSchema>;
 
+/** agent → registry: the encoding it streams (`registry.camera.<id>.settings`). */
+export const ReportSettingsSchema = z.object({ settings: EncoderSettingsSchema }).strict();
+
 export const SettingsRequestSchema = z.object({ settings: EncoderSettingsSchema }).strict();
 export const SettingsReplySchema = replyOf({ settings: EncoderSettingsSchema });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -85,25 +86,53 @@ export async function bootOrExit(boot: () => Promise<void>): Promise<void> {
   }
 }
 
+/** A file that must be readable now and hold what `looksRight` expects (never echoed: it may be a secret). */
+function readableFile(what: string, looksRight: (text: string) => boolean) {
+  return z.string().superRefine((path, ctx) => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      });
+      return;
+    }
+    if (!looksRight(text)) ctx.addIssue({ code: 'custom', message: `${path} is not ${what}` });
+  });
+}
+
 /** The NATS variables every service has (`<PREFIX>NATS_URL` …). */
 export const natsConfigShape = {
   NATS_URL: env.url(['nats', 'tls']).default('nats://127.0.0.1:4222'),
+  /** The service's `.creds` file (operator mode, how make dev and compose run). */
+  NATS_CREDS: readableFile('a NATS .creds file', (t) => t.includes('BEGIN NATS USER JWT')).optional(),
+  /** The site CA the server's certificate chains to. */
+  NATS_CA: readableFile('a PEM certificate', (t) => t.includes('BEGIN CERTIFICATE')).optional(),
   NATS_USER: z.string().optional(),
   NATS_PASSWORD: z.string().optional(),
   NATS_TOKEN: z.string().optional(),
 };
 
+/** `inboxPrefix`: the role's own (contracts' `roleInboxPrefix`), which its credential may subscribe to. */
 export function natsSettingsOf(
   config: {
     NATS_URL: string;
+    NATS_CREDS?: string | undefined;
+    NATS_CA?: string | undefined;
     NATS_USER?: string | undefined;
     NATS_PASSWORD?: string | undefined;
     NATS_TOKEN?: string | undefined;
   },
   name: string,
+  inboxPrefix?: string,
 ) {
   return {
     url: config.NATS_URL,
+    credsFile: config.NATS_CREDS,
+    caFile: config.NATS_CA,
+    inboxPrefix,
     user: config.NATS_USER,
     password: config.NATS_PASSWORD,
     token: config.NATS_TOKEN,

@@ -27,6 +27,18 @@ function settings(over: Partial<SystemSettings> = {}): SystemSettings {
     consolePort: 8443,
     agents: [{ name: 'desktop', onvifUser: 'admin', onvifPassword: 'pw-1', metricsPort: 9120 }],
     restartOnExit: true,
+    trust: {
+      natsConfig: '/state/trust/nats/nats.conf',
+      caFile: '/state/trust/pki/ca.crt',
+      creds: {
+        registry: '/state/trust/nats/creds/registry.creds',
+        onvif: '/state/trust/nats/creds/onvif.creds',
+        discovery: '/state/trust/nats/creds/discovery.creds',
+        console: '/state/trust/nats/creds/console.creds',
+        admin: '/state/trust/nats/creds/admin.creds',
+      },
+      registryTrustDir: '/state/trust/nats/registry-trust',
+    },
     ...over,
   };
 }
@@ -60,6 +72,9 @@ describe('DeskSystem', () => {
     expect(onvif.args).toEqual(['/repo/services/onvif/dist/main.js']);
     expect(onvif.env).toMatchObject({
       ONVIF_NATS_URL: 'nats://10.0.0.5:4222',
+      // Its own credential and the site CA: operator mode, TLS required, as deployed.
+      ONVIF_NATS_CREDS: '/state/trust/nats/creds/onvif.creds',
+      ONVIF_NATS_CA: '/state/trust/pki/ca.crt',
       ONVIF_HTTP_PORT: '9102',
       ONVIF_LISTEN_HOST: '10.0.0.5',
       ONVIF_USERS_KEY: 'a2V5',
@@ -73,9 +88,11 @@ describe('DeskSystem', () => {
         .filter((k) => !k.startsWith('ONVIF_'))
         .sort(),
     ).toEqual(['FFMPEG_BIN', 'HOME', 'PATH']);
-    expect(sut.childSpec('nats-server').args).toEqual([
-      ...['-a', '10.0.0.5', '-p', '4222', '-js', '-sd', '/state/jetstream'],
-    ]);
+    expect(sut.childSpec('nats-server').args).toEqual(['-c', '/state/trust/nats/nats.conf']);
+    expect(sut.childSpec('port-registry').env).toMatchObject({
+      REGISTRY_NATS_CREDS: '/state/trust/nats/creds/registry.creds',
+      REGISTRY_TRUST_DIR: '/state/trust/nats/registry-trust',
+    });
     expect(sut.childSpec('rtsp-relay').args.join(' ')).toContain(
       '--rtp-port 8000 --rtcp-port 8001 --auth-url http://127.0.0.1:9102/mediamtx/auth',
     );
@@ -95,9 +112,15 @@ describe('DeskSystem', () => {
     });
   });
 
-  it('gives agents their credentials in the environment, never on the command line', () => {
-    const agent = new DeskSystem(settings()).childSpec('agent-desktop');
+  it('gives agents their credentials and enrolment token in the environment, never on the command line', () => {
+    const s = settings();
+    const agent = new DeskSystem({
+      ...s,
+      agents: s.agents.map((a) => ({ ...a, enrollmentToken: 'DOE1.secret-token' })),
+    }).childSpec('agent-desktop');
     expect(agent.args.join(' ')).not.toContain('pw-1');
+    expect(agent.args.join(' ')).not.toContain('DOE1');
+    expect(agent.env['AGENT_ENROLLMENT_TOKEN']).toBe('DOE1.secret-token');
     expect(agent.env).toMatchObject({
       AGENT_ONVIF_USER: 'admin',
       AGENT_ONVIF_PASSWORD: 'pw-1',

@@ -1,7 +1,18 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitUntil } from './readiness.js';
-import { AGENT_ENTRY, SERVICES, agentEnv, agentService, type ServiceDef } from './service.table.js';
+import type { ConnectionOptions } from '@nats-io/transport-node';
+import type { ServiceRole } from '@desk-onvif/contracts';
+import {
+  AGENT_ENTRY,
+  SERVICES,
+  agentEnv,
+  agentService,
+  natsEnv,
+  natsUrl,
+  type ServiceDef,
+} from './service.table.js';
+import { agentEnrolled, ensureSystemTrust, issueToken, trustConnectOptions } from './system.trust.js';
 import { SupervisedChild, type ChildSpec, type OutputSink } from './supervised.child.js';
 import { holdPorts, type SystemSettings } from './system.settings.js';
 
@@ -78,9 +89,10 @@ export class DeskSystem {
     process.on('exit', this.exitHook);
     const sink: OutputSink = { logDir, ...this.out };
     const { settings, holds } = await holdPorts(this.current);
-    this.current = settings;
+    this.current = { ...settings, trust: await ensureSystemTrust(settings) };
     try {
       for (const def of this.services) {
+        if (def.name.startsWith('agent-')) await this.enrolIfNeeded(def.name.slice('agent-'.length));
         await holds.release(def.name);
         const child = new SupervisedChild(this.specOf(def), sink);
         this.running.set(def.name, { def, child });
@@ -90,6 +102,38 @@ export class DeskSystem {
     } finally {
       await holds.release();
     }
+  }
+
+  /**
+   * Each agent enrols as a PC does: with a single-use token the system asks the registry for, the
+   * first time only (its state directory keeps the camera credential from then on).
+   */
+  private async enrolIfNeeded(name: string): Promise<void> {
+    const s = this.current;
+    const agent = s.agents.find((a) => a.name === name);
+    if (!agent || agentEnrolled(join(s.stateDir, 'agents', name)) || !s.trust) return;
+    const token = await issueToken(natsUrl(s), s.trust, agent.hostId);
+    this.current = {
+      ...s,
+      agents: s.agents.map((a) => (a.name === name ? { ...a, enrollmentToken: token } : a)),
+    };
+  }
+
+  /** Options for a NATS client of `role` (the admin by default): credential, site CA, inbox. */
+  connectOptions(role: ServiceRole = 'admin', extra: Partial<ConnectionOptions> = {}): ConnectionOptions {
+    if (!this.current.trust) throw new Error('not started');
+    return trustConnectOptions(this.natsUrl, this.current.trust, role, extra);
+  }
+
+  /** A service's NATS variables for `role`, e.g. for a process a test starts beside the system. */
+  serviceEnv(prefix: string, role: ServiceRole): Record<string, string> {
+    return natsEnv(this.current, prefix, role);
+  }
+
+  /** A single-use enrolment token (for an agent a test starts itself). */
+  issueToken(hostId?: string): Promise<string> {
+    if (!this.current.trust) throw new Error('not started');
+    return issueToken(this.natsUrl, this.current.trust, hostId);
   }
 
   /** How service `name` is started: its command line and its whole environment. */

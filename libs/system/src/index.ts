@@ -4,3 +4,4 @@ export * from './service.table.js';
 export * from './desk.system.js';
 export * from './readiness.js';
 export * from './supervised.child.js';
+export * from './system.trust.js';

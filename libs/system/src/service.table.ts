@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { httpOk, jetStreamAnswers, tcpAccepts } from './readiness.js';
+import type { ServiceRole } from '@desk-onvif/contracts';
+import { httpOk, tcpAccepts } from './readiness.js';
+import { natsAnswers, systemTrustFiles, type SystemTrust } from './system.trust.js';
 import type { AgentSettings, SystemSettings } from './system.settings.js';
 
 /**
@@ -25,6 +27,21 @@ export interface ServiceDef {
 }
 
 export const natsUrl = (s: SystemSettings): string => `nats://${s.host}:${s.natsPort}`;
+
+/** The trust files (generated at start, in `<stateDir>/trust`). */
+function trustOf(s: SystemSettings): SystemTrust {
+  return s.trust ?? systemTrustFiles(s.stateDir);
+}
+
+/** A service's NATS variables: the URL, its own credential, the site CA (`<PREFIX>NATS_…`). */
+export function natsEnv(s: SystemSettings, prefix: string, role: ServiceRole): Record<string, string> {
+  const trust = trustOf(s);
+  return {
+    [`${prefix}NATS_URL`]: natsUrl(s),
+    [`${prefix}NATS_CREDS`]: trust.creds[role],
+    [`${prefix}NATS_CA`]: trust.caFile,
+  };
+}
 /** MediaMTX's `authHTTPAddress`: the onvif service checks every publisher and reader. */
 export const authHookUrl = (s: SystemSettings): string => `http://127.0.0.1:${s.onvifHttpPort}/mediamtx/auth`;
 
@@ -38,19 +55,19 @@ function healthz(name: string, port: number, s: SystemSettings, inNamespace = fa
 export const SERVICES: ServiceDef[] = [
   {
     name: 'nats-server',
-    command: (s) => ({
-      bin: s.natsServerBin,
-      args: ['-a', s.host, '-p', String(s.natsPort), '-js', '-sd', join(s.stateDir, 'jetstream')],
-    }),
+    // Operator mode with TLS required (libs/nats-auth): its configuration is rendered at start.
+    command: (s) => ({ bin: s.natsServerBin, args: ['-c', trustOf(s).natsConfig] }),
     env: () => ({}),
-    // Ready once JetStream answers, not when the port accepts: the registry opens KV buckets at start.
-    ready: (s) => ({ what: 'nats-server JetStream', probe: () => jetStreamAnswers(s.host, s.natsPort) }),
+    // Ready once JetStream answers the admin over TLS, not when the port accepts: the registry
+    // opens KV buckets at start.
+    ready: (s) => ({ what: 'nats-server JetStream', probe: () => natsAnswers(natsUrl(s), trustOf(s)) }),
   },
   {
     name: 'port-registry',
     command: () => ({ node: 'services/port-registry/dist/main.js' }),
     env: (s) => ({
-      REGISTRY_NATS_URL: natsUrl(s),
+      ...natsEnv(s, 'REGISTRY_', 'registry'),
+      REGISTRY_TRUST_DIR: trustOf(s).registryTrustDir,
       REGISTRY_HTTP_HOST: '127.0.0.1',
       REGISTRY_HTTP_PORT: String(s.registryHttpPort),
       REGISTRY_PORT_RANGE: s.onvifPortRange,
@@ -61,7 +78,7 @@ export const SERVICES: ServiceDef[] = [
     name: 'onvif',
     command: () => ({ node: 'services/onvif/dist/main.js' }),
     env: (s) => ({
-      ONVIF_NATS_URL: natsUrl(s),
+      ...natsEnv(s, 'ONVIF_', 'onvif'),
       ONVIF_HTTP_HOST: '127.0.0.1',
       ONVIF_HTTP_PORT: String(s.onvifHttpPort),
       ONVIF_LISTEN_HOST: s.host,
@@ -114,7 +131,7 @@ export const SERVICES: ServiceDef[] = [
     inNamespace: true,
     command: () => ({ node: 'services/discovery/dist/main.js' }),
     env: (s) => ({
-      DISCOVERY_NATS_URL: natsUrl(s),
+      ...natsEnv(s, 'DISCOVERY_', 'discovery'),
       // Inside a namespace the test reaches it on the namespace's address.
       DISCOVERY_HTTP_HOST: s.netns ? '0.0.0.0' : '127.0.0.1',
       DISCOVERY_HTTP_PORT: String(s.discoveryHttpPort),
@@ -143,7 +160,7 @@ export const SERVICES: ServiceDef[] = [
 /** The console's environment: for the service, and for its `create-admin` command. */
 export function consoleEnv(s: SystemSettings): Record<string, string> {
   return {
-    CONSOLE_NATS_URL: natsUrl(s),
+    ...natsEnv(s, 'CONSOLE_', 'console'),
     CONSOLE_HOST: s.host,
     CONSOLE_PORT: String(s.consolePort),
     CONSOLE_TLS_CERT: s.tls?.cert ?? '',
@@ -160,7 +177,8 @@ export function agentService(agent: AgentSettings): ServiceDef {
   return {
     name: `agent-${agent.name}`,
     command: () => ({ node: AGENT_ENTRY, args: ['run'] }),
-    env: (s) => agentEnv(s, agent),
+    // By name: the settings gain the agent's enrolment token at start.
+    env: (s) => agentEnv(s, s.agents.find((a) => a.name === agent.name) ?? agent),
     ready: () => ({
       what: `agent-${agent.name} /healthz`,
       probe: () => httpOk(`http://127.0.0.1:${agent.metricsPort}/healthz`),
@@ -177,7 +195,9 @@ export function agentEnv(s: SystemSettings, agent: AgentSettings): Record<string
   return {
     // No ~/.config/desk-onvif/agent.json: the system's agents are configured here only.
     XDG_CONFIG_HOME: join(s.stateDir, 'agents', 'config'),
+    // Where to connect, the site CA and the camera's own credential come with enrolment.
     AGENT_NATS_URL: natsUrl(s),
+    ...(agent.enrollmentToken ? { AGENT_ENROLLMENT_TOKEN: agent.enrollmentToken } : {}),
     AGENT_MEDIA_URL: `rtsp://${s.host}:${s.rtspPort}`,
     AGENT_ONVIF_HOST: s.host,
     AGENT_STATE_DIR: join(s.stateDir, 'agents', agent.name),

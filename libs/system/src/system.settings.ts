@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { holdTcpPort, holdUdpPort, holdUdpPortPair, type HeldPort } from './free.ports.js';
+import type { SystemTrust } from './system.trust.js';
 
 /**
  * Everything the system's processes are started from, in one object: `make dev` fills it from its
@@ -61,6 +62,8 @@ export interface SystemSettings {
   env?: Record<string, Record<string, string>>;
   /** Restart a child that exits unexpectedly (`make dev`); a test restarts what it kills itself. */
   restartOnExit: boolean;
+  /** The site CA, NATS operator and credentials (`<stateDir>/trust`): filled in at start. */
+  trust?: SystemTrust;
 }
 
 /** One capture agent: its name (log file, state directory), identity, source and credentials. */
@@ -76,6 +79,8 @@ export interface AgentSettings {
   onvifPassword: string;
   /** Its local /healthz, /status and /metrics on 127.0.0.1; 0: a free one. */
   metricsPort: number;
+  /** An enrolment token the system issued for it at start, when it had not enrolled yet. */
+  enrollmentToken?: string;
   /** More `AGENT_*` settings (encoder, sizes, timings), applied last. */
   env?: Record<string, string>;
 }

@@ -27,6 +27,14 @@ export function exitCodeOf(err: unknown): number {
       case 'PORT_IN_USE':
       case 'PORT_RANGE_EXHAUSTED':
       case 'CONFLICT':
+      case 'FORBIDDEN':
+      case 'ENROLMENT_INVALID':
+      case 'ENROLMENT_EXPIRED':
+      case 'ENROLMENT_REVOKED':
+      case 'ENROLMENT_USED_UP':
+      case 'ENROLMENT_WRONG_HOST':
+      case 'IDENTITY_BOUND':
+      case 'CAMERA_REVOKED':
         return Exit.refused;
       case 'NO_RESPONDERS':
       case 'TIMEOUT':

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Registry, call, type CameraRecord } from '@desk-onvif/contracts';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Registry, call, decodeEnrolmentToken, type CameraRecord } from '@desk-onvif/contracts';
 import {
   NatsServer,
   REPO_ROOT,
@@ -31,6 +31,8 @@ async function cli(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const p = spawnTracked(process.execPath, [CLI, ...args], {
     PATH: process.env.PATH,
+    // The administrator's credential and the site CA, as `trust init` writes them.
+    ...nats.serviceEnv('DESK_ONVIF_', 'admin'),
     DESK_ONVIF_NATS_URL: natsUrl,
   });
   let stdout = '';
@@ -43,9 +45,9 @@ async function cli(
 
 beforeAll(async () => {
   nats = await NatsServer.start();
-  registry = await startRegistry(nats.url, { REGISTRY_PORT_RANGE: '22000-22999' });
-  konsole = await ConsoleProcess.start(nats.url);
-  nc = await connect({ servers: nats.url });
+  registry = await startRegistry(nats, { REGISTRY_PORT_RANGE: '22000-22999' });
+  konsole = await ConsoleProcess.start(nats);
+  nc = await nats.connect();
   const register = async (hostId: string, hostName: string) =>
     (await call(nc, Registry.register, { identity: { hostId, hostName, mode: 'shared' } })).camera;
   lobby = await register('cli-pc-1', 'LOBBY');
@@ -118,6 +120,49 @@ test('exit codes: 2 usage, 3 refused, 4 not found, 5 unavailable', async () => {
   expect((await cli(['cameras', 'show', '00000000-0000-4000-8000-000000000000'])).code).toBe(4);
   const closed = await freePort();
   expect((await cli(['cameras', 'list'], `nats://127.0.0.1:${closed}`)).code).toBe(5);
+});
+
+test('enrolment issue prints the token alone on stdout; list never shows its secret; revoke sticks', async () => {
+  const issued = await cli([
+    'enrolment',
+    'issue',
+    '--max-uses',
+    '3',
+    '--expires-in',
+    '600',
+    '--host-id',
+    'cli-pc-9',
+    '--label',
+    'lab',
+  ]);
+  expect(issued.code).toBe(0);
+  const token = decodeEnrolmentToken(issued.stdout);
+  expect(issued.stdout.trim().split('\n')).toHaveLength(1);
+  expect(issued.stderr).toContain(`enrolment ${token.id}: 3 use(s)`);
+  expect(issued.stderr).toContain('PC cli-pc-9 only');
+  expect(token.natsUrls).toEqual([nats.url]);
+
+  const list = await cli(['--json', 'enrolment', 'list']);
+  expect(list.code).toBe(0);
+  expect(list.stdout).not.toContain(token.secret);
+  const mine = (JSON.parse(list.stdout) as Array<Record<string, unknown>>).find((e) => e.id === token.id);
+  expect(mine).toMatchObject({ maxUses: 3, uses: 0, hostId: 'cli-pc-9', label: 'lab', revoked: false });
+  expect(Date.parse(mine!.expiresAt as string) - Date.now()).toBeGreaterThan(590_000);
+
+  expect((await cli(['enrolment', 'revoke', token.id])).code).toBe(0);
+  const after = JSON.parse((await cli(['--json', 'enrolment', 'list'])).stdout) as Array<
+    Record<string, unknown>
+  >;
+  expect(after.find((e) => e.id === token.id)?.revoked).toBe(true);
+});
+
+test('enrolment and revocation exit codes: 2 for bad flags, 4 for what does not exist', async () => {
+  expect((await cli(['enrolment', 'issue', '--max-uses', '0'])).code).toBe(2);
+  expect((await cli(['enrolment', 'revoke'])).code).toBe(2);
+  expect((await cli(['enrolment', 'revoke', 'abcdefabcdefabcdef'])).code).toBe(4);
+  // A camera registered without enrolment has no binding: nothing to revoke or reset.
+  expect((await cli(['camera', 'revoke', desk.id])).code).toBe(4);
+  expect((await cli(['binding', 'reset', desk.id])).code).toBe(4);
 });
 
 test('doctor: an offline camera fails the agent check (exit 6); a port held by another program is named', async () => {

@@ -236,6 +236,7 @@ export class CaptureAgent {
       state: this.supervisor.state,
       registered: this.registered,
       natsConnected: this.connected,
+      enrolment: this.session.enrolmentStatus,
       cameraId: c?.id,
       name: c?.name,
       onvifPort: c?.onvifPort,

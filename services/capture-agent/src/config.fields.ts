@@ -33,6 +33,15 @@ export const configFields = {
   natsUser: z.string().min(1).optional(),
   natsPassword: z.string().min(1).optional(),
   natsToken: z.string().min(1).optional(),
+  /** A camera credential (`.creds`: user JWT + seed); enrolment writes one into the state dir. */
+  natsCreds: z.string().min(1).optional(),
+  /**
+   * An enrolment token from the administrator (`desk-onvif enrolment issue`): used once to enrol,
+   * after which the camera's own credential in the state directory is used. A secret, never logged.
+   */
+  enrollmentToken: z.string().min(1).optional(),
+  /** The site CA (PEM file) the NATS server's certificate must chain to. */
+  natsCa: z.string().min(1).optional(),
   /** Replaces the machine id in the identity: cloned VMs sharing one, or several cameras on one host. */
   hostId: z
     .string()
@@ -128,7 +137,12 @@ export const configFields = {
 export type FieldName = keyof typeof configFields;
 
 /** Values never echoed in an error message or a log. */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(['natsPassword', 'natsToken', 'onvifPassword']);
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  'natsPassword',
+  'natsToken',
+  'onvifPassword',
+  'enrollmentToken',
+]);
 
 export function envName(field: string): string {
   return `AGENT_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;

@@ -1,6 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   call,
+  cameraIdOf,
+  cameraInboxPrefix,
+  cameraRequests,
+  identityKey,
   type CameraRecord,
   type CredentialsBootstrap,
   DeskOnvifError,
@@ -10,6 +15,7 @@ import {
   type RegisterRequest,
 } from '@desk-onvif/contracts';
 import type { AgentConfig } from './config.js';
+import { AgentEnrolment, EnrolmentRefusedError } from './enrolment.client.js';
 import { errorMessage, type Logger } from './logger.js';
 
 export interface SessionEvents {
@@ -34,13 +40,69 @@ export class NatsSession {
   private closed = false;
   private registering = false;
   private bootstrapping = false;
+  /** The camera's own subjects when it holds a camera credential; the shared ones (token upgrade path) otherwise. */
+  private subjects: {
+    register: typeof Registry.register;
+    bootstrap: typeof Onvif.bootstrapCredentials;
+  };
+  private readonly cameraId: string;
+  private readonly enrolment: AgentEnrolment;
+  private usesCameraCredential = false;
+  /** What `status` shows about enrolment. */
+  enrolmentStatus: {
+    state: 'enrolled' | 'not-enrolled' | 'enrolling' | 'refused';
+    code?: string;
+    cameraId?: string;
+  } = {
+    state: 'not-enrolled',
+  };
 
   constructor(
     private readonly config: AgentConfig,
     private readonly request: RegisterRequest,
     private readonly events: SessionEvents,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.cameraId = cameraIdOf(identityKey(request.identity));
+    this.subjects = { register: Registry.register, bootstrap: Onvif.bootstrapCredentials };
+    this.enrolment = new AgentEnrolment(config.stateDir, logger);
+    const enrolled = this.enrolment.current();
+    if (enrolled) this.enrolmentStatus = { state: 'enrolled', cameraId: enrolled.cameraId };
+  }
+
+  /**
+   * How to connect: a configured camera credential; else the one enrolment left in the state
+   * directory; else enrol now with `enrollmentToken`; else the token/user settings (the upgrade
+   * path from token deployments).
+   */
+  private async credential(): Promise<{ servers: string[]; credsFile?: string; caFile?: string }> {
+    const c = this.config;
+    const configured = c.natsUrl.split(',').map((u) => u.trim());
+    if (c.natsCreds)
+      return { servers: configured, credsFile: c.natsCreds, ...(c.natsCa ? { caFile: c.natsCa } : {}) };
+    let enrolled = this.enrolment.current();
+    if (!enrolled && c.enrollmentToken) {
+      this.enrolmentStatus = { state: 'enrolling' };
+      try {
+        enrolled = await this.enrolment.enrol(c.enrollmentToken, this.request.identity);
+      } catch (err) {
+        if (err instanceof EnrolmentRefusedError) {
+          this.enrolmentStatus = { state: 'refused', code: err.code };
+          this.logger.error('enrolment refused: ask the administrator for a new token or a binding reset', {
+            code: err.code,
+            err: err.message,
+          });
+          await sleep(Math.max(60_000, c.registerRetryMs));
+        } else this.enrolmentStatus = { state: 'not-enrolled' };
+        throw err;
+      }
+    }
+    if (enrolled) {
+      this.enrolmentStatus = { state: 'enrolled', cameraId: enrolled.cameraId };
+      return { servers: enrolled.natsUrls, credsFile: enrolled.credsFile, caFile: enrolled.caFile };
+    }
+    return { servers: configured, ...(c.natsCa ? { caFile: c.natsCa } : {}) };
+  }
 
   get connection(): NatsConnection | undefined {
     return this.closed ? undefined : this.nc;
@@ -69,11 +131,26 @@ export class NatsSession {
     const c = this.config;
     // Loaded here, after ffmpeg has started: the first frame does not wait for this module.
     const { connect } = await import('@nats-io/transport-node');
+    const { credsAuthenticator } = await import('@nats-io/transport-node');
+    const cred = await this.credential();
+    this.usesCameraCredential = cred.credsFile !== undefined;
+    const own = cameraRequests(this.cameraId);
+    this.subjects = this.usesCameraCredential
+      ? { register: own.register, bootstrap: own.bootstrapCredentials }
+      : { register: Registry.register, bootstrap: Onvif.bootstrapCredentials };
     return connect({
-      servers: c.natsUrl.split(',').map((u) => u.trim()),
+      servers: cred.servers,
       name: `desk-onvif-agent ${this.request.identity.hostName}`,
-      ...(c.natsUser ? { user: c.natsUser, pass: c.natsPassword ?? '' } : {}),
-      ...(c.natsToken ? { token: c.natsToken } : {}),
+      ...(cred.credsFile
+        ? {
+            authenticator: credsAuthenticator(readFileSync(cred.credsFile)),
+            // The only inbox the camera credential may subscribe to.
+            inboxPrefix: cameraInboxPrefix(this.cameraId),
+          }
+        : {}),
+      ...(cred.caFile ? { tls: { caFile: cred.caFile } } : {}),
+      ...(!cred.credsFile && c.natsUser ? { user: c.natsUser, pass: c.natsPassword ?? '' } : {}),
+      ...(!cred.credsFile && c.natsToken ? { token: c.natsToken } : {}),
       waitOnFirstConnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1000,
@@ -108,7 +185,7 @@ export class NatsSession {
     try {
       while (!this.closed && this.nc && !this.nc.isClosed()) {
         try {
-          const { camera } = await call(this.nc, Registry.register, this.request, 5000);
+          const { camera } = await call(this.nc, this.subjects.register, this.request, 5000);
           this.logger.info('registered', {
             cameraId: camera.id,
             onvifPort: camera.onvifPort,
@@ -141,7 +218,7 @@ export class NatsSession {
         const nc = this.nc;
         if (nc && !nc.isClosed()) {
           try {
-            const reply = await call(nc, Onvif.bootstrapCredentials, payload, 5000);
+            const reply = await call(nc, this.subjects.bootstrap, payload, 5000);
             const source = !reply.created ? 'existing' : reply.password ? 'generated' : 'configured';
             save({
               username: reply.username,
@@ -171,7 +248,9 @@ export class NatsSession {
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;
     try {
-      await call(nc, Registry.update, { id: cameraId, patch: { settings } }, 5000);
+      if (this.usesCameraCredential)
+        await call(nc, cameraRequests(cameraId).reportSettings, { settings }, 5000);
+      else await call(nc, Registry.update, { id: cameraId, patch: { settings } }, 5000);
       this.logger.info('encoder settings reported to the registry', { cameraId, settings });
     } catch (err) {
       const code = err instanceof DeskOnvifError ? err.code : 'UNAVAILABLE';

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { call, cameraSubjects, decodeEvent, type Heartbeat } from '@desk-onvif/contracts';
 import {
   colourNear,
@@ -44,7 +44,7 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
-    registry = await startRegistry(nats.url, {
+    registry = await startRegistry(nats, {
       REGISTRY_PORT_RANGE: '20000-20999',
       REGISTRY_HEARTBEAT_TIMEOUT_MS: '5000',
     });
@@ -54,7 +54,7 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
       RtspReceiver.start(camera.paths.main),
       RtspReceiver.start(camera.paths.sub),
     ]);
-    nc = await connect({ servers: nats.url });
+    nc = await nats.connect();
     nc.subscribe(cameraSubjects(camera.id).heartbeat.subject, {
       callback: (_err, msg) => {
         heartbeats.push(decodeEvent(cameraSubjects(camera.id).heartbeat, msg.data));
@@ -68,7 +68,7 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
       },
     });
     agentEnv = {
-      AGENT_NATS_URL: nats.url,
+      ...(await nats.agentEnv(camera.id)),
       AGENT_MEDIA_URL: main.baseUrl,
       AGENT_SUB_MEDIA_URL: sub.baseUrl,
       AGENT_DISPLAY: xvfb.display,
@@ -336,7 +336,7 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
       });
       const sessions = main.sessions.length;
       const windowAgent = await AgentProcess.start({
-        AGENT_NATS_URL: nats.url,
+        ...(await nats.agentEnv(camera.id)),
         AGENT_MEDIA_URL: main.baseUrl,
         AGENT_SUB_MEDIA_URL: sub.baseUrl,
         AGENT_DISPLAY: xvfb.display,

@@ -1,8 +1,9 @@
 import { cpSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
   call,
+  cameraRequests,
   cameraSubjects,
   CredentialsBootstrapSchema,
   decodePayload,
@@ -37,7 +38,7 @@ describe('capture agent: registration and resilience', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
-    registry = await startRegistry(nats.url, {
+    registry = await startRegistry(nats, {
       REGISTRY_PORT_RANGE: '20000-20999',
       REGISTRY_HEARTBEAT_TIMEOUT_MS: '5000',
     });
@@ -45,9 +46,9 @@ describe('capture agent: registration and resilience', () => {
       RtspReceiver.start(camera.paths.main),
       RtspReceiver.start(camera.paths.sub),
     ]);
-    nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    nc = await nats.connect('admin', { maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     env = {
-      AGENT_NATS_URL: nats.url,
+      ...(await nats.agentEnv(camera.id)),
       AGENT_MEDIA_URL: main.baseUrl,
       AGENT_SUB_MEDIA_URL: sub.baseUrl,
       AGENT_SOURCE: 'test-pattern',
@@ -111,7 +112,8 @@ describe('capture agent: registration and resilience', () => {
     // No onvif service yet: the agent got NO_RESPONDERS and streams on. Now one answers.
     expect(agent.output()).toContain('"code":"NO_RESPONDERS"');
     const asked: unknown[] = [];
-    const onvif = nc.subscribe(Onvif.bootstrapCredentials.subject, {
+    // The agent holds its camera's credential: it asks on its own subject.
+    const onvif = nc.subscribe(cameraRequests(camera.id).bootstrapCredentials.subject, {
       callback: (_err, msg) => {
         asked.push(decodePayload(CredentialsBootstrapSchema, msg.data, 4096));
         const reply = { ok: true as const, username: 'admin', created: true, password: 'Gen3rated-Passw0rd' };
@@ -154,7 +156,7 @@ describe('capture agent: registration and resilience', () => {
 
     const heartbeats: string[] = [];
     await nats.restart();
-    const watcher = await connect({ servers: nats.url });
+    const watcher = await nats.connect();
     watcher.subscribe(cameraSubjects(camera.id).heartbeat.subject, {
       callback: (_e, m) => void heartbeats.push(m.string()),
     });

@@ -1,3 +1,4 @@
+import { roleInboxPrefix } from '@desk-onvif/contracts';
 import { connectNats, natsSettingsOf } from '@desk-onvif/service-kit';
 import { AccountStore } from './account.store.js';
 import { AuditLog } from './audit.log.js';
@@ -19,7 +20,10 @@ export async function runAdminCommand(config: ConsoleConfig, argv: string[]): Pr
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const nc = await connectNats({ ...natsSettingsOf(config, 'console-admin'), url: config.NATS_URL });
+  const nc = await connectNats({
+    ...natsSettingsOf(config, 'console-admin', roleInboxPrefix('console')),
+    url: config.NATS_URL,
+  });
   try {
     const buckets = await openConsoleBuckets(nc, config);
     const accounts = new AccountStore(buckets.accounts);

@@ -1,3 +1,4 @@
+import { roleInboxPrefix } from '@desk-onvif/contracts';
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -69,7 +70,7 @@ export class ConsoleModule {
       controllers: [AuthController, AccountsController, CamerasController, WebController, HealthController],
       providers: [
         { provide: CONSOLE_CONFIG, useValue: config },
-        ...natsConnectionProviders(natsSettingsOf(config, 'console')),
+        ...natsConnectionProviders(natsSettingsOf(config, 'console', roleInboxPrefix('console'))),
         {
           provide: 'BUCKETS',
           inject: [NATS_CONNECTION],

@@ -59,6 +59,7 @@ suite('the console in Chromium', () => {
     const hostId = randomUUID();
     const agent = await AgentProcess.start({
       AGENT_NATS_URL: sys.system.natsUrl,
+      AGENT_ENROLLMENT_TOKEN: await sys.system.issueToken(hostId),
       AGENT_MEDIA_URL: `rtsp://${sys.media.host}:${sys.media.rtspPort}`,
       AGENT_DISPLAY: xvfb.display,
       AGENT_SOURCE: 'desktop',
@@ -79,7 +80,7 @@ suite('the console in Chromium', () => {
       state.dispose();
     });
     second = { xvfb, agent, state, id: cameraIdOf(identityKey({ mode: 'shared', hostId })) };
-    konsole = await ConsoleProcess.start(sys.system.natsUrl, {
+    konsole = await ConsoleProcess.start(sys.system, {
       CONSOLE_CAMERA_HOST: sys.host,
       CONSOLE_RTSP_PORT: String(sys.media.rtspPort),
       CONSOLE_THUMBNAIL_MAX_AGE_MS: '1000',

@@ -33,7 +33,11 @@ export class ConsoleProcess {
     private readonly dir: string,
   ) {}
 
-  static async start(natsUrl: string, env: Record<string, string> = {}): Promise<ConsoleProcess> {
+  /** `nats`: a NatsServer or a DeskSystem: what gives the console its NATS variables and credential. */
+  static async start(
+    nats: { serviceEnv(prefix: string, role: 'console'): Record<string, string> },
+    env: Record<string, string> = {},
+  ): Promise<ConsoleProcess> {
     // The site CA and server certificate, as make dev and make up generate them.
     const pki = await testSitePki();
     const port = await freePort();
@@ -42,7 +46,7 @@ export class ConsoleProcess {
       readFileSync(pki.caCert),
       {
         PATH: process.env.PATH ?? '',
-        CONSOLE_NATS_URL: natsUrl,
+        ...nats.serviceEnv('CONSOLE_', 'console'),
         CONSOLE_HOST: '127.0.0.1',
         CONSOLE_PORT: String(port),
         CONSOLE_TLS_CERT: pki.serverCert,

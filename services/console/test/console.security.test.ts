@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry, call, type CameraRecord } from '@desk-onvif/contracts';
 import { NatsServer, startRegistry, waitFor, type ServiceProcess } from '@desk-onvif/test-support';
 import { ConsoleProcess } from './console.process.js';
@@ -18,12 +18,12 @@ let admin: { cookie: string; csrf: string };
 
 beforeAll(async () => {
   nats = await NatsServer.start();
-  registry = await startRegistry(nats.url);
-  konsole = await ConsoleProcess.start(nats.url, {
+  registry = await startRegistry(nats);
+  konsole = await ConsoleProcess.start(nats, {
     CONSOLE_LOGIN_MAX_FAILURES: '3',
     CONSOLE_LOGIN_LOCKOUT_S: '60',
   });
-  nc = await connect({ servers: nats.url });
+  nc = await nats.connect();
   camera = (
     await call(nc, Registry.register, {
       identity: { hostId: 'sec-pc', hostName: 'SEC-PC', mode: 'shared' },

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { Buckets } from '@desk-onvif/contracts';
+import { Buckets, roleInboxPrefix } from '@desk-onvif/contracts';
 import {
   HEALTH_CHECKS,
   METRICS_REGISTRY,
@@ -65,7 +65,7 @@ export class DiscoveryModule {
       controllers: [ObservabilityController],
       providers: [
         { provide: DISCOVERY_CONFIG, useValue: config },
-        ...natsConnectionProviders(natsSettingsOf(config, 'discovery')),
+        ...natsConnectionProviders(natsSettingsOf(config, 'discovery', roleInboxPrefix('discovery'))),
         {
           provide: CAMERAS_KV,
           inject: [NATS_CONNECTION],

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { roleInboxPrefix } from '@desk-onvif/contracts';
 import { networkInterfaces } from 'node:os';
 import { ConfigError, bootOrExit, startService, natsSettingsOf } from '@desk-onvif/service-kit';
 import { loadDiscoveryConfig } from './config.js';
@@ -16,7 +17,7 @@ await bootOrExit(async () => {
   }
   await startService({
     module: DiscoveryModule.forRoot(config, listening),
-    nats: natsSettingsOf(config, 'discovery-rpc'),
+    nats: natsSettingsOf(config, 'discovery-rpc', roleInboxPrefix('discovery')),
     http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
     logLevel: config.LOG_LEVEL,
   });

@@ -14,7 +14,7 @@ import {
   type Spawned,
   startRegistry,
 } from '@desk-onvif/test-support';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 
 const exec = promisify(execFile);
 const CLIENT = join(dirname(fileURLToPath(import.meta.url)), 'clients', 'ws-client.mjs');
@@ -47,7 +47,7 @@ export class DiscoveryLab {
     try {
       const nats = await NatsServer.start({ host: ns.hostAddress });
       started.push({ stop: () => nats.dispose() });
-      const registry = await startRegistry(nats.url, {
+      const registry = await startRegistry(nats, {
         REGISTRY_PORT_RANGE: opts.portRange ?? '20000-20999',
         REGISTRY_HEARTBEAT_TIMEOUT_MS: String(opts.heartbeatTimeoutMs ?? 3_600_000),
       });
@@ -55,7 +55,7 @@ export class DiscoveryLab {
       const discovery = await ServiceProcess.start(
         'discovery',
         {
-          DISCOVERY_NATS_URL: nats.url,
+          ...nats.serviceEnv('DISCOVERY_', 'discovery'),
           DISCOVERY_INTERFACES: '127.0.0.1',
           DISCOVERY_LOG_LEVEL: 'warn',
           ...opts.discoveryEnv,
@@ -64,7 +64,7 @@ export class DiscoveryLab {
         { netns: ns },
       );
       started.push(discovery);
-      const nc = await connect({ servers: nats.url });
+      const nc = await nats.connect();
       return new DiscoveryLab(ns, nats, registry, discovery, nc);
     } catch (err) {
       // Nothing left behind: processes stopped, the namespace deleted.

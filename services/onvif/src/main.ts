@@ -15,6 +15,7 @@ if (workers > 1 && workers <= 64 && cluster.isPrimary) {
   const { WorkerSupervisor } = await import('./onvif.cluster.js');
   new WorkerSupervisor(workers).start();
 } else {
+  const { roleInboxPrefix } = await import('@desk-onvif/contracts');
   const { bootOrExit, startService, natsSettingsOf } = await import('@desk-onvif/service-kit');
   const { loadOnvifConfig } = await import('./config.js');
   const { OnvifModule } = await import('./onvif.module.js');
@@ -23,7 +24,7 @@ if (workers > 1 && workers <= 64 && cluster.isPrimary) {
     const config = loadOnvifConfig();
     await startService({
       module: OnvifModule.forRoot(config),
-      nats: natsSettingsOf(config, 'onvif-rpc'),
+      nats: natsSettingsOf(config, 'onvif-rpc', roleInboxPrefix('onvif')),
       // One worker serves /metrics (summed over all), /healthz and the MediaMTX hook: its
       // decisions and their throttling in one process.
       ...(config.WORKER_INDEX === 0 ? { http: { host: config.HTTP_HOST, port: config.HTTP_PORT } } : {}),

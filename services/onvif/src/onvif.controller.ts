@@ -1,6 +1,6 @@
 import { Controller, UseFilters } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { Onvif } from '@desk-onvif/contracts';
+import { Ctx, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
+import { AnyCameraRequests, ForbiddenError, Onvif, cameraIdOfRequestSubject } from '@desk-onvif/contracts';
 import { ContractPipe, RpcErrorFilter } from '@desk-onvif/service-kit';
 import type { z } from 'zod';
 import { CredentialsService } from './credentials.service.js';
@@ -20,6 +20,18 @@ export class OnvifController {
   async bootstrap(
     @Payload(new ContractPipe(Onvif.bootstrapCredentials)) req: Req<typeof Onvif.bootstrapCredentials>,
   ) {
+    return { ok: true, ...(await this.credentials.bootstrap(req)) } as const;
+  }
+
+  /** An enrolled agent's bootstrap: the camera of the subject (only its credential publishes there). */
+  @MessagePattern<string>(AnyCameraRequests.bootstrapCredentials.subject, QUEUE)
+  async bootstrapCamera(
+    @Payload(new ContractPipe(AnyCameraRequests.bootstrapCredentials))
+    req: Req<typeof Onvif.bootstrapCredentials>,
+    @Ctx() ctx: NatsContext,
+  ) {
+    if (cameraIdOfRequestSubject(ctx.getSubject()) !== req.id)
+      throw new ForbiddenError(`this credential is not camera ${req.id}'s`);
     return { ok: true, ...(await this.credentials.bootstrap(req)) } as const;
   }
 }

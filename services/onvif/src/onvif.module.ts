@@ -3,7 +3,7 @@ import cluster from 'node:cluster';
 import { Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Buckets } from '@desk-onvif/contracts';
+import { Buckets, roleInboxPrefix } from '@desk-onvif/contracts';
 import { DEFAULT_PARSE_LIMITS, DigestAuthority, NonceCache, SoapEndpoint } from '@desk-onvif/onvif-soap';
 import {
   HEALTH_CHECKS,
@@ -95,7 +95,7 @@ export class OnvifModule {
       controllers: [OnvifController, MediaAuthController, ObservabilityController],
       providers: [
         { provide: ONVIF_CONFIG, useValue: config },
-        ...natsConnectionProviders(natsSettingsOf(config, 'onvif')),
+        ...natsConnectionProviders(natsSettingsOf(config, 'onvif', roleInboxPrefix('onvif'))),
         {
           // The registry creates `cameras`; binding does not need it to exist yet (the watch retries).
           provide: CamerasBucket,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry, call, type CameraRecord, Onvif } from '@desk-onvif/contracts';
 import { Ns, PasswordType, passwordDigest } from '@desk-onvif/onvif-soap';
 import { NatsServer, ServiceProcess, captureXml, waitFor, startRegistry } from '@desk-onvif/test-support';
@@ -19,14 +19,14 @@ export class OnvifRig {
 
   static async start(env: Record<string, string> = {}): Promise<OnvifRig> {
     const nats = await NatsServer.start();
-    const registry = await startRegistry(nats.url, {
+    const registry = await startRegistry(nats, {
       REGISTRY_PORT_RANGE: '20000-29999',
       REGISTRY_LOG_LEVEL: 'warn',
     });
     const onvif = await ServiceProcess.start(
       'onvif',
       {
-        ONVIF_NATS_URL: nats.url,
+        ...nats.serviceEnv('ONVIF_', 'onvif'),
         ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
         ONVIF_LISTEN_HOST: '127.0.0.1',
         ONVIF_PUBLIC_HOST: '127.0.0.1',
@@ -36,7 +36,7 @@ export class OnvifRig {
       },
       'ONVIF_HTTP_PORT',
     );
-    const nc = await connect({ servers: nats.url });
+    const nc = await nats.connect();
     return new OnvifRig(nats, registry, onvif, nc);
   }
 

@@ -17,6 +17,14 @@ export const registryConfigShape = {
   /** The onvif node new cameras are assigned to. */
   DEFAULT_NODE: z.string().min(1).max(64).default('default'),
   LOG_LEVEL: env.logLevel().default('info'),
+  /**
+   * What the registry holds to enrol cameras and revoke them (libs/nats-auth `registry-trust/`):
+   * the account JWT, the operator and registry signing keys, the system account's claims-updater
+   * credential. Without it, enrolment and revocation answer UNAVAILABLE.
+   */
+  TRUST_DIR: z.string().min(1).optional(),
+  /** The NATS URLs put into enrolment tokens: where agents connect (default: NATS_URL). */
+  ENROL_NATS_URLS: env.url(['nats', 'tls']).optional(),
 };
 
 export type RegistryConfig = ReturnType<typeof loadRegistryConfig>;

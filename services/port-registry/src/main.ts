@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { roleInboxPrefix } from '@desk-onvif/contracts';
 import { bootOrExit, startService, natsSettingsOf } from '@desk-onvif/service-kit';
 import { loadRegistryConfig } from './config.js';
 import { RegistryModule } from './registry.module.js';
@@ -7,7 +8,7 @@ await bootOrExit(async () => {
   const config = loadRegistryConfig();
   await startService({
     module: RegistryModule.forRoot(config),
-    nats: natsSettingsOf(config, 'port-registry-rpc'),
+    nats: natsSettingsOf(config, 'port-registry-rpc', roleInboxPrefix('registry')),
     http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
     logLevel: config.LOG_LEVEL,
   });

@@ -2,8 +2,13 @@ import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
 import {
   AnyCamera,
+  AnyCameraRequests,
+  ForbiddenError,
   Registry,
+  cameraIdOf,
+  cameraIdOfRequestSubject,
   cameraIdOfSubject,
+  identityKey,
   decodeEvent,
   type CameraRecord,
 } from '@desk-onvif/contracts';
@@ -33,6 +38,36 @@ export class RegistryController {
   @MessagePattern(Registry.register.subject, QUEUE)
   async register(@Payload(new ContractPipe(Registry.register)) req: Req<typeof Registry.register>) {
     return { ok: true, camera: await this.registry.register(req) } as const;
+  }
+
+  /**
+   * An enrolled agent's registration: only that camera's credential may publish on this subject,
+   * so the id in it is trusted, and the identity must be the one that id derives from.
+   */
+  @MessagePattern<string>(AnyCameraRequests.register.subject, QUEUE)
+  async registerCamera(
+    @Payload(new ContractPipe(AnyCameraRequests.register)) req: Req<typeof Registry.register>,
+    @Ctx() ctx: NatsContext,
+  ) {
+    const id = cameraIdOfRequestSubject(ctx.getSubject());
+    if (id === undefined || cameraIdOf(identityKey(req.identity)) !== id)
+      throw new ForbiddenError(`this identity is not camera ${id ?? '?'}`);
+    return { ok: true, camera: await this.registry.register(req) } as const;
+  }
+
+  /** The encoding an enrolled agent streams: its own camera's settings, nothing else of the record. */
+  @MessagePattern<string>(AnyCameraRequests.reportSettings.subject, QUEUE)
+  async reportSettings(
+    @Payload(new ContractPipe(AnyCameraRequests.reportSettings))
+    req: Req<typeof AnyCameraRequests.reportSettings>,
+    @Ctx() ctx: NatsContext,
+  ) {
+    const id = cameraIdOfRequestSubject(ctx.getSubject());
+    if (id === undefined) throw new ForbiddenError('no camera id in the subject');
+    return {
+      ok: true,
+      camera: redacted(await this.registry.update(id, { settings: req.settings })),
+    } as const;
   }
 
   @MessagePattern(Registry.get.subject, QUEUE)

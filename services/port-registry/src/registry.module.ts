@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Buckets } from '@desk-onvif/contracts';
+import { Buckets, roleInboxPrefix } from '@desk-onvif/contracts';
 import {
   HEALTH_CHECKS,
   METRICS_REGISTRY,
@@ -17,7 +17,12 @@ import {
 } from '@desk-onvif/service-kit';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
+import { AccountPublisher } from './account.publisher.js';
 import { CameraStore } from './camera.store.js';
+import { ENROLMENT, EnrolmentController } from './enrolment.controller.js';
+import { EnrolmentService } from './enrolment.service.js';
+import { EnrolmentStore } from './enrolment.store.js';
+import { loadTrustMaterial } from './trust.material.js';
 import { CameraView } from './camera.view.js';
 import { REGISTRY_CONFIG, type RegistryConfig } from './config.js';
 import { PresenceService } from './presence.service.js';
@@ -25,6 +30,45 @@ import { RegistryController } from './registry.controller.js';
 import { RegistryMetrics } from './registry.metrics.js';
 import { Clock, EventPublisher } from './registry.ports.js';
 import { RegistryService } from './registry.service.js';
+
+/**
+ * Enrolment's state and the account's revocations: at start, the whole revocation list in KV is
+ * pushed to nats-server again (it survives a restart of either), retried until it is accepted.
+ */
+class RevocationSync implements OnModuleInit, OnApplicationShutdown {
+  private stopped = false;
+  constructor(
+    private readonly enrolment: EnrolmentService | null,
+    private readonly publisher: AccountPublisher | null,
+  ) {}
+  onModuleInit(): void {
+    if (!this.enrolment) return;
+    const enrolment = this.enrolment;
+    void (async () => {
+      for (let delay = 250; !this.stopped; delay = Math.min(delay * 2, 10_000)) {
+        try {
+          const count = await enrolment.pushRevocations();
+          console.log(JSON.stringify({ level: 'info', context: 'trust', msg: 'revocations pushed', count }));
+          return;
+        } catch (err) {
+          console.error(
+            JSON.stringify({
+              level: 'warn',
+              context: 'trust',
+              msg: 'revocations not pushed yet',
+              err: String(err),
+            }),
+          );
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      }
+    })();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.publisher?.close();
+  }
+}
 
 /** Keeps the view current with two bucket watches for the life of the app. */
 class ViewWatcher implements OnModuleInit, OnApplicationShutdown {
@@ -59,12 +103,13 @@ class ViewWatcher implements OnModuleInit, OnApplicationShutdown {
 @Module({})
 export class RegistryModule {
   static forRoot(config: RegistryConfig): DynamicModule {
+    const trust = loadTrustMaterial(config);
     return {
       module: RegistryModule,
-      controllers: [RegistryController, ObservabilityController],
+      controllers: [RegistryController, EnrolmentController, ObservabilityController],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
-        ...natsConnectionProviders(natsSettingsOf(config, 'port-registry')),
+        ...natsConnectionProviders(natsSettingsOf(config, 'port-registry', roleInboxPrefix('registry'))),
         {
           provide: CameraStore,
           inject: [NATS_CONNECTION],
@@ -105,6 +150,35 @@ export class RegistryModule {
             (code, subject) => {
               if (code === 'INVALID_REQUEST') metrics.invalidRequests.inc({ subject });
             },
+        },
+        {
+          provide: AccountPublisher,
+          useFactory: () =>
+            trust
+              ? new AccountPublisher(
+                  trust,
+                  config.NATS_URL.split(',').map((u) => u.trim()),
+                  config.NATS_CA,
+                )
+              : null,
+        },
+        {
+          provide: ENROLMENT,
+          inject: [NATS_CONNECTION, AccountPublisher, Clock],
+          useFactory: async (nc: NatsConnection, publisher: AccountPublisher | null, clock: Clock) => {
+            if (!trust || !publisher) return null;
+            const opts = { create: true, replicas: config.KV_REPLICAS };
+            const store = new EnrolmentStore(
+              await openBucket(nc, Buckets.enrolments, opts),
+              await openBucket(nc, Buckets.bindings, opts),
+            );
+            return new EnrolmentService(store, trust, publisher, clock);
+          },
+        },
+        {
+          provide: RevocationSync,
+          inject: [ENROLMENT, AccountPublisher],
+          useFactory: (e: EnrolmentService | null, p: AccountPublisher | null) => new RevocationSync(e, p),
         },
         Clock,
         RegistryService,

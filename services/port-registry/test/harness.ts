@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import {
   Buckets,
@@ -25,7 +25,7 @@ export class RegistryHarness {
   }): Promise<RegistryHarness> {
     const nats = await NatsServer.start();
     const env = {
-      REGISTRY_NATS_URL: nats.url,
+      ...nats.serviceEnv('REGISTRY_', 'registry'),
       REGISTRY_PORT_RANGE: opts.range,
       REGISTRY_HTTP_HOST: '127.0.0.1',
       REGISTRY_LOG_LEVEL: 'warn',
@@ -36,7 +36,7 @@ export class RegistryHarness {
         ServiceProcess.start('port-registry', env, 'REGISTRY_HTTP_PORT'),
       ),
     );
-    const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const nc = await nats.connect('admin', { maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     return new RegistryHarness(nats, replicas, nc);
   }
 

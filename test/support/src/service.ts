@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { NatsServer } from './nats-server.js';
 import type { NetNamespace } from './netns.js';
 import { freePort } from './ports.js';
 import { spawnTracked, waitUntilReady, type Spawned } from './processes.js';
@@ -75,7 +76,9 @@ export class ServiceProcess {
         const res = await fetch(`${this.baseUrl}/healthz`);
         return res.status === 200;
       },
-      20_000,
+      // Bounded, and ended at once when the process exits: a TLS connection to NATS and a few
+      // KV buckets can take tens of seconds on a loaded 2-core machine.
+      60_000,
     );
   }
 
@@ -95,14 +98,15 @@ export class ServiceProcess {
 }
 
 /**
- * The real port-registry on a nats-server, its HTTP on loopback, ready when /healthz answers.
- * `env` adds or overrides REGISTRY_ variables (a port range of the test's own, a log level…).
+ * The real port-registry on a nats-server with its own credential, its HTTP on loopback, ready
+ * when /healthz answers. `env` adds or overrides REGISTRY_ variables (a port range of the test's
+ * own, a log level…).
  */
-export function startRegistry(natsUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+export function startRegistry(nats: NatsServer, env: Record<string, string> = {}): Promise<ServiceProcess> {
   return ServiceProcess.start(
     'port-registry',
     {
-      REGISTRY_NATS_URL: natsUrl,
+      ...nats.serviceEnv('REGISTRY_', 'registry'),
       REGISTRY_HTTP_HOST: '127.0.0.1',
       REGISTRY_PORT_RANGE: '20000-20999',
       ...env,

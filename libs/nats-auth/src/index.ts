@@ -1,0 +1,3 @@
+export * from './claims.js';
+export * from './server.config.js';
+export * from './nats-auth.store.js';
