@@ -131,6 +131,7 @@ describe('bench: audio', () => {
           flash: '#ffffff',
           events: 7,
           readBackMs: 60_000,
+          holdMs: 1000,
         });
       } catch (err) {
         offsetError = (err as Error).message.slice(0, 300);

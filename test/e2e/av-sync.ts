@@ -23,6 +23,8 @@ export interface SyncOptions {
   events?: number;
   /** How long the events may take to come out of the reader (its decoder lags on a busy machine). */
   readBackMs?: number;
+  /** How long each flash and each dark pause lasts: 500 ms, more where the X server is starved. */
+  holdMs?: number;
 }
 
 export async function measureAvOffsets(
@@ -46,9 +48,9 @@ export async function measureAvOffsets(
       const flashFrom = Date.now();
       await desktop.fill(opts.flash);
       events.push({ clickAt, flashFrom, flashTo: Date.now() });
-      await sleep(500);
+      await sleep(opts.holdMs ?? 500);
       await desktop.fill(opts.dark);
-      await sleep(500);
+      await sleep(opts.holdMs ?? 500);
     }
     const seen = () => ({
       flashes: onsetsOf(
@@ -77,7 +79,8 @@ export async function measureAvOffsets(
           : 'none';
       throw new Error(
         `${count} events played, ${flashes.length} flashes and ${clicks.length} clicks read back; ` +
-          `video samples ${brief(v)}, audio samples ${brief(a)}; ${reader.output().slice(-500)}`,
+          `xsetroot painted in ${events.map((e) => e.flashTo - e.flashFrom).join(', ')} ms; ` +
+          `video samples ${brief(v)}, audio samples ${brief(a)}; ${reader.output().slice(-200)}`,
       );
     }
     // xsetroot paints somewhere between its spawn and its exit: the middle, ± half of that.
