@@ -25,8 +25,11 @@ export interface PublishUpstream {
 export interface PublishProxyOptions {
   /** Read at each new connection: the camera's record may have changed since the last one. */
   upstream: (stream: PublishStream) => PublishUpstream | undefined;
-  /** The CA that signs the media server's RTSPS certificate (the site CA); the system's otherwise. */
-  ca?: Buffer;
+  /**
+   * The CA that signs the media server's RTSPS certificate (the site CA), asked at each connection
+   * (an agent's first enrolment pins it after the proxy started); undefined: the system's CAs.
+   */
+  ca?: () => Buffer | undefined;
   /**
    * Linux: refuse a connection whose socket another user's process opened (/proc/net/tcp). Where
    * there is no such table (Windows), the random path token, in a command line no other user can
@@ -155,7 +158,7 @@ export class PublishProxy {
           host,
           port,
           ...(isIP(host) ? {} : { servername: host }),
-          ...(this.opts.ca ? { ca: this.opts.ca } : {}),
+          ...(caOf(this.opts.ca) ? { ca: caOf(this.opts.ca) } : {}),
         })
       : tcpConnect({ host, port });
     this.sockets.add(upstream);
@@ -183,4 +186,8 @@ export class PublishProxy {
       return false;
     }
   }
+}
+
+function caOf(ca: (() => Buffer | undefined) | undefined): Buffer | undefined {
+  return ca?.();
 }

@@ -5,10 +5,12 @@ import {
   resolveEncoder,
   type WindowsGrabber,
 } from '@desk-onvif/ffmpeg-args';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { AgentMetrics } from './agent.metrics.js';
 import { listAudioDevices } from './audio.device.js';
 import { CaptureAgent } from './capture.agent.js';
+import { AgentEnrolment } from './enrolment.client.js';
 import type { AgentConfig } from './config.js';
 import { ffmpegFeatures } from './ffmpeg.probe.js';
 import { detectIdentity, identitySourceFor } from './identity.js';
@@ -49,7 +51,12 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
   let agent: CaptureAgent | undefined = undefined;
   const proxy = await PublishProxy.start({
     upstream: (stream) => agent?.publishUpstream(stream),
-    ...(config.mediaCa ? { ca: await readFile(config.mediaCa) } : {}),
+    // The configured CA, else the site CA pinned at enrolment (the media server has the site's
+    // certificate too): an enrolled agent needs no AGENT_MEDIA_CA for rtsps://.
+    ca: mediaCaOf(
+      config.mediaCa ? await readFile(config.mediaCa) : undefined,
+      new AgentEnrolment(config.stateDir, log),
+    ),
     checkPeerUid: platform === 'linux',
     logger: log.child({ part: 'publish-proxy' }),
   });
@@ -134,4 +141,12 @@ async function resolveSource(
   if (src.kind === 'window' && platform === 'linux')
     return { ...src, windowId: await x11WindowId(config.display, src.title) };
   return src;
+}
+
+function mediaCaOf(configured: Buffer | undefined, enrolment: AgentEnrolment): () => Buffer | undefined {
+  return () => {
+    if (configured) return configured;
+    const enrolled = enrolment.current();
+    return enrolled ? readFileSync(enrolled.caFile) : undefined;
+  };
 }

@@ -1,12 +1,12 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Enrolment, call } from '@desk-onvif/contracts';
 import { RtspRelay, type AuthRequest } from '@desk-onvif/rtsp-relay';
 import {
   NatsServer,
   REPO_ROOT,
   ServiceProcess,
   startRegistry,
-  testSitePki,
   waitFor,
   WireCapture,
   type SitePki,
@@ -33,8 +33,9 @@ describe('capture agent: publishing over RTSPS', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    pki = await testSitePki();
     nats = await NatsServer.start();
+    // One site CA, as `trust init` makes it: the media server's certificate and NATS's.
+    pki = nats.pki;
     registry = await startRegistry(nats, { REGISTRY_PORT_RANGE: '22000-22999' });
     relay = await RtspRelay.start({
       pathNames: loadRelayConfig(join(REPO_ROOT, 'mediamtx.yml')).pathNames,
@@ -69,7 +70,6 @@ describe('capture agent: publishing over RTSPS', () => {
     await Promise.all([wire?.stop(), relay?.stop(), registry?.stop()]);
     await nats?.dispose();
     state.dispose();
-    if (pki) rmSync(pki.dir, { recursive: true, force: true });
   });
 
   it('the media server gets the publish credentials; the wire holds no secret and no RTSP in clear', async () => {
@@ -92,8 +92,40 @@ describe('capture agent: publishing over RTSPS', () => {
       expect({ clear, onTheWire: wire.contains(clear) }).toEqual({ clear, onTheWire: false });
   });
 
-  it('publishes nothing to a media server its CA does not vouch for', async () => {
+  it('an enrolled agent trusts the site CA it pinned at enrolment: no AGENT_MEDIA_CA needed', async () => {
     expect(await agent!.stop()).toBe(0);
+    const admin = await nats.connect();
+    const enrolledState = tempStateDir();
+    try {
+      const { token } = await call(admin, Enrolment.issue, { hostId: 'rtsps-enrolled-pc' });
+      const before = asked.filter((r) => r.action === 'publish').length;
+      const {
+        AGENT_MEDIA_CA: _ca,
+        AGENT_NATS_URL: _url,
+        AGENT_NATS_CREDS: _creds,
+        AGENT_NATS_CA: _natsCa,
+        ...rest
+      } = env;
+      agent = await AgentProcess.start({
+        ...rest,
+        AGENT_ENROLLMENT_TOKEN: token,
+        AGENT_HOST_ID: 'rtsps-enrolled-pc',
+        AGENT_STATE_DIR: enrolledState.dir,
+      });
+      await waitFor(
+        'the enrolled camera published over RTSPS',
+        () => Promise.resolve(asked.filter((r) => r.action === 'publish').length >= before + 2),
+        30_000,
+      );
+    } finally {
+      await agent?.stop();
+      agent = undefined;
+      await admin.close();
+      enrolledState.dispose();
+    }
+  });
+
+  it('publishes nothing to a media server its CA does not vouch for', async () => {
     const before = asked.filter((r) => r.action === 'publish').length;
     const { AGENT_MEDIA_CA: _ca, ...untrusting } = env;
     agent = await AgentProcess.start(untrusting);
