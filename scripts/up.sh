@@ -114,13 +114,15 @@ Cameras will appear:
       http://${host}:<port>/onvif/device_service    with <port> in ${range}, one per camera
   - streams at
       rtsp://${host}:${rtsp_port}/desk/<camera id>/main   and   .../sub
+    (RTSPS on port $(env_value RTSPS_PORT 8322): agents publish with -MediaUrl rtsps://${host}:$(env_value RTSPS_PORT 8322))
   - each camera's address, RTSP URL and credentials: run 'desk-onvif-agent status' on its PC.
 
 Capture agents enrol with a token (one PC, one use, a day by default), given like a password:
   docker compose run --rm cli enrolment issue --host-id <the PC's MachineGuid or machine-id>
   (more: docker compose run --rm cli --help). The site's keys are in ./trust: keep it private
   and back it up; the admin credential is ./trust/nats/creds/admin.creds.
-Open on this server's firewall: UDP 3702, TCP ${range}, TCP ${rtsp_port}, UDP 8000-8001, TCP 4222,
+Open on this server's firewall: UDP 3702, TCP ${range}, TCP ${rtsp_port}, TCP $(env_value RTSPS_PORT 8322),
+  UDP 8000-8001, TCP 4222,
   and TCP $(env_value CONSOLE_PORT 8443) for the console (administrators' machines only).
 The console: https://${host}:$(env_value CONSOLE_PORT 8443) (the site CA is ./trust/pki/ca.crt: install
   it in the browsers that use the console; the administrator's password is above, on the first run).

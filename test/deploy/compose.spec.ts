@@ -114,6 +114,29 @@ describe('the deployment', () => {
     expect(services.mediamtx!.volumes).toContain('./mediamtx.yml:/mediamtx.yml:ro');
   });
 
+  it('serves RTSPS beside RTSP with the site certificate, as the harness runs MediaMTX', () => {
+    const env = services.mediamtx!.environment!;
+    expect(env).toMatchObject({
+      MTX_RTSPENCRYPTION: 'optional',
+      MTX_RTSPSADDRESS: ':8322',
+      MTX_RTSPSERVERCERT: '/run/desk-onvif/server.crt',
+      MTX_RTSPSERVERKEY: '/run/desk-onvif/server.key',
+    });
+    expect(services.mediamtx!.volumes).toEqual(
+      expect.arrayContaining([
+        './trust/pki/server.crt:/run/desk-onvif/server.crt:ro',
+        './trust/pki/server.key:/run/desk-onvif/server.key:ro',
+      ]),
+    );
+    // Every MTX_ setting is a key MediaMTX 1.20 knows (its reference configuration).
+    const reference = join(REPO_ROOT, '..', 'shared', 'reference', 'mediamtx', 'mediamtx.yml');
+    if (!existsSync(reference)) return;
+    const known = Object.keys(parse(readFileSync(reference, 'utf8')) as object).map(
+      (k) => `MTX_${k.toUpperCase()}`,
+    );
+    for (const key of Object.keys(env)) expect(known).toContain(key);
+  });
+
   it('announces in WS-Discovery what GetScopes claims: HTTPS (Profile T) on both or neither', () => {
     const https = services.onvif!.environment!.ONVIF_TLS_CERT !== undefined;
     expect(services.discovery!.environment!.DISCOVERY_ONVIF_HTTPS === 'true').toBe(https);
