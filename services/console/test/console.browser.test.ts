@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
+import { Kvm } from '@nats-io/kv';
+import { connect, credsAuthenticator } from '@nats-io/transport-node';
 import type { Page } from 'puppeteer-core';
-import { cameraIdOf, identityKey } from '@desk-onvif/contracts';
+import { Buckets, cameraIdOf, decodeEnrolmentToken, identityKey } from '@desk-onvif/contracts';
 import {
   NetNamespace,
   Xvfb,
@@ -46,20 +48,15 @@ suite('the console in Chromium', () => {
   let konsole: ConsoleProcess;
   let page: Page;
   let closeBrowser: () => Promise<void>;
-  let second: { xvfb: Xvfb; agent: AgentProcess; state: { dispose(): void }; id: string };
+  let second: { xvfb: Xvfb; agent: AgentProcess; state: { dispose(): void }; hostId: string; id: string };
   const stops: Array<() => Promise<unknown>> = [];
 
-  beforeAll(async () => {
-    sys = await DeskLab.start({ netns: ns!, width: 640, height: 360, fps: 10, colour: RED });
-    stops.push(() => sys.stop());
-    const xvfb = await Xvfb.start({ width: 640, height: 360 });
-    stops.push(() => xvfb.stop());
-    await xvfb.fill(BLUE);
+  /** The second PC's agent on its Xvfb desktop, enrolling with `token` (a fresh state: a new install). */
+  async function startSecondAgent(xvfb: Xvfb, hostId: string, token: string) {
     const state = tempStateDir();
-    const hostId = randomUUID();
     const agent = await AgentProcess.start({
       AGENT_NATS_URL: sys.system.natsUrl,
-      AGENT_ENROLLMENT_TOKEN: await sys.system.issueToken(hostId),
+      AGENT_ENROLLMENT_TOKEN: token,
       AGENT_MEDIA_URL: `rtsp://${sys.media.host}:${sys.media.rtspPort}`,
       AGENT_DISPLAY: xvfb.display,
       AGENT_SOURCE: 'desktop',
@@ -79,7 +76,18 @@ suite('the console in Chromium', () => {
       await agent.stop();
       state.dispose();
     });
-    second = { xvfb, agent, state, id: cameraIdOf(identityKey({ mode: 'shared', hostId })) };
+    return { agent, state };
+  }
+
+  beforeAll(async () => {
+    sys = await DeskLab.start({ netns: ns!, width: 640, height: 360, fps: 10, colour: RED });
+    stops.push(() => sys.stop());
+    const xvfb = await Xvfb.start({ width: 640, height: 360 });
+    stops.push(() => xvfb.stop());
+    await xvfb.fill(BLUE);
+    const hostId = randomUUID();
+    const { agent, state } = await startSecondAgent(xvfb, hostId, await sys.system.issueToken(hostId));
+    second = { xvfb, agent, state, hostId, id: cameraIdOf(identityKey({ mode: 'shared', hostId })) };
     konsole = await ConsoleProcess.start(sys.system, {
       CONSOLE_CAMERA_HOST: sys.host,
       CONSOLE_RTSP_PORT: String(sys.media.rtspPort),
@@ -275,5 +283,75 @@ suite('the console in Chromium', () => {
     expect(checks).toMatchObject({ agent: 'fail', rtsp: 'fail' });
     expect(await textOf(page, '[data-check="agent"]')).toMatch(/offline/);
     await screenshot(page, 'doctor-agent-stopped');
+  });
+
+  /** Issues a token in the admin page; returns the agent configuration it showed (once). */
+  async function issueToken(fields: Record<string, string>): Promise<{ enrollmentToken: string }> {
+    await page.goto(`${konsole.url}/#/admin`);
+    await page.waitForSelector('[data-form="enrolment"]');
+    for (const [name, value] of Object.entries(fields))
+      await page.locator(`[data-form="enrolment"] [name="${name}"]`).fill(value);
+    await page.click('[data-form="enrolment"] button[type="submit"]');
+    await page.waitForSelector('[data-issued-token] pre', { timeout: 15_000 });
+    const config = JSON.parse((await textOf(page, '[data-issued-token] pre')) ?? '{}') as {
+      enrollmentToken: string;
+    };
+    expect(Object.keys(config)).toEqual(['enrollmentToken']);
+    const { id, secret } = decodeEnrolmentToken(config.enrollmentToken);
+    await page.waitForSelector(`[data-enrolment="${id}"][data-state="valid"]`);
+    // Shown once: gone from the page when dismissed, and in no list.
+    await page.click('[data-issued-token] [data-action="dismiss"]');
+    await page.reload();
+    await page.waitForSelector(`[data-enrolment="${id}"]`);
+    expect(await page.content()).not.toContain(secret);
+    return config;
+  }
+
+  test('a token issued in the page shows the agent configuration once; revoked, its credential is refused', async () => {
+    page.on('dialog', (d) => void d.accept());
+    const config = await issueToken({ label: 'spare PC' });
+    const token = decodeEnrolmentToken(config.enrollmentToken);
+    await screenshot(page, 'enrolment-issued');
+    await page.click(`[data-enrolment="${token.id}"] button.danger`);
+    await page.waitForSelector(`[data-enrolment="${token.id}"][data-state="revoked"]`, { timeout: 15_000 });
+    await expect(
+      connect({
+        ...sys.system.connectOptions(),
+        authenticator: credsAuthenticator(new TextEncoder().encode(token.creds)),
+        inboxPrefix: `_INBOX_enrol_${token.id}`,
+        reconnect: false,
+      }),
+    ).rejects.toThrow(/authorization|revoked/i);
+  });
+
+  test('the camera page revokes a camera and resets its binding; the re-installed PC enrols with a pasted token, same camera', async () => {
+    const admin = await connect(sys.system.connectOptions());
+    stops.push(() => admin.close());
+    const bindings = await new Kvm(admin).open(Buckets.bindings);
+    await openCamera(second.id);
+    await page.click('[data-action="revoke-camera"]');
+    await page.waitForSelector('[data-binding-result]');
+    expect(await textOf(page, '[data-binding-result]')).toMatch(/^revoked/);
+    const revoked = JSON.parse((await bindings.get(second.id))?.string() ?? '{}') as { revokedAt?: string };
+    expect(revoked.revokedAt).toBeDefined();
+    await page.click('[data-action="reset-binding"]');
+    await waitFor('the binding reset', async () =>
+      /^binding reset/.test((await textOf(page, '[data-binding-result]')) ?? ''),
+    );
+    expect(await bindings.get(second.id)).toBeNull();
+    // The re-installed PC: a fresh agent state, the configuration pasted from the page.
+    const config = await issueToken({ label: 'desk-two again', hostId: second.hostId });
+    const again = await startSecondAgent(second.xvfb, second.hostId, config.enrollmentToken);
+    second.agent = again.agent;
+    await page.goto(`${konsole.url}/#/`);
+    await page.waitForSelector(`${row(second.id)}[data-state="online"]`, { timeout: 60_000 });
+    expect(await countOf(page, '[data-camera-id]')).toBe(2);
+    const { id } = decodeEnrolmentToken(config.enrollmentToken);
+    await page.goto(`${konsole.url}/#/admin`);
+    await page.waitForSelector(`[data-enrolment="${id}"][data-state="used"]`, { timeout: 15_000 });
+    const audit = await textOf(page, 'table.audit');
+    for (const action of ['enrolment.issue', 'enrolment.revoke', 'camera.revoke', 'camera.binding.reset'])
+      expect(audit).toContain(action);
+    await screenshot(page, 'enrolment-reinstalled');
   });
 });
