@@ -8,9 +8,9 @@
  * 2. The whole system (DeskLab: the real agent capturing an Xvfb desktop at 1920x1080 and 30 fps):
  *    a client holds PullMessages; the desktop changes (xsetroot) and the time to the MotionAlarm
  *    true answer is the motion-to-client latency.
- * 3. The detector's cost at 1920x1080 30 fps: ffmpeg's extra branch (the 64x36 grey copy, CPU time
+ * 3. The detector's cost at 1920x1080 30 fps: ffmpeg's extra branch (the 64x36 rgb24 copy, CPU time
  *    from `-benchmark` over 10 s of 30 fps input, with the branch minus without) plus the agent's
- *    comparison of 10 grey frames a second, in percent of one core.
+ *    comparison of 10 small frames a second, in percent of one core.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -289,7 +289,7 @@ async function isActive(point: PullPoint): Promise<boolean> {
   return /MotionAlarm.*?Value="true"/.test(body);
 }
 
-/** Part 3: CPU of the grey copy in ffmpeg, and of the comparison in the agent. */
+/** Part 3: CPU of the small copy in ffmpeg, and of the comparison in the agent. */
 async function detectorCost() {
   const ffmpeg = process.env.FFMPEG_BIN ?? 'ffmpeg';
   const seconds = 10;
@@ -317,12 +317,13 @@ async function detectorCost() {
   const withBranch = [];
   for (let i = 0; i < 3; i++) {
     base.push(await utime('[0:v]null[out]'));
-    withBranch.push(await utime('[0:v]fps=10,scale=64:36:flags=area,format=gray[out]'));
+    withBranch.push(await utime('[0:v]fps=10,scale=64:36:flags=area,format=rgb24[out]'));
   }
   const ffmpegPct = (Math.max(0, median(withBranch) - median(base)) / seconds) * 100;
   const sut = new ActivityDetector({
     width: 64,
     height: 36,
+    channels: 3,
     cellsX: 16,
     cellsY: 9,
     pixelThreshold: 16,
@@ -330,7 +331,7 @@ async function detectorCost() {
     minCells: 1,
     holdMs: 5000,
   });
-  const frames = [Buffer.alloc(64 * 36, 10), Buffer.alloc(64 * 36, 200)];
+  const frames = [Buffer.alloc(64 * 36 * 3, 10), Buffer.alloc(64 * 36 * 3, 200)];
   const n = 20_000;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) sut.push(frames[i % 2]!, i);

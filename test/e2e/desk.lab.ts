@@ -10,6 +10,7 @@ import {
   REPO_ROOT,
   StreamWatcher,
   Xvfb,
+  captureXml,
   readColour,
   spawnTracked,
   waitFor,
@@ -187,6 +188,31 @@ export class DeskLab {
     return out.profiles;
   }
 
+  /**
+   * The NVR's event subscription (npm `onvif`'s `cam.on('event')`: CreatePullPointSubscription,
+   * then PullMessages in a loop), inside the namespace; `seen` fills as events arrive.
+   */
+  nvrEvents(
+    xaddr: string,
+    durationMs = 60_000,
+    creds: Credentials = this.opts.onvifUser,
+  ): { seen: NvrEvent[]; stop: () => Promise<void> } {
+    const args = [NVR_CLIENT, 'events', xaddr, String(durationMs)];
+    const [command, argv] = this.wrap?.(process.execPath, args) ?? [process.execPath, args];
+    const proc = spawnTracked(command, argv, { ...process.env, ...this.nvrEnv(creds) });
+    const seen: NvrEvent[] = [];
+    let pending = '';
+    proc.child.stdout?.on('data', (b: Buffer) => {
+      pending += b.toString();
+      for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
+        const line = pending.slice(0, i).trim();
+        pending = pending.slice(i + 1);
+        if (line) seen.push(JSON.parse(line) as NvrEvent);
+      }
+    });
+    return { seen, stop: async () => void (await proc.stop()) };
+  }
+
   /** The NVR asking GetDeviceInformation and GetScopes (npm `onvif`). */
   async deviceInfo(
     xaddr: string,
@@ -205,6 +231,23 @@ export class DeskLab {
       NVR_PASSWORD: creds.password,
       ...(this.opts.pki ? { NVR_CA: this.opts.pki.caCert } : {}),
     };
+  }
+
+  /**
+   * The NVR changing the camera's audio encoder (npm `onvif` SetAudioEncoderConfiguration): the
+   * configuration the camera then reports; every SOAP reply goes to the run's XML validation.
+   */
+  async setAudioEncoder(
+    xaddr: string,
+    audio: { encoding: 'G711' | 'AAC'; bitrate: number; sampleRate: number },
+    creds: Credentials = this.opts.onvifUser,
+  ): Promise<Record<string, unknown>> {
+    const out = (await this.nvrClient(
+      ['audio', xaddr, audio.encoding, String(audio.bitrate), String(audio.sampleRate)],
+      { NVR_USERNAME: creds.username, NVR_PASSWORD: creds.password },
+    )) as { configuration: Record<string, unknown>; responses: string[] };
+    out.responses.forEach((xml, i) => captureXml(`e2e npm-onvif audio ${i}`, xml));
+    return out.configuration;
   }
 
   /** The NVR opening a stream: a few decoded frames' colour, or why ffmpeg could not read. */
@@ -301,6 +344,14 @@ function labSettings(
     },
     restartOnExit: false,
   };
+}
+
+/** One event as npm `onvif` delivered it, with the NVR's clock reading. */
+export interface NvrEvent {
+  topic: string;
+  operation?: string;
+  value: string | boolean;
+  at: number;
 }
 
 export interface ProbedCamera {

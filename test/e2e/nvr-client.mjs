@@ -9,9 +9,16 @@
 //                       GetServices or GetCapabilities, GetProfiles…), then GetStreamUri (RTSP)
 //                       of every profile → {profiles: [{token, name, width, height, uri}]}
 //   info <xaddr>        Cam.connect, GetDeviceInformation and GetScopes → {info, scopes: [uri…]}
+//   events <xaddr> <ms> Cam.connect, then cam.on('event') (a pull point, PullMessages in a loop)
+//                       for <ms>: one JSON line {topic, operation, value, at} per event, as it comes
+//   audio <xaddr> <encoding> <bitrate> <sampleRate>
+//                       Cam.connect, GetAudioEncoderConfigurations, SetAudioEncoderConfiguration of
+//                       the first with these values (then GetAudioEncoderConfiguration, as the
+//                       library does) → {configuration, responses: [the camera's SOAP replies]}
 //
 // An https:// XAddr is reached over TLS (useSecure), trusting only the CA in the PEM file NVR_CA.
 import { readFileSync } from 'node:fs';
+import { setTimeout } from 'node:timers';
 import { URL } from 'node:url';
 import onvif from 'onvif';
 import onvifUtils from 'onvif/lib/utils.js';
@@ -106,13 +113,63 @@ function connect(xaddr, username, password) {
   });
 }
 
+/** Every event the npm `onvif` event API delivers (it subscribes and pulls), one JSON line each. */
+function events(xaddr, username, password, durationMs) {
+  const cam = new Cam(camOptions(xaddr, username, password), (err) => {
+    if (err) return fail(err);
+    cam.on('event', (m) => {
+      const message = m.message.message;
+      const item = [].concat(message.data.simpleItem)[0];
+      const line = {
+        topic: m.topic._,
+        operation: message.$ && message.$.PropertyOperation,
+        value: item && item.$.Value,
+        at: Date.now(),
+      };
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+    });
+    setTimeout(() => process.exit(0), Number(durationMs));
+  });
+}
+
+function audio(xaddr, username, password, [encoding, bitrate, sampleRate]) {
+  const cam = new Cam(camOptions(xaddr, username, password), async (err) => {
+    if (err) return fail(err);
+    // From here on, every reply of the camera is kept for the test's schema validation.
+    const responses = [];
+    cam.on('rawResponse', (xml) => responses.push(xml));
+    try {
+      const [first] = await call(cam, 'getAudioEncoderConfigurations');
+      const configuration = await new Promise((resolve, reject) =>
+        cam.setAudioEncoderConfiguration(
+          {
+            ...first,
+            token: first.$.token,
+            encoding,
+            bitrate: Number(bitrate),
+            sampleRate: Number(sampleRate),
+          },
+          (e, res) => (e ? reject(e) : resolve(res)),
+        ),
+      );
+      finish({ configuration, responses });
+    } catch (e) {
+      fail(e);
+    }
+  });
+}
+
 const modes = {
   probe: () => probe(args[0]),
   connect: () => connect(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD),
   info: () => info(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD),
+  events: () => events(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD, args[1]),
+  audio: () => audio(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD, args.slice(1)),
 };
 if (!modes[mode]) {
-  process.stderr.write('usage: nvr-client.mjs probe <timeoutMs> | connect <xaddr> | info <xaddr>\n');
+  process.stderr.write(
+    'usage: nvr-client.mjs probe <timeoutMs> | connect <xaddr> | info <xaddr> | events <xaddr> <durationMs> | audio <xaddr> <encoding> <bitrate> <sampleRate>\n',
+  );
   process.exit(2);
 }
 modes[mode]();

@@ -130,6 +130,65 @@ suite("the whole system, from the NVR's side", () => {
     }
   });
 
+  it("an NVR's event subscription (npm onvif) sees motion when the desktop changes, and its end after the hold time", async () => {
+    const events = sys.nvrEvents(xaddr);
+    const motion = (value: boolean, after: number) =>
+      events.seen.find(
+        (e) =>
+          e.topic === 'tns1:VideoSource/MotionAlarm' && String(e.value) === String(value) && e.at >= after,
+      );
+    try {
+      // The subscription's initial state; then the desktop still (the earlier changes' hold over).
+      await waitFor(
+        'the initial MotionAlarm',
+        () => Promise.resolve((motion(false, 0) ?? motion(true, 0)) !== undefined),
+        20_000,
+        0,
+      );
+      await waitFor(
+        'a still desktop',
+        () =>
+          Promise.resolve(
+            String(events.seen.filter((e) => e.topic === 'tns1:VideoSource/MotionAlarm').at(-1)?.value) ===
+              'false',
+          ),
+        15_000,
+        0,
+      );
+      const t0 = Date.now();
+      await sys.xvfb.fill(CRIMSON);
+      desktop = parseColour(CRIMSON);
+      await waitFor('MotionAlarm true', () => Promise.resolve(motion(true, t0) !== undefined), 15_000, 0);
+      const started = motion(true, t0)!;
+      // The cell motion detector's IsMotion says the same.
+      await waitFor(
+        'IsMotion true',
+        () =>
+          Promise.resolve(
+            events.seen.some(
+              (e) =>
+                e.topic === 'tns1:RuleEngine/CellMotionDetector/Motion' &&
+                String(e.value) === 'true' &&
+                e.at >= t0,
+            ),
+          ),
+        5000,
+        0,
+      );
+      await waitFor(
+        'MotionAlarm false',
+        () => Promise.resolve(motion(false, started.at) !== undefined),
+        20_000,
+        0,
+      );
+      // Motion lasts the agent's hold time (5 s) after the one change, at least.
+      expect(motion(false, started.at)!.at - started.at).toBeGreaterThanOrEqual(5000 - 250);
+      console.info(`motion: screen change → npm onvif event ${started.at - t0} ms`);
+    } finally {
+      await events.stop();
+    }
+  });
+
   it('refuses to read the stream without the camera credentials', async () => {
     const { username, password } = sys.opts.onvifUser;
     const refused = [

@@ -119,6 +119,8 @@ describe.each(cases)('audio: $name', ({ platform, audio }) => {
       expect(line).toContain('-c:a pcm_mulaw -ar 8000 -ac 1');
     }
     expect(line).toMatch(/-f rtsp -rtsp_transport tcp rtsp:/);
+    // A lost device stops the audio stream without an end: the muxer must not hold the video for it.
+    expect(line).toContain('-max_interleave_delta 150000');
   });
 });
 
@@ -139,6 +141,7 @@ describe('audio: what cannot be built', () => {
     const args = buildCaptureArgs(base);
     expect(args.filter((a) => a === '-an')).toHaveLength(2);
     expect(args).not.toContain('-copyts');
+    expect(args).not.toContain('-max_interleave_delta');
     expect(args).not.toContain('pulse');
   });
 

@@ -55,6 +55,28 @@ export function audioFilter(audio: AudioJob, first: number): string {
   return `${mixed}aresample=async=1${split}${pads.join('')}`;
 }
 
+/**
+ * Muxer options of an RTSP output that carries audio. libavformat holds each packet until every
+ * stream has one queued, or until they span `max_interleave_delta` (10 s by default); when the
+ * audio device goes away its stream just stops (ffmpeg tells the muxer of no stream's end), and the
+ * video would then reach readers 10 s late, in bursts. 150 ms is more than the audio ever trails the
+ * video (a PulseAudio fragment, an AAC frame and its look-ahead), so sync is untouched and a lost
+ * device costs the video 150 ms of latency instead of ten seconds. RTP sends each stream on its own,
+ * so packets written slightly out of order across streams are harmless.
+ */
+export const AUDIO_MUX_ARGS = ['-max_interleave_delta', '150000'];
+
+/**
+ * Muxer options of every RTSP output when the timestamps are wall-clock (`-copyts`): the RTCP sender
+ * reports. ffmpeg's RTP muxer reports RTP time `(now − start_time_realtime)` at NTP time `now`,
+ * assuming PTS 0 is when the stream began; with -copyts PTS 0 is the Unix epoch, so every report
+ * was off by the epoch's seconds modulo the 32-bit RTP clock, differently for 90 kHz video and 48
+ * (or 8) kHz audio: readers aligning the tracks by them (ffmpeg, MediaMTX, NVRs) put the audio hours
+ * away from the video. `start_time_realtime` is the wall-clock time of PTS 0: the epoch, given as
+ * 1 µs because 0 means unset (it is rounded to whole milliseconds, so 0 it is).
+ */
+export const EPOCH_CLOCK_ARGS = ['-start_time_realtime', '1'];
+
 /** Encoder options of one stream's audio: AAC-LC (stereo) or G.711 μ-law (8 kHz mono, RTP/AVP 0). */
 export function audioEncoderArgs(audio: AudioJob): string[] {
   if (audio.codec === 'pcmu') return ['-c:a', 'pcm_mulaw', '-ar', '8000', '-ac', '1'];

@@ -320,7 +320,7 @@ describe('the sub snapshot and the grey copy for the activity detector', () => {
     expect(graph?.[0]).toBe('[0:v]split=5[m][s][j][k][a]');
     expect(graph?.slice(-2)).toEqual([
       '[k]fps=1/2,scale=640:360:flags=area,format=yuvj420p[vk]',
-      '[a]fps=10,scale=64:36:flags=area,format=gray[va]',
+      '[a]fps=10,scale=64:36:flags=area,format=rgb24[va]',
     ]);
     expect(args.slice(args.indexOf('[vk]') - 1)).toEqual([
       ...['-map', '[vk]', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:5'],
@@ -336,7 +336,7 @@ describe('the sub snapshot and the grey copy for the activity detector', () => {
       activity: withExtras.activity,
     });
     expect(args[args.indexOf('-filter_complex') + 1]?.split(';').slice(-1)).toEqual([
-      '[a]fps=10,scale_cuda=64:36:format=yuv420p,hwdownload,format=yuv420p,format=gray[va]',
+      '[a]fps=10,scale_cuda=64:36:format=yuv420p,hwdownload,format=yuv420p,format=rgb24[va]',
     ]);
   });
 

@@ -2,7 +2,15 @@ import { CaptureArgsError, type CaptureJob, type RtspTarget } from './capture.ty
 import { encoderArgs } from './encoder.args.js';
 import { filterGraph, PADS } from './filter.graph.js';
 import { inputArgs } from './input.args.js';
-import { AUDIO_PADS, audioEncoderArgs, audioFilter, audioInputArgs, validateAudio } from './audio.args.js';
+import {
+  AUDIO_MUX_ARGS,
+  AUDIO_PADS,
+  EPOCH_CLOCK_ARGS,
+  audioEncoderArgs,
+  audioFilter,
+  audioInputArgs,
+  validateAudio,
+} from './audio.args.js';
 
 /** `rtsp://user:pass@host:port/path`, user and password percent-encoded. */
 export function rtspUrl(t: RtspTarget): string {
@@ -29,7 +37,10 @@ export function buildCaptureArgs(job: CaptureJob): string[] {
     : [];
   const graph = filterGraph(job, input.frames) + (audio ? `;${audioFilter(audio, 1)}` : '');
   const rtsp = (stream: 'main' | 'sub', target: RtspTarget) => [
-    ...(audio?.[stream] ? ['-map', `[${AUDIO_PADS[stream]}]`, ...audioEncoderArgs(audio)] : ['-an']),
+    ...(audio?.[stream]
+      ? ['-map', `[${AUDIO_PADS[stream]}]`, ...audioEncoderArgs(audio), ...AUDIO_MUX_ARGS]
+      : ['-an']),
+    ...(audio ? EPOCH_CLOCK_ARGS : []),
     ...['-f', 'rtsp', '-rtsp_transport', 'tcp', rtspUrl(target)],
   ];
   return [

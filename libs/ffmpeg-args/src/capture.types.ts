@@ -83,8 +83,8 @@ export interface CaptureJob {
    */
   snapshot: { everySeconds: number; fd: number; quality: number; subFd?: number };
   /**
-   * A small grey copy of the picture for the agent's desktop-activity detector: raw 8-bit frames of
-   * width × height bytes on descriptor `fd`, `fps` a second. Cheap: a few kilobytes a frame.
+   * A small copy of the picture for the agent's desktop-activity detector: raw rgb24 frames of
+   * width × height × 3 bytes on descriptor `fd`, `fps` a second. Cheap: a few kilobytes a frame.
    */
   activity?: { fd: number; width: number; height: number; fps: number };
   /**

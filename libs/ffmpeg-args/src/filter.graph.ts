@@ -18,7 +18,7 @@ function split(job: CaptureJob): { split: string; extra: (memory: (s: Size) => s
         ? [`[k]${snapshotRate(job)},${memory(job.sub)},format=yuvj420p[${PADS.subSnapshot}]`]
         : []),
       ...(job.activity
-        ? [`[a]fps=${job.activity.fps},${memory(job.activity)},format=gray[${PADS.activity}]`]
+        ? [`[a]fps=${job.activity.fps},${memory(job.activity)},format=rgb24[${PADS.activity}]`]
         : []),
     ],
   };

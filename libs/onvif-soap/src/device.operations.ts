@@ -100,7 +100,7 @@ export const deviceOperations: Operation[] = [
           service(
             Ns.media2,
             xaddr(ctx.endpoint, 'media2'),
-            media2ServiceCapabilitiesXml('tr2:Capabilities'),
+            media2ServiceCapabilitiesXml('tr2:Capabilities', ctx.camera.settings.audio !== undefined),
             2,
             60,
           ) +

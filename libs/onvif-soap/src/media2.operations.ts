@@ -37,8 +37,8 @@ export const media2Operations: Operation[] = [
     service: 'media2',
     name: 'GetServiceCapabilities',
     access: 'PRE_AUTH',
-    handle: () => ({
-      body: `<tr2:GetServiceCapabilitiesResponse>${media2ServiceCapabilitiesXml('tr2:Capabilities')}</tr2:GetServiceCapabilitiesResponse>`,
+    handle: (ctx) => ({
+      body: `<tr2:GetServiceCapabilitiesResponse>${media2ServiceCapabilitiesXml('tr2:Capabilities', ctx.camera.settings.audio !== undefined)}</tr2:GetServiceCapabilitiesResponse>`,
     }),
   },
   {

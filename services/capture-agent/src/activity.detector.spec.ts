@@ -65,4 +65,20 @@ describe('ActivityDetector', () => {
     expect(sut.reset()).toBe('stopped');
     expect(sut.push(frame(255), 1200)).toEqual([]); // nothing to compare with
   });
+  test('rgb24: a change of colour at equal brightness counts (crimson to violet), a still colour does not', () => {
+    const sut = new ActivityDetector({ ...SETTINGS, channels: 3 });
+    const rgb = (r: number, g: number, b: number) => {
+      const f = Buffer.alloc(16 * 8 * 3);
+      for (let p = 0; p < 16 * 8; p++) f.set([r, g, b], p * 3);
+      return f;
+    };
+    // #c8283c and #7830c8: luma 90 and 87, three levels apart; a grey copy would see nothing.
+    expect(sut.push(rgb(200, 40, 60), 0)).toEqual([]);
+    expect(sut.push(rgb(200, 40, 60), 100)).toEqual([]);
+    expect(sut.push(rgb(120, 48, 200), 200)).toEqual(['started']);
+    // Frames split across pipe chunks are put back together.
+    const still = rgb(120, 48, 200);
+    expect(sut.push(still.subarray(0, 100), 300)).toEqual([]);
+    expect(sut.push(still.subarray(100), 1300)).toEqual(['stopped']);
+  });
 });

@@ -1,14 +1,16 @@
 /**
- * Desktop activity from the capture itself: ffmpeg hands the agent a small grey copy of every
- * frame (a few kilobytes, see ffmpeg-args' `activity`); each frame is compared with the previous
+ * Desktop activity from the capture itself: ffmpeg hands the agent a small copy of every frame
+ * (a few kilobytes of rgb24, see ffmpeg-args' `activity`); each frame is compared with the previous
  * one cell by cell. A cell changed when enough of its pixels moved by more than `pixelThreshold`
- * grey levels; the desktop is active when at least `minCells` cells changed, and stays active for
+ * levels in any channel (so a change of colour at equal brightness counts too); the desktop is active when at least `minCells` cells changed, and stays active for
  * `holdMs` after the last change, so that a user typing or scrolling does not make it flap.
  * Pure: frames and clock readings in, transitions out.
  */
 export interface ActivitySettings {
   width: number;
   height: number;
+  /** Bytes a pixel: 3 for rgb24 (the agent's), 1 for grey. */
+  channels?: number;
   /** The grid: cells across and down. */
   cellsX: number;
   cellsY: number;
@@ -29,14 +31,18 @@ export class ActivityDetector {
   private active = false;
   private lastChangeMs = 0;
   private readonly frameBytes: number;
+  private readonly pixels: number;
+  private readonly channels: number;
   private readonly cellOf: Uint16Array;
   private readonly cellPixels: Uint32Array;
   private readonly changed: Uint32Array;
 
   constructor(private readonly s: ActivitySettings) {
-    this.frameBytes = s.width * s.height;
+    this.channels = s.channels ?? 1;
+    this.pixels = s.width * s.height;
+    this.frameBytes = this.pixels * this.channels;
     const cells = s.cellsX * s.cellsY;
-    this.cellOf = new Uint16Array(this.frameBytes);
+    this.cellOf = new Uint16Array(this.pixels);
     this.cellPixels = new Uint32Array(cells);
     this.changed = new Uint32Array(cells);
     for (let y = 0; y < s.height; y++)
@@ -94,9 +100,15 @@ export class ActivityDetector {
   changedCells(a: Buffer, b: Buffer): number {
     this.changed.fill(0);
     const threshold = this.s.pixelThreshold;
-    for (let i = 0; i < this.frameBytes; i++) {
-      const d = a[i]! - b[i]!;
-      if (d > threshold || d < -threshold) this.changed[this.cellOf[i]!]! += 1;
+    const ch = this.channels;
+    for (let p = 0, i = 0; p < this.pixels; p++, i += ch) {
+      for (let c = 0; c < ch; c++) {
+        const d = a[i + c]! - b[i + c]!;
+        if (d > threshold || d < -threshold) {
+          this.changed[this.cellOf[p]!]! += 1;
+          break;
+        }
+      }
     }
     let cells = 0;
     for (let c = 0; c < this.changed.length; c++)

@@ -34,6 +34,7 @@ import { ActivityDetector } from './activity.detector.js';
 import { SessionMonitor, sessionMonitorCommand } from './session.monitor.js';
 import {
   ACTIVITY_FD,
+  ACTIVITY_CHANNELS,
   ACTIVITY_FRAME,
   captureJob,
   effectiveSettings,
@@ -103,9 +104,10 @@ export class CaptureAgent {
     // STYLE.md 7: every line says which camera it is about.
     const log = withContext(d.logger, () => (this.state ? { cameraId: this.state.camera.id } : {}));
     this.log = log;
-    // 16x9 cells of 4x4 grey pixels; a quarter of a cell's pixels must move for it to count.
+    // 16x9 cells of 4x4 pixels; a quarter of a cell's pixels must move for it to count.
     this.activity = new ActivityDetector({
       ...ACTIVITY_FRAME,
+      channels: ACTIVITY_CHANNELS,
       cellsX: 16,
       cellsY: 9,
       pixelThreshold: d.config.activityThreshold,
@@ -142,7 +144,7 @@ export class CaptureAgent {
         activity: (chunk) => {
           for (const t of this.activity.push(chunk, Date.now())) this.activityEvent(t === 'started');
         },
-        // A new ffmpeg: its first grey frame has nothing to be compared with.
+        // A new ffmpeg: its first small frame has nothing to be compared with.
         spawned: () => {
           if (this.activity.reset()) this.activityEvent(false);
         },

@@ -120,7 +120,7 @@ export const configFields = {
   backoffInitialMs: int(10, 600_000).default(1000),
   backoffMaxMs: int(10, 3_600_000).default(30_000),
   snapshotEverySeconds: int(1, 60).default(2),
-  /** Desktop activity as ONVIF motion: a grey copy of the capture compared frame to frame. */
+  /** Desktop activity as ONVIF motion: a small copy of the capture compared frame to frame. */
   activityDetection: bool().default(true),
   /** Grey levels (of 255) a pixel of the 64x36 copy must move by to count. */
   activityThreshold: int(1, 255).default(16),

@@ -17,7 +17,7 @@ export interface SupervisorOptions {
   progressFd: number;
   /** The sub-size JPEGs, when ffmpeg writes them (ffmpeg-args' `snapshot.subFd`). */
   subSnapshotFd?: number;
-  /** The grey copy for the activity detector (ffmpeg-args' `activity`). */
+  /** The small rgb24 copy for the activity detector (ffmpeg-args' `activity`). */
   activityFd?: number;
   /** No new frame in ffmpeg's progress output for this long → restart (reason `stall`). */
   stallTimeoutMs: number;
@@ -37,7 +37,7 @@ export interface SupervisorEvents {
   progress?(report: ProgressReport): void;
   snapshot?(jpeg: Buffer): void;
   subSnapshot?(jpeg: Buffer): void;
-  /** Raw grey bytes as they arrive. */
+  /** Raw rgb24 bytes as they arrive. */
   activity?(chunk: Buffer): void;
   /** A new ffmpeg was spawned. */
   spawned?(): void;

@@ -143,7 +143,7 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     const quietFrom = activity.length;
     await new Promise((r) => setTimeout(r, 2000));
     expect(activity.slice(quietFrom)).toEqual([]);
-    // A change in brightness: the detector reads a grey copy.
+    // A change in brightness (colour changes count too: the detector reads a small rgb24 copy).
     await xvfb.fill('#f0f0f0');
     await waitFor('activity', () => activity.some((a) => a.active));
     await waitFor('the end of the activity', () => activity.some((a) => !a.active), 15_000);

@@ -126,6 +126,16 @@ describe('audio: a camera that has it', () => {
       '<tr2:AudioEncoder token="audio-encoder"',
     ],
     [
+      'media2 GetProfiles All audio',
+      op('tr2', 'GetProfiles', '<tr2:Token>profile_main</tr2:Token><tr2:Type>All</tr2:Type>'),
+      '<tr2:AudioSource token="pc-sound-config"',
+    ],
+    [
+      'media2 GetServiceCapabilities audio',
+      op('tr2', 'GetServiceCapabilities'),
+      'ConfigurationsSupported="VideoSource VideoEncoder AudioSource AudioEncoder"',
+    ],
+    [
       'media2 GetAudioSourceConfigurations',
       op('tr2', 'GetAudioSourceConfigurations'),
       '<tt:SourceToken>pc-sound<',
@@ -260,11 +270,18 @@ describe('audio: a camera without it (no loopback device on its PC)', () => {
       ['media GetAudioEncoderConfigurations none', op('trt', 'GetAudioEncoderConfigurations')],
       ['media2 GetAudioEncoderConfigurations none', op('tr2', 'GetAudioEncoderConfigurations')],
       ['media GetProfiles no audio', op('trt', 'GetProfiles')],
+      ['media2 GetProfiles All no audio', op('tr2', 'GetProfiles', '<tr2:Type>All</tr2:Type>')],
     ] as const) {
       const reply = await soap(name, body, silent);
       expect(reply.status).toBe(200);
       expect(reply.body).not.toMatch(/<tt:Audio|<trt:Audio|<tr2:Audio/);
     }
+    const caps = await soap(
+      'media2 GetServiceCapabilities no audio',
+      op('tr2', 'GetServiceCapabilities'),
+      silent,
+    );
+    expect(caps.body).toContain('ConfigurationsSupported="VideoSource VideoEncoder"');
   });
 
   test('a token or a change of its audio: NoConfig', async () => {

@@ -11,6 +11,7 @@ export * from './rtsp-receiver.js';
 export * from './onvif-xml.js';
 export * from './stream-watcher.js';
 export * from './audio.js';
+export * from './av-reader.js';
 export * from './site-pki.js';
 export * from './prerequisites.js';
 export * from './wire.capture.js';

@@ -57,7 +57,6 @@ export class PulseAudio {
         return true;
       });
       await pulse.addSink();
-      await pulse.pactl(['set-default-sink', sink]);
       return pulse;
     } catch (err) {
       await pulse.stop();
@@ -79,11 +78,12 @@ export class PulseAudio {
     return (await run('pactl', args, { env, timeout: 10_000 })).stdout;
   }
 
-  /** The sink (and its monitor, the agent's device) appears: a sound card plugged in. */
+  /** The sink (and its monitor, the agent's device) appears, the default one: a sound card plugged in. */
   async addSink(): Promise<void> {
     this.sinkModule = (
       await this.pactl(['load-module', 'module-null-sink', `sink_name=${this.sink}`, 'rate=48000'])
     ).trim();
+    await this.pactl(['set-default-sink', this.sink]);
   }
 
   /** The sink and its monitor go away: a USB headset unplugged. */
@@ -108,9 +108,11 @@ export class PulseAudio {
 }
 
 /**
- * Plays mono 48 kHz into the sink through pacat, paced by the clock and kept 200 ms ahead (never an
- * underrun, so sample n is heard n / 48000 s after the stream began): a steady tone or silence, and
- * clicks at a given wall-clock time. `ready` resolves once PulseAudio has created the stream.
+ * Plays mono 48 kHz into the sink through pacat, paced by the clock and kept 300 ms ahead (a 150 ms
+ * buffer in PulseAudio: no underrun on a busy machine): a steady tone or silence, and clicks at a given wall-clock time. When sample 0 was
+ * heard is read from pacat itself (`--verbose` prints the stream's playback time every 50 ms): the
+ * stream starts playing a few hundred ms after it is created, which a player trusting its own clock
+ * would put into every click. `ready` resolves once that is known.
  */
 export class PulsePlayer {
   private readonly proc: Spawned;
@@ -128,20 +130,45 @@ export class PulsePlayer {
       'pacat',
       [
         ...['--verbose', '--playback', `--device=${pulse.sink}`, '--raw', '--format=s16le'],
-        ...[`--rate=${RATE}`, '--channels=1', '--latency-msec=50'],
+        ...[`--rate=${RATE}`, '--channels=1', '--latency-msec=150'],
       ],
       { ...process.env, ...pulse.env },
       undefined,
       { stdin: 'pipe' },
     );
     this.proc.child.stdin?.on('error', () => undefined);
+    this.proc.child.stderr?.on('data', (b: Buffer) => this.calibrate(b.toString()));
     this.ready = waitUntilReady(this.proc, 'pacat playing', () =>
       this.proc.output().includes('Stream successfully created'),
-    ).then(() => {
-      this.origin = Date.now();
-      this.pump();
-      this.timer = setInterval(() => this.pump(), 10);
-    });
+    )
+      .then(() => {
+        this.origin = Date.now();
+        this.pump();
+        this.timer = setInterval(() => this.pump(), 10);
+      })
+      .then(() =>
+        waitUntilReady(this.proc, 'pacat to report its playback time', () => this.heard !== undefined),
+      );
+  }
+
+  /**
+   * When sample 0 was heard, by the reports of the last second: the earliest, as a report read late
+   * only says later; only the last second's, as an underrun (a starved pacat) really moves it later.
+   */
+  private heard: number | undefined;
+  private readonly reports: { at: number; origin: number }[] = [];
+
+  private calibrate(text: string): void {
+    const now = Date.now();
+    for (const m of text.matchAll(/Time: ([\d.]+) sec/g)) {
+      const played = Number(m[1]);
+      if (!(played > 0.1)) continue; // 0 until the stream has started
+      this.reports.push({ at: now, origin: now - played * 1000 });
+    }
+    while (this.reports.length && this.reports[0]!.at < now - 1000) this.reports.shift();
+    if (!this.reports.length) return;
+    this.heard = Math.min(...this.reports.map((r) => r.origin));
+    this.origin = this.heard;
   }
 
   /** A continuous sine of `hz` from now on; 0 is silence. */
@@ -151,7 +178,7 @@ export class PulsePlayer {
 
   /**
    * A 40 ms full-scale 2 kHz burst heard at wall-clock time `atMs` (at least 250 ms from now, as
-   * 200 ms are already written).
+   * 300 ms are already written).
    */
   clickAt(atMs: number): void {
     const sample = Math.round(((atMs - this.origin) / 1000) * RATE);
@@ -160,7 +187,7 @@ export class PulsePlayer {
   }
 
   private pump(): void {
-    const due = Math.round(((Date.now() - this.origin) / 1000 + 0.2) * RATE) - this.written;
+    const due = Math.round(((Date.now() - this.origin) / 1000 + 0.3) * RATE) - this.written;
     if (due <= 0) return;
     const pcm = Buffer.alloc(due * 2);
     const burst = Math.round(RATE * 0.04);

@@ -1,0 +1,42 @@
+import { avReaderArgs, onsetsOf, parseAvMetadata } from './av-reader.js';
+
+describe('the A/V reader', () => {
+  it('parses what ffmpeg 5.1’s metadata filters print, both tracks interleaved, a record cut mid-way', () => {
+    const text = [
+      'frame:0    pts:0       pts_time:0',
+      'lavfi.signalstats.YAVG=235.028',
+      'frame:1    pts:240     pts_time:0.005',
+      'lavfi.astats.Overall.Peak_level=-inf',
+      'frame:2    pts:480     pts_time:0.01',
+      'lavfi.astats.Overall.Peak_level=-17.878976',
+      'frame:1    pts:3000    pts_time:0.0333333',
+      'lavfi.signal',
+    ].join('\n');
+    const { samples, rest } = parseAvMetadata(text, 7);
+    expect(samples).toEqual([
+      { kind: 'video', pts: 0, value: 235.028, at: 7 },
+      { kind: 'audio', pts: 0.005, value: -Infinity, at: 7 },
+      { kind: 'audio', pts: 0.01, value: -17.878976, at: 7 },
+    ]);
+    expect(rest).toBe('lavfi.signal');
+    // The next chunk completes the record (its header line was already consumed: none is kept).
+    expect(
+      parseAvMetadata('frame:1 pts:3000 pts_time:0.0333333\nlavfi.signalstats.YAVG=66\n').samples,
+    ).toEqual([{ kind: 'video', pts: 0.0333333, value: 66, at: 0 }]);
+  });
+
+  it('finds onsets: rises through the threshold from below, at least minGap apart', () => {
+    const s = (pts: number, value: number) => ({ pts, value });
+    const series = [s(0, 200), s(1, 50), s(1.1, 200), s(1.15, 60), s(1.2, 210), s(2, 40), s(2.5, 190)];
+    // The first sample is already high: no onset (nothing rose); 1.2 is within 0.3 s of 1.1.
+    expect(onsetsOf(series, 150)).toEqual([1.1, 2.5]);
+    expect(onsetsOf(series, 150, 0)).toEqual([1.1, 1.2, 2.5]);
+  });
+
+  it('reads both tracks of the session through one graph, over the transport asked', () => {
+    const args = avReaderArgs('rtsp://h/p', 'udp');
+    expect(args.join(' ')).toContain('-rtsp_transport udp');
+    const graph = args[args.indexOf('-filter_complex') + 1]!;
+    expect(graph).toMatch(/^\[0:v:0\].*signalstats.*\[v\];\[0:a:0\].*astats.*\[a\]$/);
+  });
+});

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configFields } from '../../services/capture-agent/src/config.fields.js';
+import { loadAgentConfig } from '../../services/capture-agent/src/config.js';
+
+/**
+ * What the zip hands a PC (packaging/windows) speaks the agent's configuration: the example
+ * agent.json loads as the agent loads it, and install.ps1 writes only keys the agent knows (it
+ * refuses unknown ones), secrets among them only as the agent expects them.
+ */
+const HERE = join(import.meta.dirname, '..', '..', 'packaging', 'windows');
+const WINDOWS_ENV = {
+  APPDATA: 'C:\\Users\\ada\\AppData\\Roaming',
+  LOCALAPPDATA: 'C:\\Users\\ada\\AppData\\Local',
+};
+
+/** The keys of install.ps1's `$config = [ordered]@{ key = …; … }`. */
+function installScriptKeys(): string[] {
+  const script = readFileSync(join(HERE, 'install.ps1'), 'utf8');
+  const table = /\$config = \[ordered\]@\{([^}]*)\}/.exec(script)?.[1];
+  if (!table) throw new Error('install.ps1 writes no $config table');
+  return table.split(';').map((entry) => entry.split('=')[0]!.trim());
+}
+
+describe('packaging/windows', () => {
+  it('agent.example.json loads as the agent loads its agent.json', () => {
+    const example = join(HERE, 'agent.example.json');
+    const config = loadAgentConfig({ env: WINDOWS_ENV, flags: { config: example }, platform: 'win32' });
+    expect(config.mode).toBe('shared');
+    expect(config.mediaUrl).toBe('rtsp://lab-server:8554');
+  });
+
+  it('install.ps1 writes only keys the agent knows', () => {
+    const keys = installScriptKeys();
+    expect(keys).toEqual(expect.arrayContaining(['mediaUrl', 'mode']));
+    for (const key of keys) expect(Object.keys(configFields)).toContain(key);
+  });
+});
