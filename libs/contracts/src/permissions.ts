@@ -6,6 +6,7 @@ import {
   Enrolment,
   ConsoleRequests,
   Onvif,
+  OnvifUsers,
   Registry,
   cameraInboxPrefix,
   cameraRequests,
@@ -128,6 +129,7 @@ export function onvifPermissions(): Permissions {
     [
       Onvif.bootstrapCredentials.subject,
       AnyCameraRequests.bootstrapCredentials.subject,
+      ...Object.values(OnvifUsers).map((c) => c.subject),
       cameraAny.event.subject,
       Registry.event.subject,
       inbox(roleInboxPrefix('onvif')),
@@ -160,6 +162,7 @@ export function consolePermissions(): Permissions {
       ...Object.values(Enrolment)
         .filter((c) => c !== Enrolment.enrol)
         .map((c) => c.subject),
+      ...Object.values(OnvifUsers).map((c) => c.subject),
       AnyCamera.snapshot.subject,
       AnyCamera.settings.subject,
       ...kvRead(Buckets.cameras),

@@ -30,6 +30,7 @@ import { FleetService } from './fleet.service.js';
 import { HealthController } from './health.controller.js';
 import { HttpErrorFilter } from './http.filter.js';
 import { LoginThrottle } from './login.throttle.js';
+import { OnvifUsersController } from './onvif-users.controller.js';
 import { SessionStore } from './session.store.js';
 import { ThumbnailCache } from './thumbnail.cache.js';
 import { WebController } from './web.controller.js';
@@ -73,6 +74,7 @@ export class ConsoleModule {
         AccountsController,
         CamerasController,
         EnrolmentController,
+        OnvifUsersController,
         WebController,
         HealthController,
       ],

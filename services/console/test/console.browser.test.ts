@@ -99,6 +99,8 @@ suite('the console in Chromium', () => {
     closeBrowser = chromium.close;
     stops.push(closeBrowser);
     page = await chromium.browser.newPage();
+    // The page asks before removing or revoking anything.
+    page.on('dialog', (d) => void d.accept());
     await page.setViewport({ width: 1400, height: 800 });
     await signInThroughPage(page, konsole.url, 'admin', password);
   }, 180_000);
@@ -236,6 +238,50 @@ suite('the console in Chromium', () => {
     await screenshot(page, 'camera-encoding');
   });
 
+  test('ONVIF users from the camera page: added (password shown once) → logs in over ONVIF and reads RTSP; level, reset, remove', async () => {
+    const camera = await sys.camera();
+    const xaddr = sys.xaddr(camera);
+    await openCamera(sys.cameraId);
+    await page.waitForSelector(`[data-onvif-user="${sys.opts.onvifUser.username}"]`, { timeout: 15_000 });
+    await page.locator('[data-form="onvif-user"] [name="username"]').fill('nvr-op');
+    await page.select('[data-form="onvif-user"] select', 'Operator');
+    await page.click('[data-form="onvif-user"] button[type="submit"]');
+    const shownPassword = async () => {
+      await page.waitForSelector('[data-new-password="nvr-op"] code', { timeout: 15_000 });
+      return (await textOf(page, '[data-new-password="nvr-op"] code')) ?? '';
+    };
+    const first = { username: 'nvr-op', password: await shownPassword() };
+    expect(first.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    await page.waitForSelector('[data-onvif-user="nvr-op"][data-level="Operator"]');
+    expect((await sys.connect(xaddr, first)).length).toBe(2);
+    const read = await probeStreams(sys.rtspUrl(camera.paths.sub, first));
+    expect(read.ok).toBe(true);
+    // Shown once: not in the page once it is reloaded.
+    await page.reload();
+    await page.waitForSelector('[data-onvif-user="nvr-op"]');
+    expect(await page.content()).not.toContain(first.password);
+    await page.select('[data-onvif-user="nvr-op"] select', 'User');
+    await page.waitForSelector('[data-onvif-user="nvr-op"][data-level="User"]', { timeout: 15_000 });
+    await page.click('[data-onvif-user="nvr-op"] [data-action="reset-password"]');
+    const second = { username: 'nvr-op', password: await shownPassword() };
+    expect(second.password).not.toBe(first.password);
+    expect((await sys.connect(xaddr, second)).length).toBe(2);
+    // The old password no longer reads (one wrong try: well under the guessing throttle).
+    expect((await probeStreams(sys.rtspUrl(camera.paths.sub, first))).ok).toBe(false);
+    // The last Administrator cannot be demoted: the onvif service's rule, said in the page.
+    await page.select(`[data-onvif-user="${sys.opts.onvifUser.username}"] select`, 'User');
+    await page.waitForSelector('[data-onvif-users] [role="alert"]', { timeout: 15_000 });
+    expect(await textOf(page, '[data-onvif-users] [role="alert"]')).toMatch(/CONFLICT: FixedUser/);
+    await page.click('[data-onvif-user="nvr-op"] [data-action="remove-user"]');
+    await waitFor(
+      'the user gone from the page',
+      async () => (await countOf(page, '[data-onvif-user="nvr-op"]')) === 0,
+    );
+    expect((await probeStreams(sys.rtspUrl(camera.paths.sub, second))).ok).toBe(false);
+    expect((await sys.connect(xaddr)).length).toBe(2);
+    await screenshot(page, 'camera-onvif-users');
+  });
+
   /** Runs the doctor on the camera page: each check's status by id. */
   async function doctor(id: string): Promise<Record<string, string>> {
     await openCamera(id);
@@ -308,7 +354,6 @@ suite('the console in Chromium', () => {
   }
 
   test('a token issued in the page shows the agent configuration once; revoked, its credential is refused', async () => {
-    page.on('dialog', (d) => void d.accept());
     const config = await issueToken({ label: 'spare PC' });
     const token = decodeEnrolmentToken(config.enrollmentToken);
     await screenshot(page, 'enrolment-issued');
@@ -338,7 +383,7 @@ suite('the console in Chromium', () => {
     await waitFor('the binding reset', async () =>
       /^binding reset/.test((await textOf(page, '[data-binding-result]')) ?? ''),
     );
-    expect(await bindings.get(second.id)).toBeNull();
+    expect((await bindings.get(second.id))?.operation ?? 'DEL').not.toBe('PUT');
     // The re-installed PC: a fresh agent state, the configuration pasted from the page.
     const config = await issueToken({ label: 'desk-two again', hostId: second.hostId });
     const again = await startSecondAgent(second.xvfb, second.hostId, config.enrollmentToken);
@@ -349,9 +394,20 @@ suite('the console in Chromium', () => {
     const { id } = decodeEnrolmentToken(config.enrollmentToken);
     await page.goto(`${konsole.url}/#/admin`);
     await page.waitForSelector(`[data-enrolment="${id}"][data-state="used"]`, { timeout: 15_000 });
-    const audit = await textOf(page, 'table.audit');
-    for (const action of ['enrolment.issue', 'enrolment.revoke', 'camera.revoke', 'camera.binding.reset'])
-      expect(audit).toContain(action);
+    const actions = [
+      'onvif-user.add',
+      'onvif-user.change',
+      'onvif-user.remove',
+      'enrolment.issue',
+      'enrolment.revoke',
+      'camera.revoke',
+      'camera.binding.reset',
+    ];
+    let audit = '';
+    await waitFor(`the audit log in the page to list ${actions.join(', ')} (it says: ${audit})`, async () => {
+      audit = (await textOf(page, 'table.audit')) ?? '';
+      return actions.every((a) => audit.includes(a));
+    });
     await screenshot(page, 'enrolment-reinstalled');
   });
 });

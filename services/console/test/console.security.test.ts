@@ -121,6 +121,10 @@ test('no page and no API without a session', async () => {
     ['DELETE', '/api/enrolments/abcdefabcdefabcd'],
     ['POST', `/api/cameras/${camera.id}/revoke`],
     ['POST', `/api/cameras/${camera.id}/binding/reset`],
+    ['GET', `/api/cameras/${camera.id}/users`],
+    ['POST', `/api/cameras/${camera.id}/users`],
+    ['PATCH', `/api/cameras/${camera.id}/users/admin`],
+    ['DELETE', `/api/cameras/${camera.id}/users/admin`],
     ['POST', '/api/logout'],
   ] as const) {
     const r = await konsole.request(method, path, {
@@ -208,6 +212,9 @@ test('a viewer sees the fleet but cannot change anything', async () => {
     ['DELETE', '/api/enrolments/abcdefabcdefabcd', undefined],
     ['POST', `/api/cameras/${camera.id}/revoke`, undefined],
     ['POST', `/api/cameras/${camera.id}/binding/reset`, undefined],
+    ['POST', `/api/cameras/${camera.id}/users`, { username: 'eve', level: 'Administrator' }],
+    ['PATCH', `/api/cameras/${camera.id}/users/admin`, { resetPassword: true }],
+    ['DELETE', `/api/cameras/${camera.id}/users/admin`, undefined],
   ] as const) {
     const r = await konsole.request(method, path, { ...change(viewer), body });
     expect([method, path, r.status, r.json<{ code: string }>().code]).toEqual([
@@ -217,7 +224,13 @@ test('a viewer sees the fleet but cannot change anything', async () => {
       'FORBIDDEN',
     ]);
   }
-  for (const path of ['/api/accounts', '/api/audit', '/api/sessions', '/api/enrolments'])
+  for (const path of [
+    '/api/accounts',
+    '/api/audit',
+    '/api/sessions',
+    '/api/enrolments',
+    `/api/cameras/${camera.id}/users`,
+  ])
     expect((await konsole.request('GET', path, { cookie: viewer.cookie })).status).toBe(403);
   expect((await call(nc, Registry.get, { id: camera.id })).camera.name).toBe('Reception');
 });
@@ -254,7 +267,9 @@ test('enrolment tokens: issued once with the agent configuration, listed without
     200,
     true,
   ]);
-  expect((await call(nc, Enrolment.list, {})).enrolments.find((e) => e.id === enrolment.id)?.revoked).toBe(true);
+  expect((await call(nc, Enrolment.list, {})).enrolments.find((e) => e.id === enrolment.id)?.revoked).toBe(
+    true,
+  );
   // A camera that never enrolled has no binding to reset or revoke: a clear 404 from the registry.
   for (const path of [`/api/cameras/${camera.id}/binding/reset`, `/api/cameras/${camera.id}/revoke`]) {
     const r = await konsole.request('POST', path, change(admin));

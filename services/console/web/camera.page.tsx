@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Session } from './api.js';
 import type { Camera, FleetStore } from './fleet.store.js';
-import { BindingActions } from './camera.access.js';
+import { BindingActions, OnvifUsersView } from './camera.access.js';
 import { DoctorView } from './doctor.view.js';
 import { CopyButton, StateBadge, useFleet } from './widgets.js';
 
@@ -201,6 +201,7 @@ export function CameraPage({ id, store, session }: { id: string; store: FleetSto
             ))}
             <button disabled={busy}>Apply encoding</button>
           </form>
+          <OnvifUsersView camera={camera} />
           <BindingActions camera={camera} />
           <button type="button" class="danger" onClick={() => void remove()}>
             Remove camera

@@ -26,11 +26,15 @@ export function EnrolmentView({ onChange }: { onChange?: () => void }) {
     onChange?.();
   };
   useEffect(() => void reload().catch((e: unknown) => setMessage(String(e))), []);
-  const report = (err: unknown) => setMessage(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
+  const report = (err: unknown) =>
+    setMessage(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
   const issue = async (e: Event) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
-    const text = (k: string) => String(f.get(k) ?? '').trim();
+    const text = (k: string) => {
+      const v = f.get(k);
+      return typeof v === 'string' ? v.trim() : '';
+    };
     try {
       const r = await api<{ agentConfig: { enrollmentToken: string } }>('POST', '/api/enrolments', {
         ...(text('label') ? { label: text('label') } : {}),
@@ -100,7 +104,13 @@ export function EnrolmentView({ onChange }: { onChange?: () => void }) {
         <tbody>
           {enrolments.map((t) => {
             const expired = Date.parse(t.expiresAt) < Date.now();
-            const state = t.revoked ? 'revoked' : expired ? 'expired' : t.uses >= t.maxUses ? 'used' : 'valid';
+            const state = t.revoked
+              ? 'revoked'
+              : expired
+                ? 'expired'
+                : t.uses >= t.maxUses
+                  ? 'used'
+                  : 'valid';
             return (
               <tr key={t.id} data-enrolment={t.id} data-state={state}>
                 <td>{t.id}</td>
