@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency bench-events bench-console bench-security clean
+.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency bench-audio bench-events bench-console bench-security clean
 
 test: deps build lint typecheck unit medium
 
@@ -112,9 +112,15 @@ bench-soap: deps build
 bench-latency: deps build
 	$(BENCH) bench/latency.bench.ts
 
-# Issue 9: NATS attacks from an agent's credential, secrets on the wire, 1,000 enrolments through 2
-# registry replicas, revocation (bench/security.bench.ts); the ONVIF/RTSP half merges its keys
-# into the same bench/results/security.json (bench/security*.bench.ts).
+# The whole system at 1920x1080, 30 fps with a PulseAudio tone: the tone decoded, the A/V offset,
+# the agent's CPU and what audio adds to ffmpeg's: bench/results/audio.json.
+bench-audio: deps build
+	$(BENCH) bench/audio.bench.ts
+
+# Issue 9: every bench/security*.bench.ts, each setting its keys of bench/results/security.json:
+# NATS attacks from an agent's credential, secrets on the wire, 1,000 enrolments through 2 registry
+# replicas, revocation (security.bench.ts); SOAP over HTTPS vs HTTP, guesses per minute after a
+# lockout (security.edge.bench.ts).
 bench-security: deps build
 	$(BENCH) bench/security
 
@@ -122,11 +128,6 @@ bench-security: deps build
 # motion-to-client latency, the detector's CPU: bench/results/events.json.
 bench-events: deps build
 	$(BENCH) bench/events.bench.ts
-
-# Issue 9: every bench/security.*.bench.ts, each setting its keys of bench/results/security.json
-# (the edge: SOAP over HTTPS vs HTTP, guesses per minute after a lockout).
-bench-security: deps build
-	$(BENCH) bench/security
 
 # The console with 1,000 cameras (agents simulated over NATS), measured in Chromium:
 # bench/results/console.json.

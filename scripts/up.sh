@@ -77,9 +77,6 @@ RTSP_PORT=8554
 # ONVIF ports handed out to cameras, one each (DeskCamera's default range).
 ONVIF_PORT_RANGE=8090-8110
 
-# Every NATS client (services and capture agents) needs this token. It starts with a letter:
-# nats-server reads it as a config value, and one starting with a digit would be taken as a number.
-NATS_TOKEN=nt$(secret_hex)
 # Encrypts the cameras' ONVIF passwords at rest in NATS KV (AES-256-GCM: 32 bytes, base64).
 ONVIF_USERS_KEY=$(secret_base64)
 EOF
@@ -94,7 +91,15 @@ if ! grep -q '^MEDIA_AUTH_SECRET=' "$env_file"; then
   echo "added MEDIA_AUTH_SECRET to $env_file"
 fi
 
-docker compose --env-file "$env_file" up -d --build
+# The site's trust material in ./trust, before any container that mounts a file of it is created
+# (Docker would make a missing file a directory): generated on the first run, kept afterwards.
+mkdir -p trust
+chmod 700 trust
+docker compose --env-file "$env_file" build
+docker compose --env-file "$env_file" run --rm trust-init >/dev/null
+docker compose --env-file "$env_file" up -d
+# The console's first administrator: its password is printed here once (later runs say one exists).
+docker compose --env-file "$env_file" run --rm --no-deps console console create-admin admin --if-no-admin
 
 host="$(env_value PUBLIC_HOST 127.0.0.1)"
 rtsp_port="$(env_value RTSP_PORT 8554)"
@@ -111,7 +116,13 @@ Cameras will appear:
       rtsp://${host}:${rtsp_port}/desk/<camera id>/main   and   .../sub
   - each camera's address, RTSP URL and credentials: run 'desk-onvif-agent status' on its PC.
 
-Capture agents connect to NATS at nats://${host}:4222 with the token NATS_TOKEN from ${env_file}.
-Open on this server's firewall: UDP 3702, TCP ${range}, TCP ${rtsp_port}, UDP 8000-8001, TCP 4222.
+Capture agents enrol with a token (one PC, one use, a day by default), given like a password:
+  docker compose run --rm cli enrolment issue --host-id <the PC's MachineGuid or machine-id>
+  (more: docker compose run --rm cli --help). The site's keys are in ./trust: keep it private
+  and back it up; the admin credential is ./trust/nats/creds/admin.creds.
+Open on this server's firewall: UDP 3702, TCP ${range}, TCP ${rtsp_port}, UDP 8000-8001, TCP 4222,
+  and TCP $(env_value CONSOLE_PORT 8443) for the console (administrators' machines only).
+The console: https://${host}:$(env_value CONSOLE_PORT 8443) (the site CA is ./trust/pki/ca.crt: install
+  it in the browsers that use the console; the administrator's password is above, on the first run).
 Prometheus: http://127.0.0.1:9090 (on this server).
 EOF

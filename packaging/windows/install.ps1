@@ -18,19 +18,21 @@
   reads it at the next start.
 
 .EXAMPLE
-  .\install.ps1 -NatsUrl nats://lab-server:4222 -MediaUrl rtsp://lab-server:8554
-  (asks for the NATS token: NATS_TOKEN from the lab server's .env)
+  .\install.ps1 -MediaUrl rtsp://lab-server:8554
+  (asks for the enrolment token: on the lab server, docker compose run --rm cli enrolment issue
+  --host-id <this PC's MachineGuid>; it carries where NATS is and the site CA)
 
 .EXAMPLE
-  .\install.ps1 -Mode per-user -NatsUrl nats://lab-server:4222 -MediaUrl rtsp://lab-server:8554 -StartNow
+  .\install.ps1 -Mode per-user -MediaUrl rtsp://lab-server:8554 -StartNow
 #>
 [CmdletBinding()]
 param(
-  [Parameter(Mandatory = $true)] [string] $NatsUrl,
   [Parameter(Mandatory = $true)] [string] $MediaUrl,
   [ValidateSet('shared', 'per-user')] [string] $Mode = 'shared',
-  # The NATS token; asked for (not echoed) when absent, so that it is in no command history.
-  [System.Security.SecureString] $NatsToken,
+  # The enrolment token (DOE1.…) an administrator issued for this PC; asked for (not echoed) when
+  # absent, so that it is in no command history. Used once: the agent enrols with a key pair it
+  # generates and from then on holds only its own camera's credential.
+  [System.Security.SecureString] $EnrollmentToken,
   [string] $InstallDir,
   # Use this agent.json as it is instead of writing one.
   [string] $ConfigFile,
@@ -64,12 +66,13 @@ if (-not $ConfigFile) {
   $configDir = if ($Mode -eq 'shared') { Join-Path $env:ProgramData 'desk-onvif' } else { Join-Path $env:APPDATA 'desk-onvif' }
   New-Item -ItemType Directory -Force -Path $configDir | Out-Null
   $ConfigFile = Join-Path $configDir 'agent.json'
-  if (-not $NatsToken) { $NatsToken = Read-Host -AsSecureString 'NATS token (NATS_TOKEN in the lab server''s .env)' }
-  $token = [Runtime.InteropServices.Marshal]::PtrToStringBSTR([Runtime.InteropServices.Marshal]::SecureStringToBSTR($NatsToken))
-  $config = [ordered]@{ natsUrl = $NatsUrl; natsToken = $token; mediaUrl = $MediaUrl; mode = $Mode }
+  if (-not $EnrollmentToken) { $EnrollmentToken = Read-Host -AsSecureString 'Enrolment token (desk-onvif enrolment issue, on the lab server)' }
+  $token = [Runtime.InteropServices.Marshal]::PtrToStringBSTR([Runtime.InteropServices.Marshal]::SecureStringToBSTR($EnrollmentToken))
+  if (-not $token.StartsWith('DOE1.')) { throw 'That is not an enrolment token (it starts with DOE1.).' }
+  $config = [ordered]@{ enrollmentToken = $token; mediaUrl = $MediaUrl; mode = $Mode }
   [IO.File]::WriteAllText($ConfigFile, ($config | ConvertTo-Json), (New-Object Text.UTF8Encoding $false))
   $token = $null
-  # The file holds the NATS token: no inherited entries; SYSTEM and the administrators, and the
+  # The file holds the enrolment token until it is used: no inherited entries; SYSTEM and the administrators, and the
   # users who run the agent (shared: the PC's users, read only; per-user: that user).
   $who = if ($Mode -eq 'shared') { @('*S-1-5-32-544:F', '*S-1-5-32-545:R') } else { @("$env:USERDOMAIN\$env:USERNAME`:F") }
   & icacls $ConfigFile /inheritance:r /grant:r '*S-1-5-18:F' @who | Out-Null

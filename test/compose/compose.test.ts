@@ -21,8 +21,8 @@ const AGENT_MAIN = join(REPO_ROOT, 'services', 'capture-agent', 'dist', 'main.js
 /**
  * `make test-compose`: the production path for real, where a Docker engine answers. `make up`
  * (scripts/up.sh, in a compose project and settings file of the test's own) builds and starts
- * docker-compose.yml; a capture agent on this host (test pattern) registers over the stack's NATS
- * with its token and publishes to its MediaMTX; then, as an NVR: the npm `onvif` client adds the
+ * docker-compose.yml; a capture agent on this host (test pattern) enrols with a token the stack's
+ * `cli` issues (NATS over TLS, the site CA pinned from the token) and publishes to its MediaMTX; then, as an NVR: the npm `onvif` client adds the
  * camera at its ONVIF address (host networking), GetStreamUri, and ffprobe reads that URI through
  * MediaMTX, whose auth hook asks the onvif service through host.docker.internal: the right
  * credentials decode H.264, wrong ones are refused. Not part of `make test`: CI has no Docker
@@ -91,6 +91,11 @@ suite('docker-compose.yml brought up by make up, seen by an NVR', () => {
     // Every healthcheck passing (MediaMTX, NATS, the Node services).
     await compose(['up', '-d', '--wait', '--wait-timeout', '180'], 240_000);
 
+    // What an administrator does for a PC: `docker compose run --rm cli enrolment issue --host-id <PC>`.
+    const issued = await compose(['run', '--rm', 'cli', 'enrolment', 'issue', '--host-id', project], 120_000);
+    const enrollmentToken = issued.stdout.trim();
+    expect(enrollmentToken).toMatch(/^DOE1\./);
+
     const metricsPort = await freePort();
     const rtspPort = settings.RTSP_PORT ?? '8554';
     // Secrets through the environment, never on the command line.
@@ -101,14 +106,14 @@ suite('docker-compose.yml brought up by make up, seen by an NVR', () => {
         'run',
         ...['--source', 'test-pattern', '--encoder', 'libx264', '--audio', 'off'],
         ...['--session-monitor', 'false', '--activity-detection', 'false'],
-        ...['--nats-url', 'nats://127.0.0.1:4222', '--media-url', `rtsp://127.0.0.1:${rtspPort}`],
+        ...['--media-url', `rtsp://127.0.0.1:${rtspPort}`],
         ...['--onvif-host', settings.PUBLIC_HOST!, '--host-id', project],
         ...['--state-dir', join(dir, 'agent'), '--metrics-port', String(metricsPort)],
       ],
       {
         PATH: process.env.PATH,
         FFMPEG_BIN: process.env.FFMPEG_BIN,
-        AGENT_NATS_TOKEN: settings.NATS_TOKEN,
+        AGENT_ENROLLMENT_TOKEN: enrollmentToken,
         AGENT_ONVIF_USER: onvifUser,
         AGENT_ONVIF_PASSWORD: onvifPassword,
       },

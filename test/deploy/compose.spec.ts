@@ -17,6 +17,9 @@ const read = (file: string) => readFileSync(join(REPO_ROOT, file), 'utf8');
 type Service = {
   image?: string;
   command?: string[];
+  profiles?: string[];
+  user?: string;
+  depends_on?: Record<string, { condition: string }>;
   environment?: Record<string, string>;
   network_mode?: string;
   restart?: string;
@@ -58,6 +61,8 @@ const httpPorts: Record<string, [string, string]> = {
   'port-registry': ['REGISTRY_', 'REGISTRY_HTTP_PORT'],
   onvif: ['ONVIF_', 'ONVIF_HTTP_PORT'],
   discovery: ['DISCOVERY_', 'DISCOVERY_HTTP_PORT'],
+  // Its health and metrics are on its HTTPS port.
+  console: ['CONSOLE_', 'CONSOLE_PORT'],
 };
 
 function scrapeTarget(job: string): string | undefined {
@@ -65,11 +70,28 @@ function scrapeTarget(job: string): string | undefined {
 }
 
 describe('the deployment', () => {
-  it('has every part, each restarting on failure and with a healthcheck', () => {
+  it('has every part, each long-running one restarting on failure and with a healthcheck', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['discovery', 'mediamtx', 'nats', 'onvif', 'port-registry', 'prometheus'].sort(),
+      [
+        'cli',
+        'console',
+        'discovery',
+        'mediamtx',
+        'nats',
+        'onvif',
+        'port-registry',
+        'prometheus',
+        'trust-init',
+      ].sort(),
     );
+    // One-shots: trust-init before nats; the admin CLI only when run (a profile `up` skips).
+    expect(services['trust-init']!.restart).toBe('no');
+    expect(services.nats!.depends_on).toEqual({
+      'trust-init': { condition: 'service_completed_successfully' },
+    });
+    expect(services.cli!.profiles).toEqual(['tools']);
     for (const [name, svc] of Object.entries(services)) {
+      if (name === 'trust-init' || name === 'cli') continue;
       expect({ name, restart: svc.restart }).toEqual({ name, restart: 'unless-stopped' });
       expect({ name, health: Array.isArray(svc.healthcheck?.test) }).toEqual({ name, health: true });
     }
@@ -86,7 +108,9 @@ describe('the deployment', () => {
 
   it('keeps NATS JetStream on a volume and MediaMTX on the project config', () => {
     expect(services.nats!.volumes).toContain('nats-data:/data');
-    expect(read('docker/nats.conf')).toMatch(/jetstream\s*\{\s*store_dir:\s*\/data/);
+    // nats.conf is trust-init's, rendered with the container's paths (test/deploy/compose-trust.test.ts runs it).
+    expect(services.nats!.volumes).toContain('./trust/nats/nats.conf:/etc/nats/nats.conf:ro');
+    expect(services['trust-init']!.command).toEqual(expect.arrayContaining(['trust', 'init', '--container']));
     expect(services.mediamtx!.volumes).toContain('./mediamtx.yml:/mediamtx.yml:ro');
   });
 
@@ -110,11 +134,45 @@ describe('the deployment', () => {
       expect(Object.keys(registryConfigShape)).toContain(key.slice('REGISTRY_'.length));
   });
 
-  it('writes no secret into the file: each comes from .env and is required', () => {
+  it('writes no secret into the file: each comes from .env and is required, or is a mounted file', () => {
     for (const svc of Object.values(services))
       for (const [key, value] of Object.entries(svc.environment ?? {}))
-        if (/TOKEN|KEY|PASSWORD|SECRET/.test(key))
-          expect({ key, value }).toMatchObject({ value: /^\$\{\w+:\?/ });
+        if (/TOKEN|KEY|PASSWORD|SECRET|CREDS/.test(key))
+          expect({ key, value }).toMatchObject({ value: /^(\$\{\w+:\?|\/run\/desk-onvif\/)/ });
+  });
+
+  it('gives each NATS client its own credential file only, read-only, and the CA', () => {
+    const roleOf: Record<string, string> = {
+      'port-registry': 'registry',
+      onvif: 'onvif',
+      discovery: 'discovery',
+      console: 'console',
+      cli: 'admin',
+    };
+    for (const [name, svc] of Object.entries(services)) {
+      const trustMounts = (svc.volumes ?? []).filter((v) => v.startsWith('./trust'));
+      if (name === 'trust-init') {
+        expect(trustMounts).toEqual(['./trust:/trust']);
+        continue;
+      }
+      for (const m of trustMounts) expect({ name, m, ro: m.endsWith(':ro') }).toEqual({ name, m, ro: true });
+      const creds = Object.entries(svc.environment ?? {}).find(([k]) => k.endsWith('NATS_CREDS'))?.[1];
+      const credFiles = trustMounts.filter((m) => m.startsWith('./trust/nats/creds/'));
+      if (!roleOf[name]) {
+        expect({ name, credFiles }).toEqual({ name, credFiles: [] });
+        continue;
+      }
+      expect({ name, credFiles }).toEqual({
+        name,
+        credFiles: [`./trust/nats/creds/${roleOf[name]}.creds:${creds}:ro`],
+      });
+      const ca = Object.entries(svc.environment ?? {}).find(([k]) => k.endsWith('NATS_CA'))?.[1];
+      expect(trustMounts).toContain(`./trust/pki/ca.crt:${ca}:ro`);
+      // No service but trust-init sees the keys: the registry only its registry-trust directory.
+      expect(
+        trustMounts.some((m) => m.startsWith('./trust/nats/keys') || m.startsWith('./trust/pki/ca.key')),
+      ).toBe(false);
+    }
   });
 
   it('agrees on ports: health checks, Prometheus targets, the auth hook', () => {

@@ -11,9 +11,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { loadConfig } from '@desk-onvif/service-kit';
 import { REPO_ROOT, run } from '@desk-onvif/test-support';
+import { composeServices, interpolate, mountsOf, runTrustInit } from './compose.env.js';
 
 /**
  * `make up` (scripts/up.sh) run for real in a scratch copy, with a stand-in `docker` on PATH that
@@ -72,19 +72,30 @@ it('writes a private .env with fresh random secrets, starts compose, prints wher
   const envFile = join(dir, '.env');
   expect(statSync(envFile).mode & 0o777).toBe(0o600);
   const env = envOf(readFileSync(envFile, 'utf8'));
-  // Starts with a letter: nats-server reads $NATS_TOKEN as a config value (a leading digit is a number).
-  expect(env.NATS_TOKEN).toMatch(/^nt[0-9a-f]{64}$/);
+  // No shared NATS token any more: every client has its own credential from ./trust.
+  expect(env.NATS_TOKEN).toBeUndefined();
   expect(Buffer.from(env.ONVIF_USERS_KEY!, 'base64').length).toBe(32);
   expect(env.ONVIF_USERS_KEY).toMatch(/^[A-Za-z0-9+/]{43}=$/);
-  expect(env.NATS_TOKEN).not.toBe(env.ONVIF_USERS_KEY);
+  expect(env.MEDIA_AUTH_SECRET).toMatch(/^[0-9a-f]{64}$/);
   expect(env.PUBLIC_HOST).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-  expect(readFileSync(join(dir, 'docker-calls'), 'utf8')).toBe('compose --env-file .env up -d --build\n');
+  // The trust files exist before any container that mounts one is created: build, trust-init, up.
+  expect(readFileSync(join(dir, 'docker-calls'), 'utf8')).toBe(
+    [
+      'compose --env-file .env build',
+      'compose --env-file .env run --rm trust-init',
+      'compose --env-file .env up -d',
+      'compose --env-file .env run --rm --no-deps console console create-admin admin --if-no-admin',
+      '',
+    ].join('\n'),
+  );
+  expect(statSync(join(dir, 'trust')).mode & 0o777).toBe(0o700);
   const out = res.stdout.toString();
   expect(out).toContain(`http://${env.PUBLIC_HOST}:<port>/onvif/device_service`);
   expect(out).toContain(`rtsp://${env.PUBLIC_HOST}:8554/desk/<camera id>/main`);
   expect(out).toContain('8090-8110');
-  expect(out + res.stderr).not.toContain(env.NATS_TOKEN);
+  expect(out).toContain('docker compose run --rm cli enrolment issue');
   expect(out + res.stderr).not.toContain(env.ONVIF_USERS_KEY);
+  expect(out + res.stderr).not.toContain(env.MEDIA_AUTH_SECRET);
 });
 
 it('keeps an existing .env as it is (adding only a missing auth-hook secret), and prints from it', async () => {
@@ -151,8 +162,13 @@ it('UP_ENV_FILE: the settings go to that file, .env is not touched (make test-co
   expect(res.code).toBe(0);
   expect(existsSync(join(dir, '.env'))).toBe(false);
   expect(statSync(other).mode & 0o777).toBe(0o600);
-  expect(envOf(readFileSync(other, 'utf8')).NATS_TOKEN).toMatch(/^nt[0-9a-f]{64}$/);
-  expect(readFileSync(join(dir, 'docker-calls'), 'utf8')).toBe(`compose --env-file ${other} up -d --build\n`);
+  expect(envOf(readFileSync(other, 'utf8')).MEDIA_AUTH_SECRET).toMatch(/^[0-9a-f]{64}$/);
+  expect(readFileSync(join(dir, 'docker-calls'), 'utf8').split('\n').filter(Boolean)).toEqual([
+    `compose --env-file ${other} build`,
+    `compose --env-file ${other} run --rm trust-init`,
+    `compose --env-file ${other} up -d`,
+    `compose --env-file ${other} run --rm --no-deps console console create-admin admin --if-no-admin`,
+  ]);
 });
 
 it('makes different secrets each time', async () => {
@@ -160,32 +176,17 @@ it('makes different secrets each time', async () => {
   const first = envOf(readFileSync(join(dir, '.env'), 'utf8'));
   rmSync(join(dir, '.env'));
   await up();
-  expect(envOf(readFileSync(join(dir, '.env'), 'utf8')).NATS_TOKEN).not.toBe(first.NATS_TOKEN);
+  const second = envOf(readFileSync(join(dir, '.env'), 'utf8'));
+  expect(second.ONVIF_USERS_KEY).not.toBe(first.ONVIF_USERS_KEY);
+  expect(second.MEDIA_AUTH_SECRET).not.toBe(first.MEDIA_AUTH_SECRET);
 });
-
-/** Compose's interpolation of `${VAR}`, `${VAR:-default}`, `${VAR:?error}`, innermost first. */
-function interpolate(value: string, vars: Record<string, string>): string {
-  let out = value;
-  for (let prev = ''; prev !== out;) {
-    prev = out;
-    out = out.replace(/\$\{(\w+)(?::([-?])([^${}]*))?\}/g, (_m, name: string, op?: string, arg?: string) => {
-      const v = vars[name];
-      if (v !== undefined && v !== '') return v;
-      if (op === '?') throw new Error(`compose would stop: ${name} is unset (${arg})`);
-      return op === '-' ? (arg ?? '') : '';
-    });
-  }
-  return out;
-}
 
 it('writes a .env that gives every Node service a configuration it accepts', async () => {
   expect((await up()).code).toBe(0);
   const vars = envOf(readFileSync(join(dir, '.env'), 'utf8'));
-  const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-    services: Record<string, { command?: string[]; environment?: Record<string, string> }>;
-  };
+  expect((await runTrustInit(dir, vars)).code).toBe(0);
   const checked: string[] = [];
-  for (const svc of Object.values(compose.services)) {
+  for (const svc of Object.values(composeServices())) {
     const name = svc.command?.[0];
     const configFile = join(REPO_ROOT, 'services', name ?? '-', 'src', 'config.ts');
     if (!name || !existsSync(configFile)) continue;
@@ -193,13 +194,14 @@ it('writes a .env that gives every Node service a configuration it accepts', asy
     const shape = Object.entries(mod).find(([k]) => k.endsWith('ConfigShape'))?.[1] as Parameters<
       typeof loadConfig
     >[1];
+    // Its files (credentials, the CA) as compose mounts them from ./trust.
+    const { hostPath } = mountsOf(svc, dir);
     const env = Object.fromEntries(
-      Object.entries(svc.environment ?? {}).map(([k, v]) => [k, interpolate(v, vars)]),
+      Object.entries(svc.environment ?? {}).map(([k, v]) => [k, hostPath(interpolate(v, vars))]),
     );
     const prefix = `${Object.keys(env)[0]!.split('_')[0]!}_`;
     expect(() => loadConfig(prefix, shape, env)).not.toThrow();
     checked.push(name);
   }
-  // The registry is here now; onvif and discovery join this check as their services land.
-  expect(checked).toContain('port-registry');
+  expect(checked.sort()).toEqual(['console', 'discovery', 'onvif', 'port-registry']);
 });

@@ -3,7 +3,6 @@ import { cameraSubjects, decodeEvent, type Heartbeat } from '@desk-onvif/contrac
 import {
   AvReader,
   decodeAudioOf,
-  onsetsOf,
   probeStreams,
   PulseAudio,
   pulseAudioMissing,
@@ -11,6 +10,7 @@ import {
   waitFor,
   type PulsePlayer,
 } from '@desk-onvif/test-support';
+import { measureAvOffsets, readingFor } from './av-sync.js';
 import { AGENT, DeskLab } from './desk.lab.js';
 
 /**
@@ -95,57 +95,14 @@ maybe('audio: the PC’s sound reaches the NVR', () => {
 
   it('a frame flash and a click played at the same moment arrive within 100 ms of each other', async () => {
     player.tone(0); // silence between the clicks: a click's onset is unmistakable
-    const reader = AvReader.start(await mainUrl());
     try {
-      // The reader aligns the two tracks by the publisher's RTCP sender reports (one every 5 s per
-      // track): events before both have arrived would be on unaligned clocks.
-      await waitFor('both tracks decoded for 6 s', () => readingFor(reader) >= 6, 20_000, 100);
-      const events: { clickAt: number; flashFrom: number; flashTo: number }[] = [];
-      const began = performance.now(); // what the reader gave before is the warm-up (the tone fading out)
-      for (let i = 0; i < 5; i++) {
-        const clickAt = Date.now() + 500;
-        player.clickAt(clickAt);
-        await sleep(clickAt - Date.now());
-        const flashFrom = Date.now();
-        await lab.xvfb.fill(FLASH);
-        events.push({ clickAt, flashFrom, flashTo: Date.now() });
-        await sleep(500);
-        await lab.xvfb.fill(DARK);
-        await sleep(500);
-      }
-      const seen = () => ({
-        flashes: onsetsOf(
-          reader.video().filter((s) => s.at >= began),
-          150,
-        ),
-        clicks: onsetsOf(
-          reader.audio().filter((s) => s.at >= began),
-          -20,
-        ),
-      });
-      // The last event through encoder, relay and decoder (late on a busy machine).
-      await waitFor(
-        'the five events at the reader',
-        () => seen().clicks.length >= 5 && seen().flashes.length >= 5,
-        10_000,
-        200,
-      ).catch(() => undefined);
-      const { flashes, clicks } = seen();
-      expect({ flashes: flashes.length, clicks: clicks.length }).toEqual({ flashes: 5, clicks: 5 });
-      // Audio minus video at the reader, less what the test itself put between click and flash
-      // (xsetroot paints somewhere between its spawn and its exit: the middle, ± half of that).
-      const offsets = events.map((e, i) => {
-        const atReader = (clicks[i]! - flashes[i]!) * 1000;
-        const played = e.clickAt - (e.flashFrom + e.flashTo) / 2;
-        return { offsetMs: Math.round(atReader - played), paintMs: e.flashTo - e.flashFrom };
-      });
+      const offsets = await measureAvOffsets(await mainUrl(), lab.xvfb, player, { dark: DARK, flash: FLASH });
       console.log('A/V offsets at the reader (audio − video):', JSON.stringify(offsets));
       // Sync is the systematic offset: the median of five, each event also carrying the harness's
       // own jitter (pacat's and xsetroot's timing, a 33 ms frame).
-      const sorted = offsets.map((o) => o.offsetMs).sort((a, b) => a - b);
+      const sorted = offsets.map((o) => o.offsetMs).sort((x, y) => x - y);
       expect(Math.abs(sorted[2]!)).toBeLessThanOrEqual(100);
     } finally {
-      await reader.stop();
       player.tone(TONE);
     }
   });
@@ -232,12 +189,6 @@ maybe('audio: the PC’s sound reaches the NVR', () => {
     expect((await lab.camera()).settings.audio).toMatchObject({ codec: 'pcmu', sampleRate: 8000 });
   });
 });
-
-/** Seconds both tracks have been coming out of the reader. */
-function readingFor(reader: AvReader): number {
-  const span = (xs: { at: number }[]) => (xs.length > 1 ? (xs.at(-1)!.at - xs[0]!.at) / 1000 : 0);
-  return Math.min(span(reader.video()), span(reader.audio()));
-}
 
 function maxGapMs(ats: number[]): number {
   let gap = 0;

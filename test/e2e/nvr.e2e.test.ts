@@ -84,10 +84,10 @@ suite("the whole system, from the NVR's side", () => {
     expect(scopes).toEqual([
       'onvif://www.onvif.org/type/video_encoder',
       'onvif://www.onvif.org/Profile/Streaming',
-      `onvif://www.onvif.org/name/${encodeURIComponent(camera.name)}`,
       `onvif://www.onvif.org/hardware/${encodeURIComponent(info.model!)}`,
-      `onvif://www.onvif.org/location/${encodeURIComponent(camera.hostName)}`,
       `onvif://www.onvif.org/mac/${camera.mac}`,
+      `onvif://www.onvif.org/name/${encodeURIComponent(camera.name)}`,
+      `onvif://www.onvif.org/location/${encodeURIComponent(camera.hostName)}`,
     ]);
 
     const profiles = await sys.connect(xaddr);

@@ -43,8 +43,11 @@ export class TrustSystem {
   }
 
   /** A token as `desk-onvif enrolment issue` prints it. */
-  async issue(req: { maxUses?: number; hostId?: string; expiresInS?: number } = {}): Promise<string> {
-    return (await call(this.admin, Enrolment.issue, req)).token;
+  async issue(
+    req: { maxUses?: number; hostId?: string; expiresInS?: number } = {},
+    timeoutMs?: number,
+  ): Promise<string> {
+    return (await call(this.admin, Enrolment.issue, req, timeoutMs)).token;
   }
 
   /** Connects with the token's own credential, as an agent does to enrol. */

@@ -32,7 +32,9 @@ describe('packaging/windows', () => {
 
   it('install.ps1 writes only keys the agent knows', () => {
     const keys = installScriptKeys();
-    expect(keys).toEqual(expect.arrayContaining(['mediaUrl', 'mode']));
+    expect(keys).toEqual(expect.arrayContaining(['enrollmentToken', 'mediaUrl', 'mode']));
+    // No shared NATS token on a PC any more: the enrolment token, used once, then the camera's own key.
+    expect(keys).not.toContain('natsToken');
     for (const key of keys) expect(Object.keys(configFields)).toContain(key);
   });
 });

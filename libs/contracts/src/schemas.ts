@@ -154,6 +154,15 @@ export const DEFAULT_ENCODER_SETTINGS: EncoderSettings = {
   sub: { width: 640, height: 360, fps: 15, bitrateKbps: 512, gop: 30 },
 };
 
+/** A configurable ONVIF scope (SetScopes): one URI with a scheme, no whitespace (Scopes lists are whitespace-separated). */
+export const ScopeUriSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/);
+/** Configurable scopes a camera keeps at most (AddScopes past it: TooManyScopes). */
+export const MAX_CONFIGURABLE_SCOPES = 16;
+
 const port = z.int().min(1).max(65535);
 const cameraId = z.uuid();
 const isoTime = z.iso.datetime();
@@ -181,6 +190,8 @@ export const CameraRecordSchema = z
     publish: z.object({ user: z.string().min(1), password: z.string() }).strict(),
     settings: EncoderSettingsSchema,
     discoveryMode: z.enum(['Discoverable', 'NonDiscoverable']),
+    /** Configurable ONVIF scopes a client set (SetScopes…); absent: `name/` and `location/` of the camera (contracts' scopes.ts). */
+    scopes: z.array(ScopeUriSchema).max(MAX_CONFIGURABLE_SCOPES).optional(),
     online: z.boolean(),
     agent: AgentInfoSchema.optional(),
     createdAt: isoTime,
@@ -238,6 +249,7 @@ export const CameraPatchSchema = z
     onvifPort: port.optional(),
     settings: EncoderSettingsSchema.optional(),
     discoveryMode: z.enum(['Discoverable', 'NonDiscoverable']).optional(),
+    scopes: z.array(ScopeUriSchema).max(MAX_CONFIGURABLE_SCOPES).optional(),
   })
   .strict()
   .refine((p) => Object.keys(p).length > 0, { message: 'the patch changes nothing' });

@@ -1,4 +1,4 @@
-import { cameraScopes, DEVICE_MODEL } from '@desk-onvif/contracts';
+import { DEVICE_MODEL } from '@desk-onvif/contracts';
 import { Ns } from './namespaces.js';
 import {
   capabilitiesXml,
@@ -7,10 +7,9 @@ import {
   mediaServiceCapabilitiesXml,
   xaddr,
 } from './capabilities.js';
-import { claimedProfiles } from './profile.claims.js';
 import { eventServiceCapabilitiesXml } from './events.operations.js';
 import { imagingServiceCapabilitiesXml } from './imaging.operations.js';
-import type { Operation, OperationContext } from './operation.types.js';
+import type { Operation } from './operation.types.js';
 import { Faults, SoapFault } from './soap.fault.js';
 import { esc, textAt } from './xml.js';
 
@@ -24,10 +23,6 @@ function dateTimeXml(tag: string, d: Date): string {
     `<tt:Second>${pad(d.getUTCSeconds())}</tt:Second></tt:Time><tt:Date><tt:Year>${d.getUTCFullYear()}</tt:Year>` +
     `<tt:Month>${d.getUTCMonth() + 1}</tt:Month><tt:Day>${d.getUTCDate()}</tt:Day></tt:Date></tt:${tag}>`
   );
-}
-
-function scopes(ctx: OperationContext): string[] {
-  return cameraScopes(ctx.camera, claimedProfiles(ctx.features));
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -140,22 +135,6 @@ export const deviceOperations: Operation[] = [
         `<tds:Model>${esc(DEVICE_MODEL)}</tds:Model><tds:FirmwareVersion>${esc(device.firmwareVersion)}</tds:FirmwareVersion>` +
         `<tds:SerialNumber>${esc(camera.serial)}</tds:SerialNumber><tds:HardwareId>${esc(camera.id)}</tds:HardwareId>` +
         `</tds:GetDeviceInformationResponse>`,
-    }),
-  },
-  {
-    service: 'device',
-    name: 'GetScopes',
-    access: 'READ_SYSTEM',
-    handle: (ctx) => ({
-      body:
-        `<tds:GetScopesResponse>` +
-        scopes(ctx)
-          .map(
-            (s) =>
-              `<tds:Scopes><tt:ScopeDef>Fixed</tt:ScopeDef><tt:ScopeItem>${esc(s)}</tt:ScopeItem></tds:Scopes>`,
-          )
-          .join('') +
-        `</tds:GetScopesResponse>`,
     }),
   },
   {

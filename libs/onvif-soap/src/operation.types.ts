@@ -70,6 +70,8 @@ export type Effect =
   | { kind: 'settings'; settings: EncoderSettings }
   | { kind: 'reboot' }
   | { kind: 'discoveryMode'; mode: 'Discoverable' | 'NonDiscoverable' }
+  /** The configurable scopes, all of them (scopes.operations.ts). */
+  | { kind: 'scopes'; scopes: string[] }
   | { kind: 'createUsers'; users: NewUser[] }
   | { kind: 'deleteUsers'; usernames: string[] }
   | { kind: 'setUsers'; users: { username: string; password: string | undefined; level: UserLevel }[] }

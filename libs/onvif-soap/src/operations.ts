@@ -8,6 +8,7 @@ import { mediaNvrOperations } from './media.nvr.operations.js';
 import { Ns } from './namespaces.js';
 import { osdOperations10, osdOperations20 } from './osd.operations.js';
 import type { Operation, ServiceName } from './operation.types.js';
+import { scopeOperations } from './scopes.operations.js';
 import { userOperations } from './users.operations.js';
 
 const SERVICE_NS: Record<ServiceName, string> = {
@@ -22,6 +23,7 @@ const SERVICE_NS: Record<ServiceName, string> = {
 const TABLE: ReadonlyMap<string, Operation> = new Map(
   [
     ...deviceOperations,
+    ...scopeOperations,
     ...userOperations,
     ...mediaOperations,
     ...mediaNvrOperations,

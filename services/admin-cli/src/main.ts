@@ -30,8 +30,9 @@ const USAGE = `usage: desk-onvif [--json] [--trust-dir <dir>] <command>
   camera revoke <camera id> | host revoke <host id>
                                            closes their NATS connections now, refuses their credentials from now on
   binding reset <camera id>                the re-installed PC enrols again, same camera id and ONVIF port
-  trust init --dir <dir> --host <name or address>… [--port 4222] [--listen 0.0.0.0] [--container]
-                                           site CA, server certificate, NATS operator/accounts/credentials, nats.conf
+  trust init --dir <dir> --host <name or address>… [--port 4222] [--listen 0.0.0.0] [--container] [--owner uid:gid]
+                                           site CA, server certificate, NATS operator/accounts/credentials, nats.conf;
+                                           kept when they exist (nats.conf is rendered again)
 exit codes: 0 done, 1 unexpected error, 2 usage, 3 refused (invalid, port in use, conflict, expired),
   4 not found, 5 unavailable (NATS, the registry, the console or the agent did not answer),
   6 doctor: a check failed`;
@@ -50,6 +51,7 @@ const options = {
   port: { type: 'string' },
   listen: { type: 'string' },
   container: { type: 'boolean' },
+  owner: { type: 'string' },
   'expires-in': { type: 'string' },
   'max-uses': { type: 'string' },
   'host-id': { type: 'string' },
@@ -72,12 +74,15 @@ async function main(argv: string[]): Promise<number> {
   const out: Output = { json: values.json ?? false, write: (t) => process.stdout.write(t) };
   if (noun === 'trust' && verb === 'init') {
     if (!values.dir) return usage('--dir is required');
+    if (values.owner && !/^\d+:\d+$/.test(values.owner))
+      return usage('--owner must be <uid>:<gid> in numbers');
     const summary = await ensureTrust({
       dir: values.dir,
       hosts: (values.host ?? []).flatMap((h) => h.split(',')).filter(Boolean),
       port: Number(values.port ?? 4222),
       listen: values.listen ?? '127.0.0.1',
       container: values.container ?? false,
+      ...(values.owner ? { owner: values.owner } : {}),
     });
     out.write(`${JSON.stringify(summary, null, out.json ? undefined : 2)}\n`);
     return Exit.ok;

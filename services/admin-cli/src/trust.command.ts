@@ -1,3 +1,4 @@
+import { chownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureNatsAuth } from '@desk-onvif/nats-auth';
 import { ensureSitePki } from '@desk-onvif/site-pki';
@@ -16,6 +17,22 @@ export interface TrustOptions {
   listen: string;
   /** Paths in nats.conf as the compose nats container sees them. */
   container: boolean;
+  /** `uid:gid` to own every file (compose: the image's `node` user, which runs the services). */
+  owner?: string;
+}
+
+/** `1000:1000` → ids, or a usage error naming the option. */
+export function parseOwner(text: string): { uid: number; gid: number } {
+  const m = /^(\d+):(\d+)$/.exec(text);
+  if (!m) throw new Error(`--owner must be <uid>:<gid> in numbers, not ${JSON.stringify(text)}`);
+  return { uid: Number(m[1]), gid: Number(m[2]) };
+}
+
+/** Gives `dir` and everything under it to uid:gid (modes are kept: keys stay 0600). */
+function chownTree(dir: string, uid: number, gid: number): void {
+  chownSync(dir, uid, gid);
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true }))
+    chownSync(join(entry.parentPath, entry.name), uid, gid);
 }
 
 /**
@@ -40,6 +57,10 @@ export async function ensureTrust(o: TrustOptions) {
         }
       : {}),
   });
+  if (o.owner) {
+    const { uid, gid } = parseOwner(o.owner);
+    chownTree(o.dir, uid, gid);
+  }
   return {
     caCert: pki.caCert,
     caFingerprint: pki.caFingerprint,

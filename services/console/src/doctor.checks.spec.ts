@@ -60,6 +60,31 @@ describe('the doctor', () => {
     expect(checks[2]!.detail).toMatch(/Windows user alice on PC-7/);
   });
 
+  it('says the audio in the agent check; a lost device is a warning with what to do, the video still passes', () => {
+    const streaming = runChecks(
+      {
+        ...camera,
+        live: { ...camera.live!, audio: { state: 'streaming', codec: 'aac', device: 'Stereo Mix' } },
+      },
+      probes,
+    );
+    expect(streaming[0]!.status).toBe('pass');
+    expect(streaming[0]!.detail).toMatch(/audio streaming \(aac, Stereo Mix\)$/);
+    const lost = runChecks(
+      {
+        ...camera,
+        live: {
+          ...camera.live!,
+          audio: { state: 'lost', codec: 'aac', detail: 'audio device "Stereo Mix" is not there' },
+        },
+      },
+      probes,
+    );
+    expect(status(lost)).toMatchObject({ agent: 'warn', rtsp: 'pass' });
+    expect(lost[0]!.detail).toMatch(/without audio.*Stereo Mix/);
+    expect(lost[0]!.fix).toMatch(/adds the audio back/);
+  });
+
   it('fails the agent check of an offline camera and says what to do', () => {
     const checks = runChecks({ ...camera, online: false }, probes);
     expect(status(checks)).toMatchObject({ agent: 'fail', rtsp: 'fail' });

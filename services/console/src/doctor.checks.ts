@@ -1,3 +1,4 @@
+import { audioText } from './audio.text.js';
 import type { CameraView } from './fleet.state.js';
 import type { FirewallPorts } from './firewall.rules.js';
 import { firewallRules } from './firewall.rules.js';
@@ -54,12 +55,22 @@ export function runChecks(c: CameraView, p: DoctorProbes): DoctorCheck[] {
             detail: `the agent is connected but ${c.live?.state ?? 'not streaming'}`,
             fix: 'See the agent log: a locked session, a failing encoder (try "encoder": "libx264") or no desktop (session 0).',
           }
-        : {
-            id: 'agent',
-            title: 'Agent connected and streaming',
-            status: 'pass',
-            detail: `streaming ${c.live.fps.toFixed(1)} fps, ${Math.round(c.live.bitrateKbps)} kb/s (${c.live.encoder}), ${c.live.restarts} restarts`,
-          };
+        : c.live.audio?.state === 'lost'
+          ? {
+              id: 'agent',
+              title: 'Agent connected and streaming',
+              status: 'warn',
+              detail: `streaming video without audio: the audio device is gone${c.live.audio.detail ? ` (${c.live.audio.detail})` : ''}`,
+              fix: 'Plug the sound device back in or re-enable it: the agent adds the audio back by itself within seconds.',
+            }
+          : {
+              id: 'agent',
+              title: 'Agent connected and streaming',
+              status: 'pass',
+              detail:
+                `streaming ${c.live.fps.toFixed(1)} fps, ${Math.round(c.live.bitrateKbps)} kb/s (${c.live.encoder}), ${c.live.restarts} restarts` +
+                (c.live.audio ? `; audio ${audioText(c.live.audio)}` : ''),
+            };
 
   const recentMoves = p.portMoves.filter((m) => p.now - Date.parse(m.at) < RECENT_MS);
   const addresses: DoctorCheck = {

@@ -24,6 +24,8 @@ export interface CameraView {
     encoder: string;
     uptimeS: number;
     restarts: number;
+    /** The agent's audio (streaming, lost with why, off, unavailable); absent from older agents. */
+    audio?: Heartbeat['audio'];
     at: string;
   };
   /** The last error event heard from the agent, or the last port move. */
@@ -95,6 +97,7 @@ export class FleetState {
       encoder: hb.encoder,
       uptimeS: hb.uptimeS,
       restarts: hb.errors ?? 0,
+      ...(hb.audio ? { audio: hb.audio } : {}),
       at: hb.at,
     };
     if (hb.state === 'error' || hb.state === 'stalled')

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { audioText } from '../src/audio.text.js';
 import { api, ApiError, type Session } from './api.js';
 import type { Camera, FleetStore } from './fleet.store.js';
 import { BindingActions, OnvifUsersView } from './camera.access.js';
@@ -121,6 +122,14 @@ export function CameraPage({ id, store, session }: { id: string; store: FleetSto
               ? `${camera.live.state}, ${camera.live.fps.toFixed(1)} fps, ${Math.round(camera.live.bitrateKbps)} kb/s, ${camera.live.encoder}, ${camera.live.restarts} restarts`
               : 'no heartbeat'}
             {camera.agent ? ` · ${camera.agent.platform} ${camera.agent.version}` : ''}
+          </dd>
+          <dt>Audio</dt>
+          <dd data-audio class={camera.live?.audio?.state === 'lost' ? 'err' : undefined}>
+            {camera.live?.audio
+              ? audioText(camera.live.audio)
+              : camera.settings.audio
+                ? camera.settings.audio.codec
+                : 'none'}
           </dd>
           {camera.lastError && (
             <>

@@ -120,6 +120,12 @@ function Row({ camera: c, top, tick }: { camera: Camera; top: number; tick: numb
           <span class="sub">
             {c.live.fps.toFixed(0)} fps · {Math.round(c.live.bitrateKbps)} kb/s · {c.live.encoder} ·{' '}
             {c.live.restarts} restarts
+            {c.live.audio?.state === 'streaming' ? ` · audio ${c.live.audio.codec ?? ''}` : ''}
+          </span>
+        )}
+        {c.live?.audio?.state === 'lost' && (
+          <span class="err" data-audio-lost>
+            audio lost
           </span>
         )}
         {c.lastError && (

@@ -27,6 +27,15 @@ describe('CameraDirectory', () => {
     expect(renamed?.camera.metadataVersion).toBeGreaterThan(first?.camera.metadataVersion ?? Infinity);
     expect(renamed?.camera.scopes).toContain('onvif://www.onvif.org/name/Back%20desk');
   });
+  it('announces the configurable scopes a client set (SetScopes), in place of name and location', () => {
+    const sut = new CameraDirectory(['Streaming']);
+    sut.apply(id, cameraRecord(), 1);
+    const scopes = ['onvif://www.onvif.org/name/Reception', 'odm:building/B'];
+    const changed = sut.apply(id, cameraRecord({ scopes }), 2);
+    expect(changed).toMatchObject({ type: 'hello' });
+    expect(changed?.camera.scopes.slice(-2)).toEqual(scopes);
+    expect(changed?.camera.scopes.some((s) => s.includes('/location/'))).toBe(false);
+  });
   it('resolves endpoint addresses whatever their case', () => {
     const sut = new CameraDirectory(['Streaming']);
     sut.apply(id, cameraRecord(), 1);

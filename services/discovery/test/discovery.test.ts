@@ -80,10 +80,10 @@ suite('discovery service', () => {
       expect(match.scopes).toEqual([
         'onvif://www.onvif.org/type/video_encoder',
         'onvif://www.onvif.org/Profile/Streaming',
-        `onvif://www.onvif.org/name/${encodeURIComponent(c.name)}`,
         'onvif://www.onvif.org/hardware/Desktop%20Camera',
-        `onvif://www.onvif.org/location/${encodeURIComponent(c.hostName)}`,
         `onvif://www.onvif.org/mac/${c.mac}`,
+        `onvif://www.onvif.org/name/${encodeURIComponent(c.name)}`,
+        `onvif://www.onvif.org/location/${encodeURIComponent(c.hostName)}`,
       ]);
     }
   });

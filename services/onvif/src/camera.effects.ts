@@ -53,6 +53,10 @@ export class CameraEffects {
         // Asking for the current settings again restarts the agent's capture.
         await call(this.nc, cameraSubjects(id).settings, { settings: camera.settings }, this.timeoutMs);
         return;
+      case 'scopes':
+        // The record is the one source: GetScopes and discovery both read it.
+        await call(this.nc, Registry.update, { id, patch: { scopes: effect.scopes } }, this.timeoutMs);
+        return;
       case 'discoveryMode':
         await call(this.nc, Registry.update, { id, patch: { discoveryMode: effect.mode } }, this.timeoutMs);
         return;

@@ -471,6 +471,60 @@ describe('every operation answers with a schema-valid response', () => {
     expect(subcodes(gone.body)).toEqual(['InvalidArgVal', 'NoConfig']);
   });
 
+  test('scopes: SetScopes, AddScopes and RemoveScopes change the record, which GetScopes (and discovery) read', async () => {
+    const stored = async () => (await call(rig.nc, Registry.get, { id: camera.id })).camera.scopes;
+    const configurable = async () =>
+      [
+        ...(await soap('device GetScopes configurable', op('tds', 'GetScopes'))).body.matchAll(
+          /<tt:ScopeDef>Configurable<\/tt:ScopeDef><tt:ScopeItem>([^<]+)</g,
+        ),
+      ].map((m) => m[1]);
+    const item = (tag: string, s: string) => `<tds:${tag}>${s}</tds:${tag}>`;
+    const name = 'onvif://www.onvif.org/name/Reception';
+    const set = await soap(
+      'device SetScopes',
+      op('tds', 'SetScopes', item('Scopes', name) + item('Scopes', 'onvif://www.onvif.org/location/Floor2')),
+    );
+    expect(set.status).toBe(200);
+    await waitFor('the scopes in the record', async () => (await stored())?.length === 2);
+    await waitFor('the scopes in GetScopes', async () => (await configurable()).includes(name));
+    expect(
+      (await soap('device AddScopes', op('tds', 'AddScopes', item('ScopeItem', 'odm:building/B')))).status,
+    ).toBe(200);
+    await waitFor('three scopes', async () => (await stored())?.length === 3);
+    const removed = await soap(
+      'device RemoveScopes',
+      op('tds', 'RemoveScopes', item('ScopeItem', 'onvif://www.onvif.org/location/Floor2')),
+    );
+    expect(removed.body).toContain('<tds:ScopeItem>onvif://www.onvif.org/location/Floor2</tds:ScopeItem>');
+    await waitFor('two scopes again', async () => (await stored())?.length === 2);
+    expect(await configurable()).toEqual([name, 'odm:building/B']);
+    const fixed = await soap(
+      'fault FixedScope',
+      op('tds', 'RemoveScopes', item('ScopeItem', 'onvif://www.onvif.org/type/video_encoder')),
+    );
+    expect(subcodes(fixed.body)).toEqual(['OperationProhibited', 'FixedScope']);
+    const overwrite = await soap(
+      'fault ScopeOverwrite',
+      op('tds', 'SetScopes', item('Scopes', 'onvif://www.onvif.org/Profile/T')),
+    );
+    expect(subcodes(overwrite.body)).toEqual(['OperationProhibited', 'ScopeOverwrite']);
+    // Back to the defaults' form for the other tests: the camera's name and host.
+    await soap(
+      'device SetScopes back',
+      op(
+        'tds',
+        'SetScopes',
+        item('Scopes', `onvif://www.onvif.org/name/${encodeURIComponent(camera.name)}`) +
+          item('Scopes', `onvif://www.onvif.org/location/${encodeURIComponent(camera.hostName)}`),
+      ),
+    );
+    await waitFor(
+      'the name back',
+      async () => (await stored())?.[0]?.includes(encodeURIComponent(camera.name)) === true,
+    );
+  });
+
   test('SystemReboot restarts the capture with the current settings', async () => {
     const before = settingsRequests.length;
     const reply = await soap('device SystemReboot', op('tds', 'SystemReboot'));

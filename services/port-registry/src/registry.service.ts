@@ -162,6 +162,7 @@ export class RegistryService {
         ...(patch.name !== undefined ? { name: patch.name, nameSetByAdmin: true } : {}),
         ...(patch.settings !== undefined ? { settings: patch.settings } : {}),
         ...(patch.discoveryMode !== undefined ? { discoveryMode: patch.discoveryMode } : {}),
+        ...(patch.scopes !== undefined ? { scopes: patch.scopes } : {}),
         ...(movePort ? { onvifPort: patch.onvifPort!, portSetByAdmin: true } : {}),
         updatedAt: this.clock.now().toISOString(),
       };

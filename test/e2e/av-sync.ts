@@ -1,0 +1,101 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AvReader, onsetsOf, waitFor, type PulsePlayer, type Xvfb } from '@desk-onvif/test-support';
+
+/**
+ * A/V sync as an NVR receives it: a frame flash and a click played at the same moment, read back by
+ * one RTSP reader decoding both tracks; the offset is taken from the decoded streams' timestamps
+ * (the reader aligns the tracks by the publisher's RTCP sender reports). Shared by the audio
+ * end-to-end test and `make bench-audio`.
+ */
+
+export interface AvOffset {
+  /** Audio minus video at the reader, less what the harness itself put between click and flash. */
+  offsetMs: number;
+  /** How long xsetroot took to paint the flash (its uncertainty, halved, is in offsetMs). */
+  paintMs: number;
+}
+
+export interface SyncOptions {
+  /** The desktop's colour between flashes, and the flash. */
+  dark: string;
+  flash: string;
+  events?: number;
+  /** How long the events may take to come out of the reader (its decoder lags on a busy machine). */
+  readBackMs?: number;
+  /** How long each flash and each dark pause lasts: 500 ms, more where the X server is starved. */
+  holdMs?: number;
+}
+
+export async function measureAvOffsets(
+  url: string,
+  desktop: Xvfb,
+  player: PulsePlayer,
+  opts: SyncOptions,
+): Promise<AvOffset[]> {
+  const count = opts.events ?? 5;
+  const reader = AvReader.start(url);
+  try {
+    // The reader aligns the two tracks by the sender reports (one every 5 s per track): events
+    // before both have arrived would be on unaligned clocks.
+    await waitFor('both tracks decoded for 6 s', () => readingFor(reader) >= 6, 20_000, 100);
+    const events: { clickAt: number; flashFrom: number; flashTo: number }[] = [];
+    const began = performance.now(); // what the reader gave before is the warm-up
+    for (let i = 0; i < count; i++) {
+      const clickAt = Date.now() + 500;
+      player.clickAt(clickAt);
+      await sleep(clickAt - Date.now());
+      const flashFrom = Date.now();
+      await desktop.fill(opts.flash);
+      events.push({ clickAt, flashFrom, flashTo: Date.now() });
+      await sleep(opts.holdMs ?? 500);
+      await desktop.fill(opts.dark);
+      await sleep(opts.holdMs ?? 500);
+    }
+    const seen = () => ({
+      flashes: onsetsOf(
+        reader.video().filter((s) => s.at >= began),
+        150,
+      ),
+      clicks: onsetsOf(
+        reader.audio().filter((s) => s.at >= began),
+        -20,
+      ),
+    });
+    // The last event through encoder, media server and decoder (late on a busy machine).
+    await waitFor(
+      `the ${count} events at the reader`,
+      () => seen().clicks.length >= count && seen().flashes.length >= count,
+      opts.readBackMs ?? 10_000,
+      200,
+    ).catch(() => undefined);
+    const { flashes, clicks } = seen();
+    if (flashes.length !== count || clicks.length !== count) {
+      const v = reader.video();
+      const a = reader.audio();
+      const brief = (xs: typeof v) =>
+        xs.length
+          ? `${xs.length} (pts ${xs[0]!.pts}…${xs.at(-1)!.pts}, values ${[...new Set(xs.map((s) => Math.round(s.value)))].slice(0, 12).join(' ')})`
+          : 'none';
+      throw new Error(
+        `${count} events played, ${flashes.length} flashes and ${clicks.length} clicks read back; ` +
+          `xsetroot painted in ${events.map((e) => e.flashTo - e.flashFrom).join(', ')} ms; ` +
+          `video samples ${brief(v)}, audio samples ${brief(a)}; ${reader.output().slice(-200)}`,
+      );
+    }
+    // xsetroot paints somewhere between its spawn and its exit: the middle, ± half of that.
+    return events.map((e, i) => {
+      const atReader = (clicks[i]! - flashes[i]!) * 1000;
+      const played = e.clickAt - (e.flashFrom + e.flashTo) / 2;
+      return { offsetMs: Math.round(atReader - played), paintMs: e.flashTo - e.flashFrom };
+    });
+  } finally {
+    await reader.stop();
+  }
+}
+
+/** Seconds both tracks have been coming out of the reader. */
+export function readingFor(reader: AvReader): number {
+  const span = (xs: { at: number }[]) => (xs.length > 1 ? (xs.at(-1)!.at - xs[0]!.at) / 1000 : 0);
+  return Math.min(span(reader.video()), span(reader.audio()));
+}
