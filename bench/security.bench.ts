@@ -167,7 +167,21 @@ async function enrolments(): Promise<{ seconds: number; revokeDisconnectMs: numb
     });
     // The registry's side: every request over one connection, as nats-server would hand them over.
     const t0 = performance.now();
-    const replies = await Promise.all(requests.map((r) => call(sys.admin, Enrolment.enrol, r, 60_000)));
+    const replies = await Promise.all(requests.map((r) => call(sys.admin, Enrolment.enrol, r, 60_000))).catch(
+      (err: unknown) => {
+        // What the replicas said about it (their logs never hold a secret).
+        for (const r of sys.registries)
+          process.stderr.write(
+            `--- ${r.name} ---\n${r
+              .output()
+              .split('\n')
+              .filter((l) => /error|warn/i.test(l))
+              .slice(-10)
+              .join('\n')}\n`,
+          );
+        throw err;
+      },
+    );
     const seconds = (performance.now() - t0) / 1000;
     if (new Set(replies.map((r) => r.cameraId)).size !== N) throw new Error('duplicate camera ids');
 

@@ -81,6 +81,8 @@ export function loadDevConfig(
     discoveryInterfaces: interfaces,
     onvifPortRange: range,
     rtspPort: int('DEV_RTSP_PORT', 8554),
+    // RTSPS with the site certificate (MediaMTX's default port): the agents publish over it.
+    rtspsPort: int('DEV_RTSPS_PORT', 8322),
     rtpPort: int('DEV_RTP_PORT', 8000),
     rtcpPort: int('DEV_RTCP_PORT', 8001),
     mediaApiPort: int('DEV_MEDIA_API_PORT', 9997),

@@ -8,7 +8,7 @@ import type { DevCamera } from './dev.secrets.js';
  */
 export function devSettings(
   config: DevConfig,
-  secrets: { usersKey: string; cameras: DevCamera[]; tls?: { cert: string; key: string } },
+  secrets: { usersKey: string; cameras: DevCamera[]; tls?: { cert: string; key: string; ca?: string } },
 ): SystemSettings {
   // What is the script's own (how many cameras, how long to wait, the console) stays here.
   const {

@@ -114,6 +114,11 @@ describe('the deployment', () => {
     expect(services.mediamtx!.volumes).toContain('./mediamtx.yml:/mediamtx.yml:ro');
   });
 
+  it('announces in WS-Discovery what GetScopes claims: HTTPS (Profile T) on both or neither', () => {
+    const https = services.onvif!.environment!.ONVIF_TLS_CERT !== undefined;
+    expect(services.discovery!.environment!.DISCOVERY_ONVIF_HTTPS === 'true').toBe(https);
+  });
+
   it('puts onvif and discovery on the host network (multicast, per-camera ports)', () => {
     expect(services.onvif!.network_mode).toBe('host');
     expect(services.discovery!.network_mode).toBe('host');

@@ -130,6 +130,7 @@ async function devEnv(): Promise<NodeJS.ProcessEnv> {
     DEV_DISCOVERY_HTTP_PORT: String(await freePort()),
     DEV_DISCOVERY_PORT: String(await freeUdpPort()),
     DEV_RTSP_PORT: String(await freePort()),
+    DEV_RTSPS_PORT: String(await freePort()),
     // RTP even, RTCP the next port: what MediaMTX and the relay require of rtpAddress/rtcpAddress.
     ...(await freeUdpPortPair().then((p) => ({
       DEV_RTP_PORT: String(p.rtpPort),
@@ -313,8 +314,9 @@ test('make dev: cameras answer ONVIF and RTSP with the printed credentials; Ctrl
     const main = await promised<{ uri: string }>((cb) =>
       cam.getStreamUri({ protocol: 'RTSP', profileToken: 'profile_main' }, cb),
     );
-    expect(main.uri).toBe(camera.rtspMain);
-    expect(camera.rtspMain).toBe(`rtsp://127.0.0.1:${env.DEV_RTSP_PORT}/desk/${camera.id}/main`);
+    // NVRs are handed RTSP; the agents publish over RTSPS, and make dev prints where they publish.
+    expect(main.uri).toBe(`rtsp://127.0.0.1:${env.DEV_RTSP_PORT}/desk/${camera.id}/main`);
+    expect(camera.rtspMain).toBe(`rtsps://127.0.0.1:${env.DEV_RTSPS_PORT}/desk/${camera.id}/main`);
     // npm onvif's connect() shrugs off a refused GetProfiles; an authenticated call does not.
     const intruder = await connect(camera, `${camera.password}-wrong`);
     await expect(promised((cb) => intruder.getDeviceInformation(cb))).rejects.toThrow(/not authorized/i);

@@ -57,6 +57,8 @@ export interface DeskLabOptions {
   pki?: SitePki;
   /** `ONVIF_REQUIRE_TLS`: plain HTTP answers PRE_AUTH operations only (needs `pki`). */
   requireTls?: boolean;
+  /** The media server serves RTSPS too (needs `pki`) and the agent publishes over it. */
+  rtsps?: boolean;
 }
 
 /**
@@ -302,7 +304,8 @@ function labSettings(
     ffmpegBin: process.env.FFMPEG_BIN ?? '/usr/bin/ffmpeg',
     onvifUsersKey: randomBytes(32).toString('base64'),
     consolePort: 0,
-    ...(opts.pki ? { tls: { cert: opts.pki.serverCert, key: opts.pki.serverKey } } : {}),
+    ...(opts.pki ? { tls: { cert: opts.pki.serverCert, key: opts.pki.serverKey, ca: opts.pki.caCert } } : {}),
+    ...(opts.rtsps ? { rtspsPort: 0 } : {}),
     ...(opts.requireTls ? { onvifRequireTls: true } : {}),
     agents: [
       {

@@ -1,7 +1,7 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { CameraRecord } from '@desk-onvif/contracts';
 import { colourNear, parseColour, testSitePki, type SitePki } from '@desk-onvif/test-support';
-import { DeskLab, type Credentials } from './desk.lab.js';
+import { AGENT, DeskLab, type Credentials } from './desk.lab.js';
 
 /**
  * The NVR's side over TLS (issue 9): the whole system on the harness `make dev` runs, its cameras
@@ -24,7 +24,15 @@ describe('an NVR over HTTPS, plain HTTP refused', () => {
 
   beforeAll(async () => {
     pki = await testSitePki();
-    lab = await DeskLab.start({ width: 320, height: 180, fps: 10, colour: COLOUR, pki, requireTls: true });
+    lab = await DeskLab.start({
+      width: 320,
+      height: 180,
+      fps: 10,
+      colour: COLOUR,
+      pki,
+      requireTls: true,
+      rtsps: true,
+    });
     camera = await lab.camera();
   }, 120_000);
 
@@ -46,6 +54,21 @@ describe('an NVR over HTTPS, plain HTTP refused', () => {
     ]);
     const got = await lab.readColour(withCredentials(profiles[0]!.uri, lab.opts.onvifUser));
     if (!got.ok) throw new Error(`the NVR could not read ${profiles[0]!.uri}: ${got.error}`);
+    expect(colourNear(got.colour, parseColour(COLOUR))).toBe(true);
+  });
+
+  it('the agent publishes over RTSPS through its proxy (no secret in argv); NVRs read RTSP or RTSPS', async () => {
+    const pid = (await lab.system.agentStatus(AGENT)).ffmpegPid!;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    expect(argv.filter((a) => a.startsWith('rtsp://'))).toEqual([
+      expect.stringMatching(/^rtsp:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/main$/),
+      expect.stringMatching(/^rtsp:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/sub$/),
+    ]);
+    expect(argv.join(' ')).not.toContain(camera.publish.user);
+    // The media server's RTSPS port, read by ffmpeg with the viewer's credentials.
+    const rtsps = `rtsps://${lab.media.host}:${lab.media.rtspsPort!}/${camera.paths.main}`;
+    const got = await lab.readColour(withCredentials(rtsps, lab.opts.onvifUser));
+    if (!got.ok) throw new Error(`could not read ${rtsps}: ${got.error}`);
     expect(colourNear(got.colour, parseColour(COLOUR))).toBe(true);
   });
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configFields } from '../../services/capture-agent/src/config.fields.js';
+import { configFields, SECRET_FIELDS } from '../../services/capture-agent/src/config.fields.js';
 import { loadAgentConfig } from '../../services/capture-agent/src/config.js';
 
 /**
@@ -28,6 +28,9 @@ describe('packaging/windows', () => {
     const config = loadAgentConfig({ env: WINDOWS_ENV, flags: { config: example }, platform: 'win32' });
     expect(config.mode).toBe('shared');
     expect(config.mediaUrl).toBe('rtsp://lab-server:8554');
+    const keys = Object.keys(JSON.parse(readFileSync(example, 'utf8')) as object);
+    expect(keys).toContain('enrollmentToken');
+    expect(keys).not.toContain('natsToken');
   });
 
   it('install.ps1 writes only keys the agent knows', () => {
@@ -36,5 +39,7 @@ describe('packaging/windows', () => {
     // No shared NATS token on a PC any more: the enrolment token, used once, then the camera's own key.
     expect(keys).not.toContain('natsToken');
     for (const key of keys) expect(Object.keys(configFields)).toContain(key);
+    // The one secret it writes is one the agent never logs or echoes.
+    expect(SECRET_FIELDS.has('enrollmentToken')).toBe(true);
   });
 });

@@ -10,7 +10,13 @@ import {
 } from '@nestjs/common';
 
 import { throwError, type Observable } from 'rxjs';
-import { DeskOnvifError, decodeRequest, toErrorBody, type RequestContract } from '@desk-onvif/contracts';
+import {
+  DeskOnvifError,
+  UnavailableError,
+  decodeRequest,
+  toErrorBody,
+  type RequestContract,
+} from '@desk-onvif/contracts';
 import type { z } from 'zod';
 
 /** Told of every error reply, e.g. to count invalid requests by subject. */
@@ -30,6 +36,16 @@ export class ContractPipe<C extends RequestContract> implements PipeTransform<
 }
 
 /**
+ * A NATS request of the handler's own that timed out (a JetStream KV write or read on a saturated
+ * server, another service slow): the caller may retry, so UNAVAILABLE, not INTERNAL.
+ */
+export function busyOf(err: unknown): UnavailableError | undefined {
+  return err instanceof Error && err.name === 'TimeoutError'
+    ? new UnavailableError('NATS or JetStream did not answer in time: retry')
+    : undefined;
+}
+
+/**
  * Maps every error thrown by an RPC handler to the error body of the reply, once, at the edge.
  * Domain errors keep their code; anything else is INTERNAL and logged, its details never sent.
  * Applied per controller (`@UseFilters(RpcErrorFilter)`), so HTTP routes keep Nest's own handling.
@@ -40,8 +56,10 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
   private readonly logger = new Logger('rpc');
   constructor(@Optional() @Inject(RPC_ERROR_HOOK) private readonly onError?: RpcErrorHook) {}
   catch(exception: unknown, host: ArgumentsHost): Observable<never> {
-    if (!(exception instanceof DeskOnvifError)) this.logger.error(exception);
-    const body = toErrorBody(exception);
+    const mapped = busyOf(exception) ?? exception;
+    if (!(mapped instanceof DeskOnvifError)) this.logger.error(exception);
+    else if (mapped !== exception) this.logger.warn(`${mapped.message}: ${(exception as Error).message}`);
+    const body = toErrorBody(mapped);
     const ctx: unknown = host.switchToRpc().getContext();
     const subject =
       ctx && typeof (ctx as { getSubject?: unknown }).getSubject === 'function'

@@ -112,6 +112,28 @@ describe('DeskSystem', () => {
     });
   });
 
+  it('with RTSPS the media server serves it and agents publish over it, trusting the site CA', () => {
+    const tls = { cert: '/pki/server.crt', key: '/pki/server.key', ca: '/pki/ca.crt' };
+    const plain = new DeskSystem(settings({ tls })).childSpec('agent-desktop').env;
+    expect(plain['AGENT_MEDIA_URL']).toBe('rtsp://10.0.0.5:8554');
+    const sut = new DeskSystem(settings({ tls, rtspsPort: 8322 }));
+    expect(sut.childSpec('agent-desktop').env).toMatchObject({
+      AGENT_MEDIA_URL: 'rtsps://10.0.0.5:8322',
+      AGENT_MEDIA_CA: '/pki/ca.crt',
+    });
+    expect(sut.childSpec('rtsp-relay').args.join(' ')).toContain(
+      '--rtsps-port 8322 --tls-cert /pki/server.crt --tls-key /pki/server.key',
+    );
+    const mtx = new DeskSystem(settings({ tls, rtspsPort: 8322, mediamtxBin: '/opt/mediamtx' }));
+    expect(mtx.childSpec('mediamtx').env).toMatchObject({
+      MTX_RTSPENCRYPTION: 'optional',
+      MTX_RTSPSADDRESS: '10.0.0.5:8322',
+      MTX_RTSPSERVERCERT: '/pki/server.crt',
+      MTX_RTSPSERVERKEY: '/pki/server.key',
+    });
+    expect(sut.media.rtspsPort).toBe(8322);
+  });
+
   it('gives agents their credentials and enrolment token in the environment, never on the command line', () => {
     const s = settings();
     const agent = new DeskSystem({

@@ -14,7 +14,7 @@ import {
 } from './service.table.js';
 import { agentEnrolled, ensureSystemTrust, issueToken, trustConnectOptions } from './system.trust.js';
 import { SupervisedChild, type ChildSpec, type OutputSink } from './supervised.child.js';
-import { holdPorts, type SystemSettings } from './system.settings.js';
+import { holdPorts, rtspsOf, type SystemSettings } from './system.settings.js';
 
 /** How long each piece may take to become ready. */
 const READY_TIMEOUT_MS = 30_000;
@@ -32,6 +32,8 @@ export interface MediaEndpoint {
   kind: 'mediamtx-binary' | 'relay-double';
   host: string;
   rtspPort: number;
+  /** Where RTSPS is served too (`settings.rtspsPort` with the site certificate). */
+  rtspsPort?: number;
   apiUrl: string;
   rtspUrl(path: string, creds?: { user: string; password: string }): string;
 }
@@ -229,6 +231,7 @@ export class DeskSystem {
       kind: s.mediamtxBin ? 'mediamtx-binary' : 'relay-double',
       host: s.host,
       rtspPort: s.rtspPort,
+      ...(rtspsOf(s) ? { rtspsPort: s.rtspsPort } : {}),
       apiUrl: `http://${s.mediamtxBin ? '127.0.0.1' : s.host}:${s.mediaApiPort}`,
       rtspUrl: (path, creds) =>
         `rtsp://${creds ? `${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@` : ''}${s.host}:${s.rtspPort}/${path}`,

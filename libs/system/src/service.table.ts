@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ServiceRole } from '@desk-onvif/contracts';
 import { httpOk, tcpAccepts } from './readiness.js';
 import { natsAnswers, systemTrustFiles, type SystemTrust } from './system.trust.js';
-import type { AgentSettings, SystemSettings } from './system.settings.js';
+import { rtspsOf, type AgentSettings, type SystemSettings } from './system.settings.js';
 
 /**
  * One process of the system: how it starts and when it is ready, all derived from the settings.
@@ -108,6 +108,8 @@ export const SERVICES: ServiceDef[] = [
       MTX_RTCPADDRESS: `${s.host}:${s.rtcpPort}`,
       MTX_APIADDRESS: `127.0.0.1:${s.mediaApiPort}`,
       MTX_METRICSADDRESS: `127.0.0.1:${s.mediaMetricsPort}`,
+      // RTSPS beside RTSP: agents publish over it, NVRs may read either.
+      ...mediamtxRtsps(s),
     }),
     ready: (s) => ({ what: `RTSP on ${s.host}:${s.rtspPort}`, probe: () => tcpAccepts(s.host, s.rtspPort) }),
   },
@@ -121,6 +123,7 @@ export const SERVICES: ServiceDef[] = [
         ...['--rtsp-port', String(s.rtspPort), '--api-port', String(s.mediaApiPort)],
         ...['--rtp-port', String(s.rtpPort), '--rtcp-port', String(s.rtcpPort)],
         ...['--auth-url', authHookUrl(s)],
+        ...relayRtsps(s),
       ],
     }),
     env: () => ({}),
@@ -157,6 +160,22 @@ export const SERVICES: ServiceDef[] = [
   },
 ];
 
+function mediamtxRtsps(s: SystemSettings): Record<string, string> {
+  const tls = rtspsOf(s);
+  if (!tls) return {};
+  return {
+    MTX_RTSPENCRYPTION: 'optional',
+    MTX_RTSPSADDRESS: `${s.host}:${tls.port}`,
+    MTX_RTSPSERVERCERT: tls.cert,
+    MTX_RTSPSERVERKEY: tls.key,
+  };
+}
+
+function relayRtsps(s: SystemSettings): string[] {
+  const tls = rtspsOf(s);
+  return tls ? ['--rtsps-port', String(tls.port), '--tls-cert', tls.cert, '--tls-key', tls.key] : [];
+}
+
 /** The console's environment: for the service, and for its `create-admin` command. */
 export function consoleEnv(s: SystemSettings): Record<string, string> {
   return {
@@ -192,13 +211,17 @@ export const AGENT_ENTRY = 'services/capture-agent/dist/main.js';
 
 /** The agent's whole configuration: for `run`, and for `status` asked with the same settings. */
 export function agentEnv(s: SystemSettings, agent: AgentSettings): Record<string, string> {
+  const rtsps = rtspsOf(s);
   return {
     // No ~/.config/desk-onvif/agent.json: the system's agents are configured here only.
     XDG_CONFIG_HOME: join(s.stateDir, 'agents', 'config'),
     // Where to connect, the site CA and the camera's own credential come with enrolment.
     AGENT_NATS_URL: natsUrl(s),
     ...(agent.enrollmentToken ? { AGENT_ENROLLMENT_TOKEN: agent.enrollmentToken } : {}),
-    AGENT_MEDIA_URL: `rtsp://${s.host}:${s.rtspPort}`,
+    // Over TLS when the media server serves RTSPS: the server checked against the site CA.
+    ...(rtsps
+      ? { AGENT_MEDIA_URL: `rtsps://${s.host}:${rtsps.port}`, AGENT_MEDIA_CA: rtsps.ca }
+      : { AGENT_MEDIA_URL: `rtsp://${s.host}:${s.rtspPort}` }),
     AGENT_ONVIF_HOST: s.host,
     AGENT_STATE_DIR: join(s.stateDir, 'agents', agent.name),
     AGENT_METRICS_PORT: String(agent.metricsPort),

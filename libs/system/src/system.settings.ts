@@ -46,9 +46,14 @@ export interface SystemSettings {
    * The site's server certificate and key (PEM files, libs/site-pki): the console's HTTPS (without
    * them no console runs) and the cameras' ONVIF over HTTPS (HTTP stays on the same port).
    */
-  tls?: { cert: string; key: string };
+  tls?: { cert: string; key: string; ca?: string };
   /** `ONVIF_REQUIRE_TLS`: plain HTTP answers PRE_AUTH operations only (needs `tls`). */
   onvifRequireTls?: boolean;
+  /**
+   * The media server serves RTSPS here too (with `tls`), and agents publish over it, verifying
+   * the server against `tls.ca`; readers may use either. 0: a free port. Absent: RTSP only.
+   */
+  rtspsPort?: number;
   /** One capture agent each, started last. */
   agents: AgentSettings[];
   /**
@@ -150,6 +155,7 @@ export async function holdPorts(s: SystemSettings): Promise<{ settings: SystemSe
   try {
     for (const key of TCP_PORTS)
       if (s[key] === 0) out[key] = holds.add(PORT_OWNERS[key], await holdTcpPort(s.host));
+    if (s.rtspsPort === 0) out.rtspsPort = holds.add(['mediamtx', 'rtsp-relay'], await holdTcpPort(s.host));
     if (s.discoveryPort === 0) out.discoveryPort = holds.add(PORT_OWNERS.discoveryPort, await holdUdpPort());
     if (s.rtpPort === 0 || s.rtcpPort === 0) {
       const [rtp, rtcp] = await holdUdpPortPair(s.host);
@@ -173,6 +179,14 @@ export async function resolvePorts(s: SystemSettings): Promise<SystemSettings> {
   const { settings, holds } = await holdPorts(s);
   await holds.release();
   return settings;
+}
+
+/** RTSPS, when the settings have both its port and the site certificate with its CA. */
+export function rtspsOf(
+  s: SystemSettings,
+): { port: number; cert: string; key: string; ca: string } | undefined {
+  if (s.rtspsPort === undefined || !s.tls?.ca) return undefined;
+  return { port: s.rtspsPort, cert: s.tls.cert, key: s.tls.key, ca: s.tls.ca };
 }
 
 /** The first executable `name` in the directories of `path` (a PATH value). */

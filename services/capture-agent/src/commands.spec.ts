@@ -98,6 +98,13 @@ describe('status', () => {
     );
   });
 
+  it('an agent publishing over RTSPS shows RTSPS addresses (8322 unless given)', () => {
+    expect(statusView({ mediaUrl: 'rtsps://media.lab' }, state, undefined, false).rtsp).toEqual({
+      main: 'rtsps://media.lab:8322/desk/0b7f/main',
+      sub: 'rtsps://media.lab:8322/desk/0b7f/sub',
+    });
+  });
+
   it.each([
     [
       { state: 'streaming', device: '@DEFAULT_MONITOR@', codec: 'aac' },

@@ -41,6 +41,8 @@ export function statusView(
   const media = mediaEndpoint(config.mediaUrl);
   const sub = mediaEndpoint(config.subMediaUrl ?? config.mediaUrl);
   const host = (h: string) => (h.includes(':') ? `[${h}]` : h);
+  // Where the agent publishes, readers can read too: over RTSPS when it publishes over RTSPS.
+  const scheme = (url: string) => (url.trim().startsWith('rtsps://') ? 'rtsps' : 'rtsp');
   const onvifHost = config.onvifHost ?? media.host;
   return {
     camera: c ? { id: c.id, name: c.name } : undefined,
@@ -48,8 +50,8 @@ export function statusView(
     onvifAddress: c ? `http://${host(onvifHost)}:${c.onvifPort}/onvif/device_service` : undefined,
     rtsp: c
       ? {
-          main: `rtsp://${host(media.host)}:${media.port}/${c.paths.main}`,
-          sub: `rtsp://${host(sub.host)}:${sub.port}/${c.paths.sub}`,
+          main: `${scheme(config.mediaUrl)}://${host(media.host)}:${media.port}/${c.paths.main}`,
+          sub: `${scheme(config.subMediaUrl ?? config.mediaUrl)}://${host(sub.host)}:${sub.port}/${c.paths.sub}`,
         }
       : undefined,
     credentials: credentialsHint(state, reveal),

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RelayConfigError, loadRelayConfig } from './relay.config.js';
@@ -11,8 +12,10 @@ import { UdpPortsError } from './rtp.udp.js';
  */
 const USAGE = `usage: rtsp-relay [--config mediamtx.yml] [--host 127.0.0.1] [--rtsp-port N] [--api-port N]
                   [--rtp-port N --rtcp-port N+1] [--auth-url URL]
+                  [--rtsps-port N --tls-cert server.crt --tls-key server.key]
 A test double of MediaMTX (RTSP publish over TCP, read over TCP or UDP, the auth hook,
-/v3/paths/list). Not for production. --rtp-port 0 --rtcp-port 0: any free pair.`;
+/v3/paths/list). Not for production. --rtp-port 0 --rtcp-port 0: any free pair.
+--rtsps-port: RTSPS as well (MediaMTX's rtspEncryption: optional), with that certificate.`;
 
 function log(level: string, msg: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
@@ -35,6 +38,9 @@ async function main(): Promise<void> {
       'rtp-port': { type: 'string' },
       'rtcp-port': { type: 'string' },
       'auth-url': { type: 'string' },
+      'rtsps-port': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -52,6 +58,9 @@ async function main(): Promise<void> {
   } catch {
     throw new RelayConfigError(`--auth-url: not a URL (${authHookUrl})`);
   }
+  const rtspsPort = values['rtsps-port'];
+  if (rtspsPort !== undefined && (!values['tls-cert'] || !values['tls-key']))
+    throw new RelayConfigError('--rtsps-port needs --tls-cert and --tls-key');
   const relay = await RtspRelay.start({
     host: values.host,
     rtspPort: portFlag(values['rtsp-port'], 'rtsp-port', config.rtspPort),
@@ -61,12 +70,22 @@ async function main(): Promise<void> {
       rtcpPort: portFlag(values['rtcp-port'], 'rtcp-port', config.udp.rtcpPort),
     },
     authHookUrl,
+    ...(rtspsPort !== undefined
+      ? {
+          rtsps: {
+            port: portFlag(rtspsPort, 'rtsps-port', 0),
+            cert: readFileSync(values['tls-cert']!),
+            key: readFileSync(values['tls-key']!),
+          },
+        }
+      : {}),
     pathNames: config.pathNames,
     log: (event, fields) => log('info', event, fields),
   });
   log('warn', 'this is the RTSP relay TEST DOUBLE, not MediaMTX: for development and tests only');
   log('info', 'listening', {
     rtsp: `rtsp://${values.host}:${relay.rtspPort}`,
+    rtsps: relay.rtspsPort === undefined ? 'off' : `rtsps://${values.host}:${relay.rtspsPort}`,
     api: `http://${values.host}:${relay.apiPort}`,
     udp: relay.udpPorts ?? 'off (rtspTransports has no udp)',
     authHookUrl,

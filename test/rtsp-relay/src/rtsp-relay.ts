@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { HttpAuthHook, type Authenticator } from './auth.hook.js';
 import { apiHandler } from './relay.api.js';
 import { PathRegistry } from './relay.paths.js';
@@ -17,6 +18,11 @@ export interface RtspRelayOptions {
    * and odd = even + 1); `{ rtpPort: 0, rtcpPort: 0 }` picks a free pair. Absent: TCP only.
    */
   udp?: UdpPorts;
+  /**
+   * RTSPS beside RTSP (MediaMTX's `rtspEncryption: optional`, `rtspsAddress`, `rtspServerCert`,
+   * `rtspServerKey`): the same server over TLS on `port` (0: a free one). PEM contents.
+   */
+  rtsps?: { port: number; cert: Buffer; key: Buffer };
   /** MediaMTX's authHTTPAddress; or pass `auth` directly. */
   authHookUrl?: string;
   auth?: Authenticator;
@@ -42,6 +48,7 @@ export class RtspRelay {
     private readonly paths: PathRegistry,
     readonly host: string,
     private readonly udp: UdpRtpListener | undefined,
+    private readonly rtsps: TlsServer | undefined,
   ) {}
 
   static async start(opts: RtspRelayOptions): Promise<RtspRelay> {
@@ -60,18 +67,26 @@ export class RtspRelay {
       log: opts.log ?? (() => undefined),
     };
     const rtsp = createServer();
+    const rtsps = opts.rtsps
+      ? createTlsServer({ cert: opts.rtsps.cert, key: opts.rtsps.key, minVersion: 'TLSv1.2' })
+      : undefined;
     const handleApi = apiHandler(paths, auth, pauseMs);
     const api = createHttpServer((req, res) => {
       handleApi(req, res).catch(() => res.destroy());
     });
-    const relay = new RtspRelay(rtsp, api, paths, host, udp);
-    rtsp.on('connection', (socket) => {
+    const relay = new RtspRelay(rtsp, api, paths, host, udp, rtsps);
+    const serve = (socket: Socket) => {
       socket.setNoDelay(true);
       const conn = new RtspConnection(socket, ctx);
       relay.connections.add(conn);
       socket.on('close', () => relay.connections.delete(conn));
-    });
+    };
+    rtsp.on('connection', serve);
+    // A failed handshake (a client that distrusts the certificate) ends that connection only.
+    rtsps?.on('secureConnection', serve);
+    rtsps?.on('tlsClientError', () => undefined);
     await listen(rtsp, opts.rtspPort ?? 0, host);
+    if (rtsps) await listen(rtsps, opts.rtsps!.port, host);
     await listen(api, opts.apiPort ?? 0, host);
     return relay;
   }
@@ -82,6 +97,11 @@ export class RtspRelay {
 
   get apiPort(): number {
     return (this.api.address() as AddressInfo).port;
+  }
+
+  /** The RTSPS port; undefined when RTSPS is not served. */
+  get rtspsPort(): number | undefined {
+    return (this.rtsps?.address() as AddressInfo | null)?.port;
   }
 
   /** The RTP/RTCP ports readers over UDP get packets from; undefined when UDP is not served. */
@@ -95,13 +115,14 @@ export class RtspRelay {
     this.api.closeAllConnections();
     await Promise.all([
       new Promise((r) => this.rtsp.close(r)),
+      this.rtsps && new Promise((r) => this.rtsps!.close(r)),
       new Promise((r) => this.api.close(r)),
       this.udp?.close(),
     ]);
   }
 }
 
-function listen(server: Server | HttpServer, port: number, host: string): Promise<void> {
+function listen(server: Server | HttpServer | TlsServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
