@@ -9,3 +9,4 @@ export * from './enrolment.schemas.js';
 export * from './permissions.js';
 export * from './console.js';
 export * from './scopes.js';
+export * from './onvif-users.schemas.js';

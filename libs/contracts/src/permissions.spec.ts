@@ -144,5 +144,23 @@ describe('permission catalogue', () => {
     expect(pub(c, 'registry.binding.reset')).toBe(true);
     expect(pub(c, '$JS.API.STREAM.DELETE.KV_cameras')).toBe(false);
     expect(sub(c, 'registry.event')).toBe(true);
+    expect(sub(c, 'console.doctor')).toBe(true);
+    expect(pub(c, 'onvif.users.add')).toBe(true);
+    expect(sub(onvifPermissions(), 'onvif.users.set')).toBe(true);
+    for (const p of [cameraPermissions(A), discoveryPermissions(), registryPermissions()])
+      expect(pub(p, 'onvif.users.add')).toBe(false);
+    expect(pub(c, '$KV.console-audit.x')).toBe(true);
+    for (const s of [
+      'registry.enrol',
+      `camera.${A}.heartbeat`,
+      `registry.camera.${A}.register`,
+      '$KV.cameras.x',
+      '$KV.users.x',
+      '$JS.API.STREAM.INFO.KV_users',
+      '$JS.API.DIRECT.GET.KV_bindings.x',
+    ])
+      expect(pub(c, s)).toBe(false);
+    expect(sub(c, `camera.${A}.settings`)).toBe(false);
+    expect(sub(c, '>')).toBe(false);
   });
 });

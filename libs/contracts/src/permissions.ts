@@ -4,7 +4,9 @@ import {
   AnyCamera,
   AnyCameraRequests,
   Enrolment,
+  ConsoleRequests,
   Onvif,
+  OnvifUsers,
   Registry,
   cameraInboxPrefix,
   cameraRequests,
@@ -127,6 +129,7 @@ export function onvifPermissions(): Permissions {
     [
       Onvif.bootstrapCredentials.subject,
       AnyCameraRequests.bootstrapCredentials.subject,
+      ...Object.values(OnvifUsers).map((c) => c.subject),
       cameraAny.event.subject,
       Registry.event.subject,
       inbox(roleInboxPrefix('onvif')),
@@ -141,21 +144,25 @@ export function discoveryPermissions(): Permissions {
 }
 
 /**
- * The web console (a later issue): the administrator's registry and enrolment requests, camera
- * events and heartbeats, and reading `cameras`; no KV write, no stream change.
+ * The web console: the administrator's registry requests (get, list, update, remove) and enrolment
+ * requests (issue, list, revoke tokens; revoke cameras, reset bindings; not `enrol`, an agent's), a
+ * camera's settings and snapshot (encoder changes go to the agent first, as the ONVIF path does),
+ * camera heartbeats and registry events, a read-only watch
+ * of `cameras`; it owns only its own buckets (accounts, sessions, audit) and answers `console.doctor`.
+ * No other bucket (not `users`, `bindings`, `enrolments`), no camera's own subjects (heartbeats,
+ * registration, settings reports), no stream deletion.
  */
 export function consolePermissions(): Permissions {
-  // Interim (left for the console issue): the console's start waits on a JetStream request these
-  // exact permissions do not cover yet, so it gets everything but stream deletion for now.
-  if (CONSOLE_INTERIM)
-    return perms(['>'], ['>'], { resp: true, pubDeny: [...DESTRUCTIVE_JS, Registry.portUnusable.subject] });
   return perms(
     [
       Registry.get.subject,
       Registry.list.subject,
       Registry.update.subject,
       Registry.remove.subject,
-      ...Object.values(Enrolment).map((c) => c.subject),
+      ...Object.values(Enrolment)
+        .filter((c) => c !== Enrolment.enrol)
+        .map((c) => c.subject),
+      ...Object.values(OnvifUsers).map((c) => c.subject),
       AnyCamera.snapshot.subject,
       AnyCamera.settings.subject,
       ...kvRead(Buckets.cameras),
@@ -166,12 +173,12 @@ export function consolePermissions(): Permissions {
       Registry.event.subject,
       AnyCamera.heartbeat.subject,
       AnyCamera.event.subject,
+      ...Object.values(ConsoleRequests).map((c) => c.subject),
       inbox(roleInboxPrefix('console')),
     ],
+    { resp: true },
   );
 }
-
-const CONSOLE_INTERIM = true;
 
 /** The administrator's CLI: everything, including deleting streams. Kept off the PCs. */
 export function adminPermissions(): Permissions {

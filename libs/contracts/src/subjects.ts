@@ -35,6 +35,15 @@ import {
   RevokeRequestSchema,
 } from './enrolment.schemas.js';
 import { DoctorReplySchema, DoctorRequestSchema } from './console.js';
+import {
+  AddOnvifUserRequestSchema,
+  ListOnvifUsersReplySchema,
+  ListOnvifUsersRequestSchema,
+  OnvifUserReplySchema,
+  RemoveOnvifUserReplySchema,
+  RemoveOnvifUserRequestSchema,
+  SetOnvifUserRequestSchema,
+} from './onvif-users.schemas.js';
 
 /** The catalogue of NATS subjects. No service writes a subject string anywhere else. */
 
@@ -91,6 +100,14 @@ export const Onvif = {
     CredentialsBootstrapSchema,
     CredentialsBootstrapReplySchema,
   ),
+} as const;
+
+/** A camera's ONVIF users, for administrators (the console): served by the onvif service (one queue group). */
+export const OnvifUsers = {
+  list: request('onvif.users.list', ListOnvifUsersRequestSchema, ListOnvifUsersReplySchema),
+  add: request('onvif.users.add', AddOnvifUserRequestSchema, OnvifUserReplySchema),
+  set: request('onvif.users.set', SetOnvifUserRequestSchema, OnvifUserReplySchema),
+  remove: request('onvif.users.remove', RemoveOnvifUserRequestSchema, RemoveOnvifUserReplySchema),
 } as const;
 
 /** Requests served by the console (one queue group): what the admin CLI shares with the browser. */

@@ -1,5 +1,5 @@
 import { decode, type Account, type User } from '@nats-io/jwt';
-import { cameraPermissions } from '@desk-onvif/contracts';
+import { cameraPermissions, servicePermissions, type ServiceRole } from '@desk-onvif/contracts';
 import {
   accountJwt,
   accountSpecOf,
@@ -11,7 +11,7 @@ import {
   publicKeyOf,
   userJwt,
 } from './claims.js';
-import { renderServerConfig } from './server.config.js';
+import { MAX_CONTROL_LINE, renderServerConfig } from './server.config.js';
 
 const keys = createTrustKeys();
 const ID = '6b1f3f0e-1c7e-5d2a-9a53-0d7c8c1b2a11';
@@ -97,5 +97,25 @@ describe('nats-server configuration', () => {
     expect(text).toContain('  AAPP: "eyJ.app"');
     expect(text).toMatch(/tls \{\n {2}cert_file: "\/pki\/server.crt"\n {2}key_file: "\/pki\/server.key"/);
     expect(text).not.toMatch(/^http/m);
+    expect(text).toContain(`max_control_line: ${MAX_CONTROL_LINE}`);
   });
+});
+
+describe('every role connects', () => {
+  it.each<ServiceRole>(['registry', 'onvif', 'discovery', 'console', 'admin'])(
+    "the %s credential's CONNECT line (its JWT) fits nats-server's max_control_line with room to spare",
+    async (role) => {
+      const jwt = await userJwt(
+        {
+          name: role,
+          user: createUserKey().publicKey,
+          account: publicKeyOf(keys.account),
+          permissions: servicePermissions(role),
+        },
+        keys.accountSigning,
+      );
+      // The CONNECT JSON around the JWT (options, signature of the nonce, client name) is < 1 KiB.
+      expect(jwt.length + 1024).toBeLessThan(MAX_CONTROL_LINE / 2);
+    },
+  );
 });

@@ -6,7 +6,10 @@
  *   time (`$SYS.REQ.ACCOUNT.<id>.CLAIMS.UPDATE`): a revocation reaches it without a restart, and a
  *   newer JWT it stored wins over the older one preloaded here;
  * - TLS required of every client, with the site's server certificate; 5 s for a handshake (the
- *   default 0.5 s fails clients on a loaded 2-core machine).
+ *   default 0.5 s fails clients on a loaded 2-core machine);
+ * - `max_control_line` 16 KiB: a client's CONNECT carries its user JWT, and a role with exact
+ *   per-bucket JetStream permissions (the console's) has a JWT longer than the default 4 KiB
+ *   (refused as "maximum control line exceeded", which the client sees as a dial timeout).
  */
 export interface ServerConfigSpec {
   host: string;
@@ -23,6 +26,9 @@ export interface ServerConfigSpec {
   serverName?: string;
 }
 
+/** Bytes of one protocol line: the CONNECT with the longest user JWT must fit. */
+export const MAX_CONTROL_LINE = 16 * 1024;
+
 export function renderServerConfig(spec: ServerConfigSpec): string {
   const q = (v: string) => JSON.stringify(v);
   const preload = Object.entries(spec.preload)
@@ -33,6 +39,7 @@ export function renderServerConfig(spec: ServerConfigSpec): string {
     '# every start from the keys beside it; edit those, not this file.',
     ...(spec.serverName ? [`server_name: ${q(spec.serverName)}`] : []),
     `listen: ${q(`${hostForListen(spec.host)}:${spec.port}`)}`,
+    `max_control_line: ${MAX_CONTROL_LINE}`,
     ...(spec.http ? [`http: ${q(`${hostForListen(spec.http.host)}:${spec.http.port}`)}`] : []),
     'jetstream {',
     `  store_dir: ${q(spec.jetstreamDir)}`,

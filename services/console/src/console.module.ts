@@ -24,11 +24,13 @@ import { CameraAdmin } from './camera.admin.js';
 import { CamerasController } from './cameras.controller.js';
 import { CONSOLE_CONFIG, type ConsoleConfig } from './config.js';
 import { DoctorResponder } from './doctor.responder.js';
+import { EnrolmentController } from './enrolment.controller.js';
 import { DoctorService } from './doctor.service.js';
 import { FleetService } from './fleet.service.js';
 import { HealthController } from './health.controller.js';
 import { HttpErrorFilter } from './http.filter.js';
 import { LoginThrottle } from './login.throttle.js';
+import { OnvifUsersController } from './onvif-users.controller.js';
 import { SessionStore } from './session.store.js';
 import { ThumbnailCache } from './thumbnail.cache.js';
 import { WebController } from './web.controller.js';
@@ -67,7 +69,15 @@ export class ConsoleModule {
     const abort = new AbortController();
     return {
       module: ConsoleModule,
-      controllers: [AuthController, AccountsController, CamerasController, WebController, HealthController],
+      controllers: [
+        AuthController,
+        AccountsController,
+        CamerasController,
+        EnrolmentController,
+        OnvifUsersController,
+        WebController,
+        HealthController,
+      ],
       providers: [
         { provide: CONSOLE_CONFIG, useValue: config },
         ...natsConnectionProviders(natsSettingsOf(config, 'console', roleInboxPrefix('console'))),

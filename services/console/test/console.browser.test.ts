@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
+import { Kvm } from '@nats-io/kv';
+import { connect, credsAuthenticator } from '@nats-io/transport-node';
 import type { Page } from 'puppeteer-core';
-import { cameraIdOf, identityKey } from '@desk-onvif/contracts';
+import { Buckets, cameraIdOf, decodeEnrolmentToken, identityKey } from '@desk-onvif/contracts';
 import {
   NetNamespace,
   Xvfb,
@@ -46,20 +48,15 @@ suite('the console in Chromium', () => {
   let konsole: ConsoleProcess;
   let page: Page;
   let closeBrowser: () => Promise<void>;
-  let second: { xvfb: Xvfb; agent: AgentProcess; state: { dispose(): void }; id: string };
+  let second: { xvfb: Xvfb; agent: AgentProcess; state: { dispose(): void }; hostId: string; id: string };
   const stops: Array<() => Promise<unknown>> = [];
 
-  beforeAll(async () => {
-    sys = await DeskLab.start({ netns: ns!, width: 640, height: 360, fps: 10, colour: RED });
-    stops.push(() => sys.stop());
-    const xvfb = await Xvfb.start({ width: 640, height: 360 });
-    stops.push(() => xvfb.stop());
-    await xvfb.fill(BLUE);
+  /** The second PC's agent on its Xvfb desktop, enrolling with `token` (a fresh state: a new install). */
+  async function startSecondAgent(xvfb: Xvfb, hostId: string, token: string) {
     const state = tempStateDir();
-    const hostId = randomUUID();
     const agent = await AgentProcess.start({
       AGENT_NATS_URL: sys.system.natsUrl,
-      AGENT_ENROLLMENT_TOKEN: await sys.system.issueToken(hostId),
+      AGENT_ENROLLMENT_TOKEN: token,
       AGENT_MEDIA_URL: `rtsp://${sys.media.host}:${sys.media.rtspPort}`,
       AGENT_DISPLAY: xvfb.display,
       AGENT_SOURCE: 'desktop',
@@ -79,7 +76,18 @@ suite('the console in Chromium', () => {
       await agent.stop();
       state.dispose();
     });
-    second = { xvfb, agent, state, id: cameraIdOf(identityKey({ mode: 'shared', hostId })) };
+    return { agent, state };
+  }
+
+  beforeAll(async () => {
+    sys = await DeskLab.start({ netns: ns!, width: 640, height: 360, fps: 10, colour: RED });
+    stops.push(() => sys.stop());
+    const xvfb = await Xvfb.start({ width: 640, height: 360 });
+    stops.push(() => xvfb.stop());
+    await xvfb.fill(BLUE);
+    const hostId = randomUUID();
+    const { agent, state } = await startSecondAgent(xvfb, hostId, await sys.system.issueToken(hostId));
+    second = { xvfb, agent, state, hostId, id: cameraIdOf(identityKey({ mode: 'shared', hostId })) };
     konsole = await ConsoleProcess.start(sys.system, {
       CONSOLE_CAMERA_HOST: sys.host,
       CONSOLE_RTSP_PORT: String(sys.media.rtspPort),
@@ -91,6 +99,8 @@ suite('the console in Chromium', () => {
     closeBrowser = chromium.close;
     stops.push(closeBrowser);
     page = await chromium.browser.newPage();
+    // The page asks before removing or revoking anything.
+    page.on('dialog', (d) => void d.accept());
     await page.setViewport({ width: 1400, height: 800 });
     await signInThroughPage(page, konsole.url, 'admin', password);
   }, 180_000);
@@ -228,6 +238,50 @@ suite('the console in Chromium', () => {
     await screenshot(page, 'camera-encoding');
   });
 
+  test('ONVIF users from the camera page: added (password shown once) → logs in over ONVIF and reads RTSP; level, reset, remove', async () => {
+    const camera = await sys.camera();
+    const xaddr = sys.xaddr(camera);
+    await openCamera(sys.cameraId);
+    await page.waitForSelector(`[data-onvif-user="${sys.opts.onvifUser.username}"]`, { timeout: 15_000 });
+    await page.locator('[data-form="onvif-user"] [name="username"]').fill('nvr-op');
+    await page.select('[data-form="onvif-user"] select', 'Operator');
+    await page.click('[data-form="onvif-user"] button[type="submit"]');
+    const shownPassword = async () => {
+      await page.waitForSelector('[data-new-password="nvr-op"] code', { timeout: 15_000 });
+      return (await textOf(page, '[data-new-password="nvr-op"] code')) ?? '';
+    };
+    const first = { username: 'nvr-op', password: await shownPassword() };
+    expect(first.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    await page.waitForSelector('[data-onvif-user="nvr-op"][data-level="Operator"]');
+    expect((await sys.connect(xaddr, first)).length).toBe(2);
+    const read = await probeStreams(sys.rtspUrl(camera.paths.sub, first));
+    expect(read.ok).toBe(true);
+    // Shown once: not in the page once it is reloaded.
+    await page.reload();
+    await page.waitForSelector('[data-onvif-user="nvr-op"]');
+    expect(await page.content()).not.toContain(first.password);
+    await page.select('[data-onvif-user="nvr-op"] select', 'User');
+    await page.waitForSelector('[data-onvif-user="nvr-op"][data-level="User"]', { timeout: 15_000 });
+    await page.click('[data-onvif-user="nvr-op"] [data-action="reset-password"]');
+    const second = { username: 'nvr-op', password: await shownPassword() };
+    expect(second.password).not.toBe(first.password);
+    expect((await sys.connect(xaddr, second)).length).toBe(2);
+    // The old password no longer reads (one wrong try: well under the guessing throttle).
+    expect((await probeStreams(sys.rtspUrl(camera.paths.sub, first))).ok).toBe(false);
+    // The last Administrator cannot be demoted: the onvif service's rule, said in the page.
+    await page.select(`[data-onvif-user="${sys.opts.onvifUser.username}"] select`, 'User');
+    await page.waitForSelector('[data-onvif-users] [role="alert"]', { timeout: 15_000 });
+    expect(await textOf(page, '[data-onvif-users] [role="alert"]')).toMatch(/CONFLICT: FixedUser/);
+    await page.click('[data-onvif-user="nvr-op"] [data-action="remove-user"]');
+    await waitFor(
+      'the user gone from the page',
+      async () => (await countOf(page, '[data-onvif-user="nvr-op"]')) === 0,
+    );
+    expect((await probeStreams(sys.rtspUrl(camera.paths.sub, second))).ok).toBe(false);
+    expect((await sys.connect(xaddr)).length).toBe(2);
+    await screenshot(page, 'camera-onvif-users');
+  });
+
   /** Runs the doctor on the camera page: each check's status by id. */
   async function doctor(id: string): Promise<Record<string, string>> {
     await openCamera(id);
@@ -275,5 +329,85 @@ suite('the console in Chromium', () => {
     expect(checks).toMatchObject({ agent: 'fail', rtsp: 'fail' });
     expect(await textOf(page, '[data-check="agent"]')).toMatch(/offline/);
     await screenshot(page, 'doctor-agent-stopped');
+  });
+
+  /** Issues a token in the admin page; returns the agent configuration it showed (once). */
+  async function issueToken(fields: Record<string, string>): Promise<{ enrollmentToken: string }> {
+    await page.goto(`${konsole.url}/#/admin`);
+    await page.waitForSelector('[data-form="enrolment"]');
+    for (const [name, value] of Object.entries(fields))
+      await page.locator(`[data-form="enrolment"] [name="${name}"]`).fill(value);
+    await page.click('[data-form="enrolment"] button[type="submit"]');
+    await page.waitForSelector('[data-issued-token] pre', { timeout: 15_000 });
+    const config = JSON.parse((await textOf(page, '[data-issued-token] pre')) ?? '{}') as {
+      enrollmentToken: string;
+    };
+    expect(Object.keys(config)).toEqual(['enrollmentToken']);
+    const { id, secret } = decodeEnrolmentToken(config.enrollmentToken);
+    await page.waitForSelector(`[data-enrolment="${id}"][data-state="valid"]`);
+    // Shown once: gone from the page when dismissed, and in no list.
+    await page.click('[data-issued-token] [data-action="dismiss"]');
+    await page.reload();
+    await page.waitForSelector(`[data-enrolment="${id}"]`);
+    expect(await page.content()).not.toContain(secret);
+    return config;
+  }
+
+  test('a token issued in the page shows the agent configuration once; revoked, its credential is refused', async () => {
+    const config = await issueToken({ label: 'spare PC' });
+    const token = decodeEnrolmentToken(config.enrollmentToken);
+    await screenshot(page, 'enrolment-issued');
+    await page.click(`[data-enrolment="${token.id}"] button.danger`);
+    await page.waitForSelector(`[data-enrolment="${token.id}"][data-state="revoked"]`, { timeout: 15_000 });
+    await expect(
+      connect({
+        ...sys.system.connectOptions(),
+        authenticator: credsAuthenticator(new TextEncoder().encode(token.creds)),
+        inboxPrefix: `_INBOX_enrol_${token.id}`,
+        reconnect: false,
+      }),
+    ).rejects.toThrow(/authorization|revoked/i);
+  });
+
+  test('the camera page revokes a camera and resets its binding; the re-installed PC enrols with a pasted token, same camera', async () => {
+    const admin = await connect(sys.system.connectOptions());
+    stops.push(() => admin.close());
+    const bindings = await new Kvm(admin).open(Buckets.bindings);
+    await openCamera(second.id);
+    await page.click('[data-action="revoke-camera"]');
+    await page.waitForSelector('[data-binding-result]');
+    expect(await textOf(page, '[data-binding-result]')).toMatch(/^revoked/);
+    const revoked = JSON.parse((await bindings.get(second.id))?.string() ?? '{}') as { revokedAt?: string };
+    expect(revoked.revokedAt).toBeDefined();
+    await page.click('[data-action="reset-binding"]');
+    await waitFor('the binding reset', async () =>
+      /^binding reset/.test((await textOf(page, '[data-binding-result]')) ?? ''),
+    );
+    expect((await bindings.get(second.id))?.operation ?? 'DEL').not.toBe('PUT');
+    // The re-installed PC: a fresh agent state, the configuration pasted from the page.
+    const config = await issueToken({ label: 'desk-two again', hostId: second.hostId });
+    const again = await startSecondAgent(second.xvfb, second.hostId, config.enrollmentToken);
+    second.agent = again.agent;
+    await page.goto(`${konsole.url}/#/`);
+    await page.waitForSelector(`${row(second.id)}[data-state="online"]`, { timeout: 60_000 });
+    expect(await countOf(page, '[data-camera-id]')).toBe(2);
+    const { id } = decodeEnrolmentToken(config.enrollmentToken);
+    await page.goto(`${konsole.url}/#/admin`);
+    await page.waitForSelector(`[data-enrolment="${id}"][data-state="used"]`, { timeout: 15_000 });
+    const actions = [
+      'onvif-user.add',
+      'onvif-user.change',
+      'onvif-user.remove',
+      'enrolment.issue',
+      'enrolment.revoke',
+      'camera.revoke',
+      'camera.binding.reset',
+    ];
+    let audit = '';
+    await waitFor(`the audit log in the page to list ${actions.join(', ')} (it says: ${audit})`, async () => {
+      audit = (await textOf(page, 'table.audit')) ?? '';
+      return actions.every((a) => audit.includes(a));
+    });
+    await screenshot(page, 'enrolment-reinstalled');
   });
 });

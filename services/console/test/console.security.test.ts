@@ -1,5 +1,13 @@
+import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Registry, call, type CameraRecord } from '@desk-onvif/contracts';
+import {
+  Buckets,
+  Enrolment,
+  Registry,
+  call,
+  decodeEnrolmentToken,
+  type CameraRecord,
+} from '@desk-onvif/contracts';
 import { NatsServer, startRegistry, waitFor, type ServiceProcess } from '@desk-onvif/test-support';
 import { ConsoleProcess } from './console.process.js';
 
@@ -46,6 +54,41 @@ const change = (s: { cookie: string; csrf: string }) => ({
   headers: { 'X-CSRF-Token': s.csrf },
 });
 
+test('the console credential does what the console does and is refused the rest', async () => {
+  const asConsole = await nats.connect('console', { reconnect: false });
+  try {
+    // What it needs: the registry's and enrolment's administrator requests.
+    expect((await call(asConsole, Registry.list, {})).cameras.map((c) => c.id)).toContain(camera.id);
+    expect(Array.isArray((await call(asConsole, Enrolment.list, {})).enrolments)).toBe(true);
+    const refused = (p: Promise<unknown>) => expect(p).rejects.toThrow(/Permissions Violation/);
+    const ask = (subject: string) => asConsole.request(subject, '{}', { timeout: 3000 });
+    // No stream deletion or purge, no camera record written behind the registry's back.
+    await refused(ask('$JS.API.STREAM.DELETE.KV_cameras'));
+    await refused(ask('$JS.API.STREAM.PURGE.KV_cameras'));
+    await refused((await new Kvm(asConsole).open(Buckets.cameras)).put(camera.id, '{}'));
+    // No other service's bucket: not the ONVIF users (sealed passwords), bindings, enrolments.
+    for (const bucket of [Buckets.users, Buckets.bindings, Buckets.enrolments]) {
+      await refused(ask(`$JS.API.STREAM.INFO.KV_${bucket}`));
+      await refused(ask(`$JS.API.DIRECT.GET.KV_${bucket}.$KV.${bucket}.${camera.id}`));
+    }
+    // Not a camera: no heartbeat, registration or settings report in a camera's name, no enrolling.
+    for (const subject of [
+      `camera.${camera.id}.heartbeat`,
+      `registry.camera.${camera.id}.register`,
+      `registry.camera.${camera.id}.settings`,
+      'registry.enrol',
+      'registry.port-unusable',
+    ])
+      await refused(ask(subject));
+    // Nor may it listen to what the cameras are asked.
+    const eavesdrop = asConsole.subscribe(`camera.${camera.id}.settings`);
+    await expect(eavesdrop.closed).resolves.toBeInstanceOf(Error);
+    expect(asConsole.isClosed()).toBe(false);
+  } finally {
+    await asConsole.close();
+  }
+});
+
 test('the create-admin command prints the password once; a second run refuses, exit 3', async () => {
   expect(adminPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
   const again = await konsole.command(['create-admin', 'root']);
@@ -73,6 +116,15 @@ test('no page and no API without a session', async () => {
     ['POST', '/api/accounts'],
     ['GET', '/api/audit'],
     ['GET', '/api/sessions'],
+    ['GET', '/api/enrolments'],
+    ['POST', '/api/enrolments'],
+    ['DELETE', '/api/enrolments/abcdefabcdefabcd'],
+    ['POST', `/api/cameras/${camera.id}/revoke`],
+    ['POST', `/api/cameras/${camera.id}/binding/reset`],
+    ['GET', `/api/cameras/${camera.id}/users`],
+    ['POST', `/api/cameras/${camera.id}/users`],
+    ['PATCH', `/api/cameras/${camera.id}/users/admin`],
+    ['DELETE', `/api/cameras/${camera.id}/users/admin`],
     ['POST', '/api/logout'],
   ] as const) {
     const r = await konsole.request(method, path, {
@@ -156,6 +208,13 @@ test('a viewer sees the fleet but cannot change anything', async () => {
     ['DELETE', `/api/cameras/${camera.id}`, undefined],
     ['POST', '/api/accounts', { username: 'mallory', role: 'admin' }],
     ['DELETE', '/api/accounts/root', undefined],
+    ['POST', '/api/enrolments', {}],
+    ['DELETE', '/api/enrolments/abcdefabcdefabcd', undefined],
+    ['POST', `/api/cameras/${camera.id}/revoke`, undefined],
+    ['POST', `/api/cameras/${camera.id}/binding/reset`, undefined],
+    ['POST', `/api/cameras/${camera.id}/users`, { username: 'eve', level: 'Administrator' }],
+    ['PATCH', `/api/cameras/${camera.id}/users/admin`, { resetPassword: true }],
+    ['DELETE', `/api/cameras/${camera.id}/users/admin`, undefined],
   ] as const) {
     const r = await konsole.request(method, path, { ...change(viewer), body });
     expect([method, path, r.status, r.json<{ code: string }>().code]).toEqual([
@@ -165,9 +224,67 @@ test('a viewer sees the fleet but cannot change anything', async () => {
       'FORBIDDEN',
     ]);
   }
-  for (const path of ['/api/accounts', '/api/audit', '/api/sessions'])
+  for (const path of [
+    '/api/accounts',
+    '/api/audit',
+    '/api/sessions',
+    '/api/enrolments',
+    `/api/cameras/${camera.id}/users`,
+  ])
     expect((await konsole.request('GET', path, { cookie: viewer.cookie })).status).toBe(403);
   expect((await call(nc, Registry.get, { id: camera.id })).camera.name).toBe('Reception');
+});
+
+test('enrolment tokens: issued once with the agent configuration, listed without secret, revoked; audited', async () => {
+  const noCsrf = await konsole.request('POST', '/api/enrolments', { cookie: admin.cookie, body: {} });
+  expect([noCsrf.status, noCsrf.json<{ code: string }>().code]).toEqual([403, 'CSRF_REFUSED']);
+  const bad = await konsole.request('POST', '/api/enrolments', { ...change(admin), body: { maxUses: 0 } });
+  expect([bad.status, bad.json<{ code: string }>().code]).toEqual([400, 'INVALID_REQUEST']);
+  const issued = await konsole.request('POST', '/api/enrolments', {
+    ...change(admin),
+    body: { label: 'sec lab', hostId: 'sec-pc-2', maxUses: 2, expiresInS: 3600 },
+  });
+  expect(issued.status).toBe(201);
+  const { token, agentConfig, enrolment } = issued.json<{
+    token: string;
+    agentConfig: { enrollmentToken: string };
+    enrolment: { id: string; maxUses: number; hostId: string; revoked: boolean };
+  }>();
+  expect(agentConfig).toEqual({ enrollmentToken: token });
+  const decoded = decodeEnrolmentToken(token);
+  expect(decoded.id).toBe(enrolment.id);
+  expect(enrolment).toMatchObject({ maxUses: 2, hostId: 'sec-pc-2', revoked: false });
+  // The registry has it; the console's list has it, without its secret or credential.
+  expect((await call(nc, Enrolment.list, {})).enrolments.map((e) => e.id)).toContain(enrolment.id);
+  const listed = await konsole.request('GET', '/api/enrolments', { cookie: admin.cookie });
+  expect(listed.json<{ enrolments: Array<{ id: string }> }>().enrolments.map((e) => e.id)).toContain(
+    enrolment.id,
+  );
+  for (const secret of [decoded.secret, decoded.creds.split('\n')[1]!, token.slice(5, 60)])
+    expect(listed.body).not.toContain(secret);
+  const revoked = await konsole.request('DELETE', `/api/enrolments/${enrolment.id}`, change(admin));
+  expect([revoked.status, revoked.json<{ enrolment: { revoked: boolean } }>().enrolment.revoked]).toEqual([
+    200,
+    true,
+  ]);
+  expect((await call(nc, Enrolment.list, {})).enrolments.find((e) => e.id === enrolment.id)?.revoked).toBe(
+    true,
+  );
+  // A camera that never enrolled has no binding to reset or revoke: a clear 404 from the registry.
+  for (const path of [`/api/cameras/${camera.id}/binding/reset`, `/api/cameras/${camera.id}/revoke`]) {
+    const r = await konsole.request('POST', path, change(admin));
+    expect([path, r.status, r.json<{ code: string }>().code]).toEqual([path, 404, 'NOT_FOUND']);
+  }
+  const audit = await konsole.request('GET', '/api/audit?limit=1000', { cookie: admin.cookie });
+  const done = audit.json<{ entries: Array<{ action: string; target?: string; outcome: string }> }>().entries;
+  expect(done).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ action: 'enrolment.issue', outcome: 'ok' }),
+      expect.objectContaining({ action: 'enrolment.revoke', target: enrolment.id, outcome: 'ok' }),
+      expect.objectContaining({ action: 'camera.binding.reset', target: camera.id, outcome: 'failed' }),
+    ]),
+  );
+  expect(audit.body).not.toContain(decoded.secret);
 });
 
 test('no secret in any API response: no publish secret, no password hash, no session id', async () => {

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Session } from './api.js';
+import { EnrolmentView } from './enrolment.view.js';
 
 interface Account {
   username: string;
@@ -18,7 +19,7 @@ interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
-/** Accounts (create with a generated password shown once, remove), the audit log. */
+/** Accounts (create with a generated password shown once, remove), enrolment tokens, the audit log. */
 export function AdminView({ session }: { session: Session }) {
   const [accounts, setAccounts] = useState<Account[]>([]);
   const [audit, setAudit] = useState<AuditEntry[]>([]);
@@ -77,6 +78,7 @@ export function AdminView({ session }: { session: Session }) {
         <button type="submit">Create account</button>
       </form>
       {message && <p class="note">{message}</p>}
+      <EnrolmentView onChange={() => void reload()} />
       <h2>Audit log</h2>
       <table class="audit">
         <tbody>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { audioText } from '../src/audio.text.js';
 import { api, ApiError, type Session } from './api.js';
 import type { Camera, FleetStore } from './fleet.store.js';
+import { BindingActions, OnvifUsersView } from './camera.access.js';
 import { DoctorView } from './doctor.view.js';
 import { CopyButton, StateBadge, useFleet } from './widgets.js';
 
@@ -209,6 +210,8 @@ export function CameraPage({ id, store, session }: { id: string; store: FleetSto
             ))}
             <button disabled={busy}>Apply encoding</button>
           </form>
+          <OnvifUsersView camera={camera} />
+          <BindingActions camera={camera} />
           <button type="button" class="danger" onClick={() => void remove()}>
             Remove camera
           </button>

@@ -1,9 +1,16 @@
 import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
-import { AnyCameraRequests, ForbiddenError, Onvif, cameraIdOfRequestSubject } from '@desk-onvif/contracts';
+import {
+  AnyCameraRequests,
+  ForbiddenError,
+  Onvif,
+  OnvifUsers,
+  cameraIdOfRequestSubject,
+} from '@desk-onvif/contracts';
 import { ContractPipe, RpcErrorFilter } from '@desk-onvif/service-kit';
 import type { z } from 'zod';
 import { CredentialsService } from './credentials.service.js';
+import { UserAdmin } from './user.admin.js';
 
 type Req<C extends { request: z.ZodType }> = z.infer<C['request']>;
 
@@ -14,7 +21,10 @@ const QUEUE = { queue: 'onvif' };
 @Controller()
 @UseFilters(RpcErrorFilter)
 export class OnvifController {
-  constructor(private readonly credentials: CredentialsService) {}
+  constructor(
+    private readonly credentials: CredentialsService,
+    private readonly userAdmin: UserAdmin,
+  ) {}
 
   @MessagePattern(Onvif.bootstrapCredentials.subject, QUEUE)
   async bootstrap(
@@ -33,5 +43,26 @@ export class OnvifController {
     if (cameraIdOfRequestSubject(ctx.getSubject()) !== req.id)
       throw new ForbiddenError(`this credential is not camera ${req.id}'s`);
     return { ok: true, ...(await this.credentials.bootstrap(req)) } as const;
+  }
+
+  /** A camera's ONVIF users, for administrators (only the console's and admin's credentials publish here). */
+  @MessagePattern(OnvifUsers.list.subject, QUEUE)
+  async listUsers(@Payload(new ContractPipe(OnvifUsers.list)) req: Req<typeof OnvifUsers.list>) {
+    return { ok: true, users: await this.userAdmin.list(req.id) } as const;
+  }
+
+  @MessagePattern(OnvifUsers.add.subject, QUEUE)
+  async addUser(@Payload(new ContractPipe(OnvifUsers.add)) req: Req<typeof OnvifUsers.add>) {
+    return { ok: true, ...(await this.userAdmin.add(req)) } as const;
+  }
+
+  @MessagePattern(OnvifUsers.set.subject, QUEUE)
+  async setUser(@Payload(new ContractPipe(OnvifUsers.set)) req: Req<typeof OnvifUsers.set>) {
+    return { ok: true, ...(await this.userAdmin.set(req)) } as const;
+  }
+
+  @MessagePattern(OnvifUsers.remove.subject, QUEUE)
+  async removeUser(@Payload(new ContractPipe(OnvifUsers.remove)) req: Req<typeof OnvifUsers.remove>) {
+    return { ok: true, ...(await this.userAdmin.remove(req)) } as const;
   }
 }

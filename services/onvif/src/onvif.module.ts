@@ -32,6 +32,7 @@ import { OnvifHttp } from './onvif.http.js';
 import { OnvifMetrics } from './onvif.metrics.js';
 import { PasswordSealer } from './password.sealer.js';
 import { ProfileBook } from './profile.book.js';
+import { UserAdmin } from './user.admin.js';
 import { UserStore } from './user.store.js';
 
 const VERSION = '0.1.0';
@@ -243,6 +244,7 @@ export class OnvifModule {
             new Watchers(u, c, l, e, p),
         },
         CredentialsService,
+        UserAdmin,
         {
           provide: HEALTH_CHECKS,
           inject: [NATS_CONNECTION, CameraListeners],
