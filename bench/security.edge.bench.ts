@@ -9,38 +9,20 @@
  *   locked out) in the minute after its first lockout; target ≤ 10.
  * Real nats-server, port-registry and onvif service (TLS from a site PKI made for the run).
  */
-import { randomBytes, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { Onvif, Registry, call } from '@desk-onvif/contracts';
 import { NatsServer, ServiceProcess, startRegistry, testSitePki, waitFor } from '@desk-onvif/test-support';
 import { envelope, op, postSoap, subcodes } from '../services/onvif/test/onvif.rig.js';
+import { PASSWORD, getStreamUri } from './soap.load.js';
 import { median, round, updateResult } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
 const CONNECTIONS = 16;
 const GUESS_WINDOW_MS = 60_000;
-const PASSWORD = 'bench-password-1';
-const WSSE = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd';
-const WSU = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd';
-const DIGEST =
-  'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest';
-
-function getStreamUri(): string {
-  const nonce = randomBytes(16);
-  const created = new Date().toISOString();
-  const digest = createHash('sha1').update(nonce).update(created).update(PASSWORD).digest('base64');
-  return (
-    `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><Security s:mustUnderstand="1" xmlns="${WSSE}">` +
-    `<UsernameToken><Username>admin</Username><Password Type="${DIGEST}">${digest}</Password>` +
-    `<Nonce>${nonce.toString('base64')}</Nonce><Created xmlns="${WSU}">${created}</Created></UsernameToken></Security></s:Header>` +
-    `<s:Body><GetStreamUri xmlns="http://www.onvif.org/ver10/media/wsdl"><StreamSetup><Stream xmlns="http://www.onvif.org/ver10/schema">RTP-Unicast</Stream>` +
-    `<Transport xmlns="http://www.onvif.org/ver10/schema"><Protocol>RTSP</Protocol></Transport></StreamSetup>` +
-    `<ProfileToken>profile_main</ProfileToken></GetStreamUri></s:Body></s:Envelope>`
-  );
-}
 
 async function load(url: string): Promise<{ rps: number; non2xx: number; errors: number }> {
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
