@@ -130,7 +130,12 @@ describe('the deployment', () => {
     );
     // Every MTX_ setting is a key MediaMTX 1.20 knows (its reference configuration).
     const reference = join(REPO_ROOT, '..', 'shared', 'reference', 'mediamtx', 'mediamtx.yml');
-    if (!existsSync(reference)) return;
+    if (!existsSync(reference)) {
+      if (process.env.CI === 'true')
+        throw new Error(`${reference} is missing: the MTX_ keys cannot be checked`);
+      console.warn(`skipping the MTX_ key check: ${reference} is absent`);
+      return;
+    }
     const known = Object.keys(parse(readFileSync(reference, 'utf8')) as object).map(
       (k) => `MTX_${k.toUpperCase()}`,
     );
