@@ -126,7 +126,16 @@ test('a new pull point starts with every property Initialized; motion from the a
   ]);
   agentEvent({ type: 'session.locked', at: new Date().toISOString() });
   agentEvent({ type: 'desktop.activity', active: false, at: new Date().toISOString() });
-  await waitFor('lock and motion end', async () => states((await pull(path, 'PT1S')).body).length > 0);
+  // Drain until both changes have arrived: they come as separate NATS messages, and a pull can return after the first.
+  const drained: string[] = [];
+  await waitFor('lock and motion end', async () => {
+    drained.push(...states((await pull(path, 'PT1S')).body));
+    return (
+      drained.includes('VideoSource/GlobalSceneChange/ImagingService=true/Changed') &&
+      drained.includes('VideoSource/MotionAlarm=false/Changed') &&
+      drained.includes('RuleEngine/CellMotionDetector/Motion=false/Changed')
+    );
+  });
   // SetSynchronizationPoint: every property again, as it stands now.
   expect((await call(tev('SetSynchronizationPoint'), path, 'sync')).status).toBe(200);
   expect(states((await pull(path)).body)).toEqual([
