@@ -62,6 +62,7 @@ describe('AudioDeviceWatch', () => {
       ),
       logger,
       settleMs: 100,
+      minGapMs: 100,
     });
     watch.start();
     // One look when listening begins (what changed while nobody listened), one for the burst.
@@ -111,20 +112,27 @@ describe('AudioDeviceWatch', () => {
     expect(checks - before).toBe(0);
   });
 
-  it('a nudge looks once, shortly after, however many come', async () => {
-    let checks = 0;
+  it('a nudge looks once, shortly after, however many come; the next one waits out the gap', async () => {
+    const checks: number[] = [];
     watch = new AudioDeviceWatch({
-      check: () => checks++,
+      check: () => checks.push(Date.now()),
       lostPollMs: 60_000,
       idlePollMs: 60_000,
       events: undefined,
       logger,
       settleMs: 50,
+      minGapMs: 500,
     });
     watch.start();
     for (let i = 0; i < 20; i++) watch.nudge();
-    expect(checks).toBe(0);
+    expect(checks).toHaveLength(0);
     await sleep(150);
-    expect(checks).toBe(1);
+    expect(checks).toHaveLength(1);
+    watch.nudge(); // an ffmpeg warning right after: not another listing at once
+    await sleep(150);
+    expect(checks).toHaveLength(1);
+    await sleep(400);
+    expect(checks).toHaveLength(2);
+    expect(checks[1]! - checks[0]!).toBeGreaterThanOrEqual(490);
   });
 });

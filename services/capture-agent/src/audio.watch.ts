@@ -32,6 +32,11 @@ export interface AudioWatchOptions {
   logger: Logger;
   /** Several reasons at once (a sink going makes a few events) are one look. */
   settleMs?: number;
+  /**
+   * Nudged looks are at least this far apart: an ffmpeg that keeps warning about something else
+   * must not turn into a listing every second.
+   */
+  minGapMs?: number;
 }
 
 /**
@@ -47,6 +52,7 @@ export class AudioDeviceWatch {
   private respawn: NodeJS.Timeout | undefined;
   private child: ChildProcess | undefined;
   private lost = false;
+  private lastNudged = 0;
   private stopped = false;
   private readonly backoff = new Backoff({ initialMs: 5000, maxMs: 60_000, resetAfterMs: 60_000 });
 
@@ -67,10 +73,15 @@ export class AudioDeviceWatch {
   /** Something suggests the devices changed: look shortly, once for a burst of reasons. */
   nudge(): void {
     if (this.stopped || this.settle) return;
-    this.settle = setTimeout(() => {
-      this.settle = undefined;
-      this.opts.check();
-    }, this.opts.settleMs ?? 250);
+    const gapLeft = this.lastNudged + (this.opts.minGapMs ?? 2000) - Date.now();
+    this.settle = setTimeout(
+      () => {
+        this.settle = undefined;
+        this.lastNudged = Date.now();
+        this.opts.check();
+      },
+      Math.max(this.opts.settleMs ?? 250, gapLeft),
+    );
   }
 
   /** Whether the sound server's events are being heard now. */
