@@ -9,6 +9,7 @@ import {
   encodeJson,
   type CameraRecord,
 } from '@desk-onvif/contracts';
+import { CONSOLE_NODE_FLAGS } from '@desk-onvif/system';
 import { FFMPEG, NatsServer, startRegistry, waitFor } from '@desk-onvif/test-support';
 import { chromiumAvailable, launchChromium, signInThroughPage } from '../services/console/test/chromium.js';
 import { ConsoleProcess } from '../services/console/test/console.process.js';
@@ -146,6 +147,10 @@ test('console with 1,000 cameras', async () => {
       );
       firstImage.push(performance.now() - t0);
     }
+    // What the RSS is made of (service-kit's /metrics: prom-client's process figures).
+    const metrics = (await konsole.request('GET', '/metrics')).body;
+    const metricMb = (name: string) =>
+      round(Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN) / 1048576, 1);
     const rssKb = Number(
       /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${konsole.pid}/status`, 'utf8'))?.[1] ?? NaN,
     );
@@ -155,6 +160,10 @@ test('console with 1,000 cameras', async () => {
       stateChangeVisibleMs: round(median(visible), 0),
       liveViewFirstImageMs: round(median(firstImage), 0),
       consoleRssMb: round(rssKb / 1024, 1),
+      consoleHeapUsedMb: metricMb('nodejs_heap_size_used_bytes'),
+      consoleHeapTotalMb: metricMb('nodejs_heap_size_total_bytes'),
+      consoleExternalMb: metricMb('nodejs_external_memory_bytes'),
+      consoleNodeFlags: CONSOLE_NODE_FLAGS.join(' '),
       runs: RUNS,
       samples: {
         fleetUsableMs: usable.map((v) => round(v, 0)),

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import { CONSOLE_NODE_FLAGS } from '@desk-onvif/system';
 import { MEDIAMTX_IMAGE, REPO_ROOT } from '@desk-onvif/test-support';
 import { registryConfigShape } from '../../services/port-registry/src/config.js';
 
@@ -162,9 +163,19 @@ describe('the deployment', () => {
   it('gives each service only its own variables, and the registry only ones it knows', () => {
     for (const [name, [prefix]] of Object.entries(httpPorts))
       for (const key of Object.keys(services[name]!.environment ?? {}))
-        expect({ name, key, ok: key.startsWith(prefix) }).toEqual({ name, key, ok: true });
+        expect({ name, key, ok: key.startsWith(prefix) || key === 'NODE_OPTIONS' }).toEqual({
+          name,
+          key,
+          ok: true,
+        });
     for (const key of Object.keys(services['port-registry']!.environment ?? {}))
       expect(Object.keys(registryConfigShape)).toContain(key.slice('REGISTRY_'.length));
+  });
+
+  it('starts the console with the Node flags make dev gives it (its memory bound)', () => {
+    expect(services.console!.environment?.NODE_OPTIONS).toBe(CONSOLE_NODE_FLAGS.join(' '));
+    for (const name of ['port-registry', 'onvif', 'discovery'])
+      expect(services[name]!.environment?.NODE_OPTIONS).toBeUndefined();
   });
 
   it('writes no secret into the file: each comes from .env and is required, or is a mounted file', () => {

@@ -167,6 +167,14 @@ describe('DeskSystem', () => {
     expect(sut.childSpec('onvif').command).toBe(process.execPath);
   });
 
+  it('starts the console with its Node flags before its entry (its memory bound)', () => {
+    const sut = new DeskSystem(settings({ tls: { cert: '/state/site.crt', key: '/state/site.key' } }));
+    expect(sut.childSpec('console').args).toEqual([
+      '--max-semi-space-size=4',
+      '/repo/services/console/dist/main.js',
+    ]);
+  });
+
   it('resolvePorts picks a free port for every 0 and keeps the others', async () => {
     const sut = await resolvePorts(
       settings({

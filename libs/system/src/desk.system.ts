@@ -150,7 +150,7 @@ export class DeskSystem {
     const cmd = def.command(s);
     let argv: [string, string[]] =
       'node' in cmd
-        ? [process.execPath, [join(s.repoRoot, cmd.node), ...(cmd.args ?? [])]]
+        ? [process.execPath, [...(cmd.nodeFlags ?? []), join(s.repoRoot, cmd.node), ...(cmd.args ?? [])]]
         : [cmd.bin, cmd.args];
     if (def.inNamespace && s.netns) argv = s.netns.wrap(...argv);
     return {

@@ -25,6 +25,8 @@ export const consoleConfigShape = {
   LOGIN_LOCKOUT_S: env.int(1, 86_400).default(60),
   /** How long a thumbnail is reused before the camera is asked again. */
   THUMBNAIL_MAX_AGE_MS: env.int(100, 600_000).default(2500),
+  /** The snapshots kept for reuse, in MiB of JPEG (least recently used out first). */
+  THUMBNAIL_CACHE_MB: env.int(1, 1024).default(16),
   KV_REPLICAS: env.int(1, 5).default(1),
   LOG_LEVEL: env.logLevel().default('info'),
 };

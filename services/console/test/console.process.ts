@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
+import { CONSOLE_ENTRY, CONSOLE_NODE_FLAGS } from '@desk-onvif/system';
 import {
   freePort,
   REPO_ROOT,
@@ -10,7 +11,7 @@ import {
   type Spawned,
 } from '@desk-onvif/test-support';
 
-const ENTRY = join(REPO_ROOT, 'services', 'console', 'dist', 'main.js');
+const ENTRY = join(REPO_ROOT, CONSOLE_ENTRY);
 
 export interface HttpsReply {
   status: number;
@@ -56,7 +57,8 @@ export class ConsoleProcess {
       },
       pki.dir,
     );
-    const proc = spawnTracked(process.execPath, [ENTRY], c.env);
+    // Started as make dev and the e2e harness start it: with the console's Node flags.
+    const proc = spawnTracked(process.execPath, [...CONSOLE_NODE_FLAGS, ENTRY], c.env);
     c.proc = proc;
     await waitUntilReady(
       proc,
