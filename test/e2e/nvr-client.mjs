@@ -51,9 +51,7 @@ function probe(timeout) {
 
 function streamUri(cam, profileToken, protocol = 'RTSP') {
   return new Promise((resolve, reject) =>
-    cam.getStreamUri({ protocol, profileToken }, (err, res) =>
-      err ? reject(err) : resolve(res.uri),
-    ),
+    cam.getStreamUri({ protocol, profileToken }, (err, res) => (err ? reject(err) : resolve(res.uri))),
   );
 }
 

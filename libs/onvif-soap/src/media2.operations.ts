@@ -107,7 +107,10 @@ export const media2Operations: Operation[] = [
       // RtspOverHttp; no multicast or HTTP tunnel here, RtspsUnicast when RTSPS is served.
       const secure = protocol === 'RtspsUnicast';
       if (secure && e.rtspsPort === undefined) {
-        throw Faults.invalidArgVal('InvalidStreamSetup', 'RtspsUnicast is not served: the media server has no RTSPS');
+        throw Faults.invalidArgVal(
+          'InvalidStreamSetup',
+          'RtspsUnicast is not served: the media server has no RTSPS',
+        );
       }
       if (!secure && !['RtspUnicast', 'RTSP', 'RtspUnicastTCP'].includes(protocol)) {
         throw Faults.invalidArgVal('InvalidStreamSetup', `Protocol "${protocol}" is not supported`);

@@ -44,7 +44,8 @@ const media2 = (protocol: string, rtspsPort?: number) =>
       `<ProfileToken>profile_sub</ProfileToken></GetStreamUri>`,
     rtspsPort,
   );
-const uriOf = (e: SoapExchange) => /<tt:Uri>([^<]+)<\/tt:Uri>|<tr2:Uri>([^<]+)<\/tr2:Uri>/.exec(e.body)?.slice(1).find(Boolean);
+const uriOf = (e: SoapExchange) =>
+  /<tt:Uri>([^<]+)<\/tt:Uri>|<tr2:Uri>([^<]+)<\/tr2:Uri>/.exec(e.body)?.slice(1).find(Boolean);
 const path = context().camera.paths;
 
 describe('GetStreamUri and RTSPS', () => {
