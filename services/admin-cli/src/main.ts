@@ -8,6 +8,7 @@ import { camerasCommand, doctorCommand, type Output } from './cameras.command.js
 import { enrolmentCommand } from './enrolment.command.js';
 import { Exit, UsageError, exitCodeOf } from './exit.codes.js';
 import { ensureTrust } from './trust.command.js';
+import { firstLineOfStdin, usersCommand } from './users.command.js';
 
 /**
  * `desk-onvif`: the administrator's command line, the console's operations for scripts. Talks over
@@ -23,6 +24,12 @@ const USAGE = `usage: desk-onvif [--json] [--trust-dir <dir>] <command>
   cameras set-port <camera> <port>
   cameras settings <camera> [--main WxH[@FPS][:KBPS]] [--sub WxH[@FPS][:KBPS]] [--discovery Discoverable|NonDiscoverable]
   cameras remove <camera>
+  users list <camera>                      a camera's ONVIF users and levels
+  users add <camera> <username> [--level Administrator|Operator|User] [--password-stdin]
+  users reset-password <camera> <username> [--password-stdin]
+                                           without --password-stdin a password is generated and printed once
+  users set-level <camera> <username> <Administrator|Operator|User>
+  users remove <camera> <username>         a camera is never left without an Administrator (refused: 3)
   doctor <camera>                          the seven "NVR cannot connect" checks (asks the console)
   enrolment issue [--expires-in <seconds>] [--max-uses <n>] [--host-id <id>] [--label <text>]
                                            prints a new enrolment token (a secret: give it like a password)
@@ -34,7 +41,7 @@ const USAGE = `usage: desk-onvif [--json] [--trust-dir <dir>] <command>
                                            site CA, server certificate, NATS operator/accounts/credentials, nats.conf;
                                            kept when they exist (nats.conf is rendered again)
 exit codes: 0 done, 1 unexpected error, 2 usage, 3 refused (invalid, port in use, conflict, expired),
-  4 not found, 5 unavailable (NATS, the registry, the console or the agent did not answer),
+  4 not found, 5 unavailable (NATS, the registry, the onvif service, the console or the agent did not answer),
   6 doctor: a check failed`;
 
 const options = {
@@ -56,9 +63,12 @@ const options = {
   'max-uses': { type: 'string' },
   'host-id': { type: 'string' },
   label: { type: 'string' },
+  level: { type: 'string' },
+  // A password never on the command line (ps, shell history): from standard input, or generated.
+  'password-stdin': { type: 'boolean' },
 } as const;
 
-const NATS_NOUNS = new Set(['cameras', 'doctor', 'enrolment', 'camera', 'host', 'binding']);
+const NATS_NOUNS = new Set(['cameras', 'users', 'doctor', 'enrolment', 'camera', 'host', 'binding']);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -99,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (noun === 'doctor') return await doctorCommand(nc, verb, out);
     if (noun === 'cameras') return await camerasCommand(nc, verb, rest, values, out);
+    if (noun === 'users') return await usersCommand(nc, verb, rest, values, out, () => firstLineOfStdin());
     return await enrolmentCommand(nc, noun, verb, rest[0], values, out);
   } catch (err) {
     const code = exitCodeOf(err);

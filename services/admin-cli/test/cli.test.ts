@@ -1,23 +1,14 @@
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry, call, decodeEnrolmentToken, type CameraRecord } from '@desk-onvif/contracts';
-import {
-  NatsServer,
-  REPO_ROOT,
-  freePort,
-  spawnTracked,
-  startRegistry,
-  type ServiceProcess,
-} from '@desk-onvif/test-support';
+import { NatsServer, freePort, startRegistry, type ServiceProcess } from '@desk-onvif/test-support';
 import { ConsoleProcess } from '../../console/test/console.process.js';
+import { runCli } from './cli.process.js';
 
 /**
  * `desk-onvif` as a script runs it: the built CLI against a real nats-server, registry and console;
  * JSON output, and exit codes that say what happened.
  */
-const CLI = join(REPO_ROOT, 'services', 'admin-cli', 'dist', 'main.js');
-
 let nats: NatsServer;
 let registry: ServiceProcess;
 let konsole: ConsoleProcess;
@@ -25,23 +16,7 @@ let nc: NatsConnection;
 let lobby: CameraRecord;
 let desk: CameraRecord;
 
-async function cli(
-  args: string[],
-  natsUrl = nats.url,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = spawnTracked(process.execPath, [CLI, ...args], {
-    PATH: process.env.PATH,
-    // The administrator's credential and the site CA, as `trust init` writes them.
-    ...nats.serviceEnv('DESK_ONVIF_', 'admin'),
-    DESK_ONVIF_NATS_URL: natsUrl,
-  });
-  let stdout = '';
-  let stderr = '';
-  p.child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
-  p.child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  const code = await p.exited;
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], natsUrl = nats.url) => runCli(nats, args, { natsUrl });
 
 beforeAll(async () => {
   nats = await NatsServer.start();
