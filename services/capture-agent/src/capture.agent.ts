@@ -23,6 +23,7 @@ import {
 } from '@desk-onvif/ffmpeg-args';
 import type { AgentMetrics } from './agent.metrics.js';
 import { chooseAudioDevice, type AudioDevice } from './audio.device.js';
+import { AudioDeviceWatch } from './audio.watch.js';
 import { CameraResponder } from './camera.responder.js';
 import type { AgentConfig } from './config.js';
 import { FfmpegSupervisor } from './ffmpeg.supervisor.js';
@@ -61,8 +62,10 @@ export interface AgentDeps {
   store: StateStore;
   metrics: AgentMetrics;
   logger: Logger;
-  /** The audio devices ffmpeg can open now (listAudioDevices), asked at start and every audioPollMs. */
+  /** The audio devices ffmpeg can open now (listAudioDevices), asked at start and when AudioDeviceWatch says. */
   listAudio: () => Promise<AudioDevice[]>;
+  /** The sound server's event stream (deviceEventsCommand): undefined, the timer alone. */
+  audioEvents?: { command: string; args: string[] };
   /** Where ffmpeg publishes (run.command.ts starts it): credentials stay off its command line. */
   publishProxy?: { port: number; localPath(stream: 'main' | 'sub'): string };
 }
@@ -96,7 +99,7 @@ export class CaptureAgent {
   /** Whether the camera has audio (a device was found once, or `audio: on`): its profiles say so. */
   private audioCapable = false;
   private audio: AudioState = { state: 'off' };
-  private audioPoll: NodeJS.Timeout | undefined;
+  private audioWatch: AudioDeviceWatch | undefined;
   private polling = false;
 
   constructor(private readonly d: AgentDeps) {
@@ -147,6 +150,10 @@ export class CaptureAgent {
         // A new ffmpeg: its first small frame has nothing to be compared with.
         spawned: () => {
           if (this.activity.reset()) this.activityEvent(false);
+        },
+        // ffmpeg says little once streaming: a line while it has audio may be its input failing.
+        stderr: () => {
+          if (this.audioIn) this.audioWatch?.nudge();
         },
         progress: (p) => {
           const target = this.settings ? this.settings.main.bitrateKbps + this.settings.sub.bitrateKbps : 0;
@@ -210,8 +217,16 @@ export class CaptureAgent {
     this.session.start();
     this.heartbeat = setInterval(() => this.sendHeartbeat(), this.d.config.heartbeatMs);
     this.startSessionMonitor();
-    if (this.d.config.audio !== 'off')
-      this.audioPoll = setInterval(() => void this.pollAudio(true), this.d.config.audioPollMs);
+    if (this.d.config.audio !== 'off') {
+      this.audioWatch = new AudioDeviceWatch({
+        check: () => void this.pollAudio(true),
+        lostPollMs: this.d.config.audioPollMs,
+        idlePollMs: this.d.config.audioIdlePollMs,
+        events: this.d.audioEvents,
+        logger: this.log.child({ part: 'audio' }),
+      });
+      this.audioWatch.start();
+    }
     // The hold also ends when frames stop coming.
     this.activityTimer = setInterval(() => {
       if (this.activity.tick(Date.now())) this.activityEvent(false);
@@ -220,7 +235,7 @@ export class CaptureAgent {
 
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
-    clearInterval(this.audioPoll);
+    this.audioWatch?.stop();
     clearInterval(this.activityTimer);
     this.sessionMonitor?.stop();
     await this.supervisor.stop();
@@ -325,6 +340,7 @@ export class CaptureAgent {
   }
 
   private setAudio(next: AudioState): void {
+    this.audioWatch?.setLost(next.state === 'lost');
     const clean = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as AudioState;
     if (isDeepStrictEqual(clean, this.audio)) return;
     this.audio = clean;
