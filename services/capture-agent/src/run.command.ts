@@ -56,7 +56,7 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     // certificate too): an enrolled agent needs no AGENT_MEDIA_CA for rtsps://.
     ca: mediaCaOf(
       config.mediaCa ? await readFile(config.mediaCa) : undefined,
-      new AgentEnrolment(config.stateDir, log),
+      new AgentEnrolment(config.credentials, log),
     ),
     checkPeerUid: platform === 'linux',
     logger: log.child({ part: 'publish-proxy' }),
