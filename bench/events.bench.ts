@@ -5,12 +5,14 @@
  * 1. 1,000 cameras in a real registry and onvif service, each with a pull point whose PullMessages
  *    is held open by this process; desktop.activity events published on camera.<id>.event as the
  *    agents send them: NATS-to-client latency, and the onvif RSS the held pull points cost.
- * 2. The whole system (DeskLab: the real agent capturing an Xvfb desktop at 1920x1080 and 30 fps):
+ * 2. The whole system (DeskLab: the real agent capturing an Xvfb desktop, 1280x720 at 15 fps unless
+ *    BENCH_MOTION_SIZE / BENCH_MOTION_FPS say otherwise):
  *    a client holds PullMessages; the desktop changes (xsetroot) and the time to the MotionAlarm
  *    true answer is the motion-to-client latency.
- * 3. The detector's cost at 1920x1080 30 fps: ffmpeg's extra branch (the 64x36 rgb24 copy, CPU time
- *    from `-benchmark` over 10 s of 30 fps input, the agent's graph with the copy minus without) plus the agent's
- *    comparison of 10 small frames a second, in percent of one core.
+ * 3. The detector's cost at 1920x1080 30 fps: ffmpeg's extra branch (the 64x36 rgb24 copy, split off
+ *    the sub: CPU time from `-benchmark` over 10 s of the sub's frames, the copy's branch minus the
+ *    frames passed through) plus the agent's comparison of 10 small frames a second, in percent of
+ *    one core.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -313,10 +315,10 @@ async function isActive(point: PullPoint): Promise<boolean> {
 
 /**
  * Part 3: CPU of the small copy in ffmpeg, and of the comparison in the agent. ffmpeg runs the
- * branches of the agent's own filter graph (ffmpeg-args, 1920x1080 at 30 fps, the default sub) that
- * the copy changes, with and without it, to the null muxer (no encoding), on one captured-like bgr0 frame repeated for 10 s
- * (a pattern generated per frame would cost more than the graph and drown the difference); the
- * least CPU time of 5 runs each, taken alternately.
+ * copy's branch of the agent's own filter graph (ffmpeg-args, 1920x1080 at 30 fps, the default sub,
+ * which the copy is split from) on 10 s of what it receives there (one sub-size yuv420p frame
+ * repeated: a pattern generated per frame would cost more than the branch), against the same
+ * frames passed through; the least CPU time of 5 runs each, taken alternately.
  */
 async function detectorCost() {
   const ffmpeg = process.env.FFMPEG_BIN ?? 'ffmpeg';
@@ -334,27 +336,29 @@ async function detectorCost() {
     progress: { fd: 4 },
     ...(activity ? { activity: { fd: 6, ...ACTIVITY_FRAME } } : {}),
   });
-  // The branches the copy touches, from the agent's own graph: the sub (which, with the copy,
-  // splits off the small frames) and the copy itself; main and the snapshots are the same either way.
-  const branches = (activity: boolean) => {
-    const parts = filterGraph(job(activity), 'system').split(';');
-    const sub = parts.find((p) => p.startsWith('[s]'))!.replace('[s]', '[0:v]');
-    const copy = parts.filter((p) => p.startsWith('[a]'));
-    return [sub, ...copy].join(';');
-  };
+  // The copy's branch of the agent's own graph, fed what it gets there: the sub's frames (its size,
+  // yuv420p, its rate). Against the same frames passed through, the difference is the copy's cost.
+  const sub = DEFAULT_ENCODER_SETTINGS.sub;
+  const branch = filterGraph(job(true), 'system')
+    .split(';')
+    .find((p) => p.startsWith('[a]'))!
+    .replace('[a]', '[0:v]');
   const utime = async (activity: boolean) => {
-    const graph = branches(activity);
-    const pads = [PADS.sub, ...(activity ? [PADS.activity] : [])];
     const { stderr } = await run(ffmpeg, [
       '-hide_banner',
       '-benchmark',
       '-f',
       'lavfi',
       '-i',
-      `testsrc2=size=1920x1080:rate=30:duration=0.034,format=bgr0,loop=loop=${seconds * 30 - 1}:size=1,setpts=N/30/TB`,
+      `testsrc2=size=${sub.width}x${sub.height}:rate=${sub.fps}:duration=${1 / sub.fps},format=yuv420p,` +
+        `loop=loop=${seconds * sub.fps - 1}:size=1,setpts=N/${sub.fps}/TB`,
       '-filter_complex',
-      graph,
-      ...pads.flatMap((p) => ['-map', `[${p}]`, '-f', 'null', '-']),
+      activity ? branch : `[0:v]null[${PADS.activity}]`,
+      '-map',
+      `[${PADS.activity}]`,
+      '-f',
+      'null',
+      '-',
     ]);
     return Number(/utime=([\d.]+)s/.exec(stderr)?.[1]);
   };
@@ -387,7 +391,7 @@ async function detectorCost() {
     jsPct: round(jsPct, 4),
     ffmpegBaseUtimeS: Math.min(...base),
     ffmpegBranchUtimeS: Math.min(...withBranch),
-    graph: branches(true),
+    graph: branch,
   };
 }
 
