@@ -44,7 +44,15 @@ maybe('audio: the PC’s sound reaches the NVR', () => {
       // 30 fps: a flash is seen within 33 ms of happening, well inside the 100 ms of the sync check.
       fps: 30,
       colour: DARK,
-      agentEnv: { ...pulse.env, AGENT_AUDIO: 'auto', AGENT_AUDIO_POLL_MS: '500', AGENT_HEARTBEAT_MS: '500' },
+      // Timers too slow to matter here: a device's going and coming back must be heard from the sound
+      // server (pactl subscribe) and ffmpeg, as the agent does between its polls.
+      agentEnv: {
+        ...pulse.env,
+        AGENT_AUDIO: 'auto',
+        AGENT_AUDIO_POLL_MS: '600000',
+        AGENT_AUDIO_IDLE_POLL_MS: '600000',
+        AGENT_HEARTBEAT_MS: '500',
+      },
     });
     const hb = cameraSubjects(lab.cameraId).heartbeat;
     lab.nc.subscribe(hb.subject, {

@@ -25,6 +25,12 @@ export interface SyncOptions {
   readBackMs?: number;
   /** How long each flash and each dark pause lasts: 500 ms, more where the X server is starved. */
   holdMs?: number;
+  /**
+   * How many flash-click pairs are enough (all events by default). A benchmark on a busy machine
+   * may miss a click or a flash: the pairs it did read are still each a measurement, paired by time
+   * (a click within holdMs of a flash), never by position.
+   */
+  minPairs?: number;
 }
 
 export async function measureAvOffsets(
@@ -70,7 +76,11 @@ export async function measureAvOffsets(
       200,
     ).catch(() => undefined);
     const { flashes, clicks } = seen();
-    if (flashes.length !== count || clicks.length !== count) {
+    const pairs = pairByTime(flashes, clicks, (opts.holdMs ?? 500) / 1000);
+    if (
+      pairs.length < (opts.minPairs ?? count) ||
+      (opts.minPairs === undefined && (flashes.length !== count || clicks.length !== count))
+    ) {
       const v = reader.video();
       const a = reader.audio();
       const brief = (xs: typeof v) =>
@@ -83,15 +93,37 @@ export async function measureAvOffsets(
           `video samples ${brief(v)}, audio samples ${brief(a)}; ${reader.output().slice(-200)}`,
       );
     }
-    // xsetroot paints somewhere between its spawn and its exit: the middle, ± half of that.
-    return events.map((e, i) => {
-      const atReader = (clicks[i]! - flashes[i]!) * 1000;
-      const played = e.clickAt - (e.flashFrom + e.flashTo) / 2;
-      return { offsetMs: Math.round(atReader - played), paintMs: e.flashTo - e.flashFrom };
-    });
+    // xsetroot paints somewhere between its spawn and its exit: the middle, ± half of that. With
+    // every event read back, each pair is corrected by its own event; otherwise by their median.
+    const played = events.map((e) => e.clickAt - (e.flashFrom + e.flashTo) / 2);
+    const whole = pairs.length === count;
+    const median = [...played].sort((a, b) => a - b)[Math.floor(played.length / 2)]!;
+    const paints = events.map((e) => e.flashTo - e.flashFrom).sort((a, b) => a - b);
+    const paintMedian = paints[Math.floor(paints.length / 2)]!;
+    return pairs.map(([flash, click], i) => ({
+      offsetMs: Math.round((click - flash) * 1000 - (whole ? played[i]! : median)),
+      paintMs: whole ? events[i]!.flashTo - events[i]!.flashFrom : paintMedian,
+    }));
   } finally {
     await reader.stop();
   }
+}
+
+/** Each flash with the click nearest to it within `windowS`, each click used once (times in s). */
+export function pairByTime(flashes: number[], clicks: number[], windowS: number): [number, number][] {
+  const free = [...clicks];
+  const out: [number, number][] = [];
+  for (const flash of flashes) {
+    let best = -1;
+    for (let j = 0; j < free.length; j++)
+      if (
+        Math.abs(free[j]! - flash) < windowS &&
+        (best < 0 || Math.abs(free[j]! - flash) < Math.abs(free[best]! - flash))
+      )
+        best = j;
+    if (best >= 0) out.push([flash, free.splice(best, 1)[0]!]);
+  }
+  return out;
 }
 
 /** Seconds both tracks have been coming out of the reader. */

@@ -185,8 +185,21 @@ export class DeskLab {
   }
 
   /** The NVR adding the camera: npm `onvif` Cam.connect, GetProfiles, GetStreamUri of each profile. */
-  async connect(xaddr: string, creds: Credentials = this.opts.onvifUser): Promise<NvrProfile[]> {
-    const out = (await this.nvrClient(['connect', xaddr], this.nvrEnv(creds))) as { profiles: NvrProfile[] };
+  /**
+   * The NVR adding the camera (npm `onvif`): its profiles with the URI GetStreamUri gave for
+   * `protocol` (Media2's name; npm onvif asks `RTSP` unless told). With a protocol, the camera's
+   * replies go to the run's XML validation.
+   */
+  async connect(
+    xaddr: string,
+    creds: Credentials = this.opts.onvifUser,
+    protocol?: string,
+  ): Promise<NvrProfile[]> {
+    const out = (await this.nvrClient(
+      ['connect', xaddr, ...(protocol ? [protocol] : [])],
+      this.nvrEnv(creds),
+    )) as { profiles: NvrProfile[]; responses: string[] };
+    if (protocol) out.responses.forEach((xml, i) => captureXml(`e2e npm-onvif ${protocol} ${i}`, xml));
     return out.profiles;
   }
 

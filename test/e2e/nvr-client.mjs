@@ -49,11 +49,9 @@ function probe(timeout) {
   });
 }
 
-function streamUri(cam, profileToken) {
+function streamUri(cam, profileToken, protocol = 'RTSP') {
   return new Promise((resolve, reject) =>
-    cam.getStreamUri({ protocol: 'RTSP', profileToken }, (err, res) =>
-      err ? reject(err) : resolve(res.uri),
-    ),
+    cam.getStreamUri({ protocol, profileToken }, (err, res) => (err ? reject(err) : resolve(res.uri))),
   );
 }
 
@@ -91,9 +89,13 @@ function info(xaddr, username, password) {
   });
 }
 
-function connect(xaddr, username, password) {
+/** GetStreamUri asks `protocol` (Media2's names, e.g. RtspsUnicast; npm onvif's default RTSP). */
+function connect(xaddr, username, password, protocol) {
   const cam = new Cam(camOptions(xaddr, username, password), async (err) => {
     if (err) return fail(err);
+    // The replies from here on (GetStreamUri, after connect asked the rest), for the schema validation.
+    const responses = [];
+    cam.on('rawResponse', (xml) => responses.push(xml));
     try {
       const profiles = [];
       for (const p of cam.profiles) {
@@ -103,10 +105,10 @@ function connect(xaddr, username, password) {
           name: p.name,
           width: res && res.width,
           height: res && res.height,
-          uri: await streamUri(cam, p.$.token),
+          uri: await streamUri(cam, p.$.token, protocol),
         });
       }
-      finish({ profiles });
+      finish({ profiles, responses });
     } catch (e) {
       fail(e);
     }
@@ -161,14 +163,14 @@ function audio(xaddr, username, password, [encoding, bitrate, sampleRate]) {
 
 const modes = {
   probe: () => probe(args[0]),
-  connect: () => connect(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD),
+  connect: () => connect(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD, args[1]),
   info: () => info(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD),
   events: () => events(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD, args[1]),
   audio: () => audio(args[0], process.env.NVR_USERNAME, process.env.NVR_PASSWORD, args.slice(1)),
 };
 if (!modes[mode]) {
   process.stderr.write(
-    'usage: nvr-client.mjs probe <timeoutMs> | connect <xaddr> | info <xaddr> | events <xaddr> <durationMs> | audio <xaddr> <encoding> <bitrate> <sampleRate>\n',
+    'usage: nvr-client.mjs probe <timeoutMs> | connect <xaddr> [protocol] | info <xaddr> | events <xaddr> <durationMs> | audio <xaddr> <encoding> <bitrate> <sampleRate>\n',
   );
   process.exit(2);
 }

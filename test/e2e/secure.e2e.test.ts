@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
+import { connect as connectTls } from 'node:tls';
 import type { CameraRecord } from '@desk-onvif/contracts';
-import { colourNear, parseColour, testSitePki, type SitePki } from '@desk-onvif/test-support';
+import { WireCapture, colourNear, parseColour, testSitePki, type SitePki } from '@desk-onvif/test-support';
 import { AGENT, DeskLab, type Credentials } from './desk.lab.js';
 
 /**
@@ -9,6 +10,17 @@ import { AGENT, DeskLab, type Credentials } from './desk.lab.js';
  * NVR is the npm `onvif` client trusting only the site CA; what it is given, ffmpeg reads.
  */
 const COLOUR = '#3c64b4';
+
+/** Whether a TLS client trusting only `caFile` accepts the server at host:port (as a verifying NVR would). */
+function tlsVerifies(host: string, port: number, caFile: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connectTls({ host, port, ca: readFileSync(caFile) }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 function withCredentials(uri: string, creds: Credentials): string {
   const url = new URL(uri);
@@ -57,7 +69,7 @@ describe('an NVR over HTTPS, plain HTTP refused', () => {
     expect(colourNear(got.colour, parseColour(COLOUR))).toBe(true);
   });
 
-  it('the agent publishes over RTSPS through its proxy (no secret in argv); NVRs read RTSP or RTSPS', async () => {
+  it('the agent publishes over RTSPS through its proxy (no secret in argv); an NVR asking RtspsUnicast reads RTSPS', async () => {
     const pid = (await lab.system.agentStatus(AGENT)).ffmpegPid!;
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
     expect(argv.filter((a) => a.startsWith('rtsp://'))).toEqual([
@@ -65,11 +77,36 @@ describe('an NVR over HTTPS, plain HTTP refused', () => {
       expect.stringMatching(/^rtsp:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/sub$/),
     ]);
     expect(argv.join(' ')).not.toContain(camera.publish.user);
-    // The media server's RTSPS port, read by ffmpeg with the viewer's credentials.
-    const rtsps = `rtsps://${lab.media.host}:${lab.media.rtspsPort!}/${camera.paths.main}`;
-    const got = await lab.readColour(withCredentials(rtsps, lab.opts.onvifUser));
-    if (!got.ok) throw new Error(`could not read ${rtsps}: ${got.error}`);
-    expect(colourNear(got.colour, parseColour(COLOUR))).toBe(true);
+    // The NVR asks Media2 for RtspsUnicast and is handed the media server's RTSPS port.
+    const profiles = await lab.connect(lab.xaddr(camera, 'https'), lab.opts.onvifUser, 'RtspsUnicast');
+    const media = `rtsps://${lab.media.host}:${lab.media.rtspsPort!}`;
+    expect(profiles.map((p) => p.uri)).toEqual([
+      `${media}/${camera.paths.main}`,
+      `${media}/${camera.paths.sub}`,
+    ]);
+    // What a verifying NVR checks (ffmpeg 5.1's RTSP demuxer cannot be given a CA): the RTSPS
+    // port's certificate is the site CA's, for this host, and another CA does not accept it.
+    const uri = new URL(profiles[0]!.uri);
+    expect(await tlsVerifies(uri.hostname, Number(uri.port), pki.caCert)).toBe(true);
+    const other = await testSitePki();
+    try {
+      expect(await tlsVerifies(uri.hostname, Number(uri.port), other.caCert)).toBe(false);
+    } finally {
+      rmSync(other.dir, { recursive: true, force: true });
+    }
+    // ffmpeg reads that URI with the viewer's credentials; recorded on the way, nothing is in clear.
+    const wire = await WireCapture.start(Number(uri.port), uri.hostname);
+    try {
+      uri.port = String(wire.port);
+      const got = await lab.readColour(withCredentials(uri.toString(), lab.opts.onvifUser));
+      if (!got.ok) throw new Error(`could not read ${profiles[0]!.uri}: ${got.error}`);
+      expect(colourNear(got.colour, parseColour(COLOUR))).toBe(true);
+      expect(wire.bytes).toBeGreaterThan(1000);
+      for (const clear of [lab.opts.onvifUser.username, lab.opts.onvifUser.password, 'RTSP/1.0', 'DESCRIBE'])
+        expect({ clear, onTheWire: wire.contains(clear) }).toEqual({ clear, onTheWire: false });
+    } finally {
+      await wire.stop();
+    }
   });
 
   it('announces Profile T over https', async () => {

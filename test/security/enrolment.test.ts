@@ -110,6 +110,21 @@ describe('enrolment and revocation', () => {
     expect(first.cameraId).toBe(cameraIdOf(identityKey(id)));
   });
 
+  it('under concurrency a token is used exactly maxUses times, and one identity binds exactly one key', async () => {
+    const limited = await sys.issue({ maxUses: 3 });
+    const uses = await Promise.allSettled(Array.from({ length: 12 }, () => sys.enrol(limited, identity())));
+    expect(uses.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    for (const r of uses.filter((u) => u.status === 'rejected'))
+      expect(r.reason).toMatchObject({ code: 'ENROLMENT_USED_UP' });
+
+    const id = identity();
+    const token = await sys.issue({ maxUses: 20 });
+    const claims = await Promise.allSettled(Array.from({ length: 8 }, () => sys.enrol(token, id)));
+    expect(claims.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of claims.filter((c) => c.status === 'rejected'))
+      expect(r.reason).toMatchObject({ code: 'IDENTITY_BOUND' });
+  });
+
   it('a revoked camera is disconnected at once and refused from then on, also after nats-server and the registry restart', async () => {
     const hostId = `pc-${randomUUID().slice(0, 8)}`;
     const { agent, stateDir } = await startAgent(await sys.issue({ hostId }), hostId);

@@ -8,6 +8,7 @@ import {
   type KeyPair,
 } from '@nats-io/nkeys';
 import type { Permissions } from '@desk-onvif/contracts';
+import { signingKey } from './signer.js';
 
 /**
  * NATS decentralized auth (operator → accounts → users, each an nkey; JWTs signed by the level
@@ -105,7 +106,7 @@ export function accountJwt(spec: AccountSpec, operatorSigningSeed: string): Prom
       : {}),
   };
   return encodeAccount(spec.name, fromPublic(spec.account), account, {
-    signer: keyPair(operatorSigningSeed),
+    signer: signingKey(operatorSigningSeed),
   });
 }
 
@@ -167,7 +168,7 @@ export function userJwt(spec: UserSpec, signingSeed: string): Promise<string> {
       ...(spec.tags ? { tags: spec.tags } : {}),
     },
     {
-      signer: keyPair(signingSeed),
+      signer: signingKey(signingSeed),
       ...(spec.expiresAt ? { exp: Math.floor(spec.expiresAt.getTime() / 1000) } : {}),
     },
   );

@@ -83,14 +83,15 @@ export function mediaServiceCapabilitiesXml(tag: string): string {
 /**
  * Media2's capabilities. ConfigurationsSupported (ONVIF Media2 5.2.1: the configuration types a
  * profile may hold) names the audio ones only for a camera that has audio: an NVR reading it
- * before GetProfiles knows whether to ask for sound.
+ * before GetProfiles knows whether to ask for sound. SecureRTSPStreaming: RTSPS is served
+ * (GetStreamUri with RtspsUnicast).
  */
-export function media2ServiceCapabilitiesXml(tag: string, withAudio = false): string {
+export function media2ServiceCapabilitiesXml(tag: string, withAudio = false, rtsps = false): string {
   const supported = `VideoSource VideoEncoder${withAudio ? ' AudioSource AudioEncoder' : ''}`;
   return (
     `<${tag} SnapshotUri="true" Rotation="false" VideoSourceMode="false" OSD="true">` +
     `<tr2:ProfileCapabilities MaximumNumberOfProfiles="${MAX_PROFILES}" ConfigurationsSupported="${supported}"/>` +
-    `<tr2:StreamingCapabilities RTSPStreaming="true" RTPMulticast="false" RTP_RTSP_TCP="true" NonAggregateControl="false"/>` +
+    `<tr2:StreamingCapabilities RTSPStreaming="true" RTPMulticast="false" RTP_RTSP_TCP="true" NonAggregateControl="false"${rtsps ? ' SecureRTSPStreaming="true"' : ''}/>` +
     `</${tag}>`
   );
 }

@@ -95,7 +95,11 @@ export const deviceOperations: Operation[] = [
           service(
             Ns.media2,
             xaddr(ctx.endpoint, 'media2'),
-            media2ServiceCapabilitiesXml('tr2:Capabilities', ctx.camera.settings.audio !== undefined),
+            media2ServiceCapabilitiesXml(
+              'tr2:Capabilities',
+              ctx.camera.settings.audio !== undefined,
+              ctx.endpoint.rtspsPort !== undefined,
+            ),
             2,
             60,
           ) +

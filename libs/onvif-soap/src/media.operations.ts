@@ -237,11 +237,13 @@ export const mediaOperations: Operation[] = [
           `Transport "${transport}" is not supported (RTSP over TCP or UDP)`,
         );
       }
+      // Media1 cannot ask for TLS: when the media server serves RTSPS, that is what it gets, so the
+      // viewer's RTSP credentials stay off the wire (README "Security model: the edge").
       const e = ctx.endpoint;
       return {
         body: mediaUriXml(
           'trt:GetStreamUriResponse',
-          streamUri(ctx.camera, stream, e.mediaHost, e.rtspPort, e.rtsps),
+          streamUri(ctx.camera, stream, e, e.rtspsPort !== undefined),
         ),
       };
     },

@@ -38,7 +38,7 @@ export const media2Operations: Operation[] = [
     name: 'GetServiceCapabilities',
     access: 'PRE_AUTH',
     handle: (ctx) => ({
-      body: `<tr2:GetServiceCapabilitiesResponse>${media2ServiceCapabilitiesXml('tr2:Capabilities', ctx.camera.settings.audio !== undefined)}</tr2:GetServiceCapabilitiesResponse>`,
+      body: `<tr2:GetServiceCapabilitiesResponse>${media2ServiceCapabilitiesXml('tr2:Capabilities', ctx.camera.settings.audio !== undefined, ctx.endpoint.rtspsPort !== undefined)}</tr2:GetServiceCapabilitiesResponse>`,
     }),
   },
   {
@@ -102,13 +102,21 @@ export const media2Operations: Operation[] = [
     handle: (ctx) => {
       const stream = profileOf(ctx);
       const protocol = textAt(ctx.request, 'Protocol') ?? 'RtspUnicast';
-      // Media2 5.4.1: RtspUnicast, RtspMulticast, RTSP (TCP), RtspOverHttp; no multicast or HTTP tunnel here.
-      if (!['RtspUnicast', 'RTSP', 'RtspUnicastTCP'].includes(protocol)) {
+      const e = ctx.endpoint;
+      // Media2 5.4.1: RtspUnicast, RtspMulticast, RtspsUnicast, RtspsMulticast, RTSP (TCP),
+      // RtspOverHttp; no multicast or HTTP tunnel here, RtspsUnicast when RTSPS is served.
+      const secure = protocol === 'RtspsUnicast';
+      if (secure && e.rtspsPort === undefined) {
+        throw Faults.invalidArgVal(
+          'InvalidStreamSetup',
+          'RtspsUnicast is not served: the media server has no RTSPS',
+        );
+      }
+      if (!secure && !['RtspUnicast', 'RTSP', 'RtspUnicastTCP'].includes(protocol)) {
         throw Faults.invalidArgVal('InvalidStreamSetup', `Protocol "${protocol}" is not supported`);
       }
-      const e = ctx.endpoint;
       return {
-        body: `<tr2:GetStreamUriResponse><tr2:Uri>${esc(streamUri(ctx.camera, stream, e.mediaHost, e.rtspPort, e.rtsps))}</tr2:Uri></tr2:GetStreamUriResponse>`,
+        body: `<tr2:GetStreamUriResponse><tr2:Uri>${esc(streamUri(ctx.camera, stream, e, secure))}</tr2:Uri></tr2:GetStreamUriResponse>`,
       };
     },
   },

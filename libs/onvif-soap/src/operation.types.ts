@@ -17,10 +17,13 @@ export interface Endpoint {
   port: number;
   /** The camera endpoint serves HTTPS (ONVIF Profile T): XAddrs and snapshot URIs say https. */
   tls?: boolean;
-  /** Stream URIs say rtsps (MediaMTX's RTSPS port in `rtspPort`). */
-  rtsps?: boolean;
   mediaHost: string;
   rtspPort: number;
+  /**
+   * The media server's RTSPS port when it serves RTSPS too (MediaMTX `rtspEncryption: optional`):
+   * Media1 stream URIs say rtsps, Media2 hands rtsps for `RtspsUnicast` (README "Security model").
+   */
+  rtspsPort?: number;
 }
 
 export interface DeviceIdentity {

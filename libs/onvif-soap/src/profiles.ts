@@ -158,14 +158,15 @@ export function profile2Xml(
   return `<tr2:Profiles token="${esc(p.token)}" fixed="${p.fixed}"><tr2:Name>${esc(p.name)}</tr2:Name>${configs}</tr2:Profiles>`;
 }
 
+/** `rtsps://` on the RTSPS port when `secure` (the caller checked it is served), else `rtsp://`. */
 export function streamUri(
   camera: CameraRecord,
   stream: StreamName,
-  host: string,
-  port: number,
-  rtsps = false,
+  e: { mediaHost: string; rtspPort: number; rtspsPort?: number },
+  secure = false,
 ): string {
-  return `${rtsps ? 'rtsps' : 'rtsp'}://${hostForUri(host)}:${port}/${camera.paths[stream]}`;
+  const [scheme, port] = secure && e.rtspsPort !== undefined ? ['rtsps', e.rtspsPort] : ['rtsp', e.rtspPort];
+  return `${scheme}://${hostForUri(e.mediaHost)}:${port}/${camera.paths[stream]}`;
 }
 
 export function snapshotUri(stream: StreamName, host: string, port: number, tls = false): string {

@@ -112,10 +112,11 @@ describe('DeskSystem', () => {
     });
   });
 
-  it('with RTSPS the media server serves it and agents publish over it, trusting the site CA', () => {
+  it('with RTSPS the media server serves it, agents publish over it trusting the site CA, stream URIs name it', () => {
     const tls = { cert: '/pki/server.crt', key: '/pki/server.key', ca: '/pki/ca.crt' };
     const plain = new DeskSystem(settings({ tls })).childSpec('agent-desktop').env;
     expect(plain['AGENT_MEDIA_URL']).toBe('rtsp://10.0.0.5:8554');
+    expect(new DeskSystem(settings({ tls })).childSpec('onvif').env['ONVIF_RTSPS_PORT']).toBeUndefined();
     const sut = new DeskSystem(settings({ tls, rtspsPort: 8322 }));
     expect(sut.childSpec('agent-desktop').env).toMatchObject({
       AGENT_MEDIA_URL: 'rtsps://10.0.0.5:8322',
@@ -132,6 +133,8 @@ describe('DeskSystem', () => {
       MTX_RTSPSERVERKEY: '/pki/server.key',
     });
     expect(sut.media.rtspsPort).toBe(8322);
+    // The same port, from the same settings, is what stream URIs name.
+    expect(sut.childSpec('onvif').env['ONVIF_RTSPS_PORT']).toBe('8322');
   });
 
   it('gives agents their credentials and enrolment token in the environment, never on the command line', () => {

@@ -87,6 +87,7 @@ export const SERVICES: ServiceDef[] = [
       ONVIF_PUBLIC_HOST: s.host,
       ONVIF_MEDIA_HOST: s.host,
       ONVIF_RTSP_PORT: String(s.rtspPort),
+      ...onvifRtspsEnv(s),
       ONVIF_USERS_KEY: s.onvifUsersKey,
       // The whole system on one machine (make dev, the e2e): one onvif process boots in half the
       // time of workers competing with every other service for the cores, and a crash is back
@@ -245,4 +246,10 @@ export function agentEnv(s: SystemSettings, agent: AgentSettings): Record<string
     AGENT_ONVIF_PASSWORD: agent.onvifPassword,
     ...agent.env,
   };
+}
+
+/** The media server serves RTSPS with the site certificate: stream URIs may say rtsps. */
+function onvifRtspsEnv(s: SystemSettings): Record<string, string> {
+  const rtsps = rtspsOf(s);
+  return rtsps ? { ONVIF_RTSPS_PORT: String(rtsps.port) } : {};
 }

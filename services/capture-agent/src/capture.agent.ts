@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
-  type AudioState,
   type CameraEvent,
   type CameraRecord,
   cameraSubjects,
@@ -22,7 +21,8 @@ import {
   OSD_FONT,
 } from '@desk-onvif/ffmpeg-args';
 import type { AgentMetrics } from './agent.metrics.js';
-import { chooseAudioDevice, type AudioDevice } from './audio.device.js';
+import type { AudioDevice } from './audio.device.js';
+import { AudioPresence } from './audio.presence.js';
 import { CameraResponder } from './camera.responder.js';
 import type { AgentConfig } from './config.js';
 import { FfmpegSupervisor } from './ffmpeg.supervisor.js';
@@ -61,8 +61,10 @@ export interface AgentDeps {
   store: StateStore;
   metrics: AgentMetrics;
   logger: Logger;
-  /** The audio devices ffmpeg can open now (listAudioDevices), asked at start and every audioPollMs. */
+  /** The audio devices ffmpeg can open now (listAudioDevices), asked at start and when AudioDeviceWatch says. */
   listAudio: () => Promise<AudioDevice[]>;
+  /** The sound server's event stream (deviceEventsCommand): undefined, the timer alone. */
+  audioEvents?: { command: string; args: string[] };
   /** Where ffmpeg publishes (run.command.ts starts it): credentials stay off its command line. */
   publishProxy?: { port: number; localPath(stream: 'main' | 'sub'): string };
 }
@@ -91,13 +93,7 @@ export class CaptureAgent {
   private connected = false;
   private wasStreaming = false;
   private readonly log: Logger;
-  /** The devices in this ffmpeg's command line, when it has audio. */
-  private audioIn: { device: string; microphone?: string } | undefined;
-  /** Whether the camera has audio (a device was found once, or `audio: on`): its profiles say so. */
-  private audioCapable = false;
-  private audio: AudioState = { state: 'off' };
-  private audioPoll: NodeJS.Timeout | undefined;
-  private polling = false;
+  private readonly audio: AudioPresence;
 
   constructor(private readonly d: AgentDeps) {
     this.key = identityKey(d.identity);
@@ -148,11 +144,27 @@ export class CaptureAgent {
         spawned: () => {
           if (this.activity.reset()) this.activityEvent(false);
         },
+        // ffmpeg says little once streaming: a line while it has audio may be its input failing.
+        stderr: () => this.audio.ffmpegSaidSomething(),
         progress: (p) => {
           const target = this.settings ? this.settings.main.bitrateKbps + this.settings.sub.bitrateKbps : 0;
           // ffmpeg cannot count bytes sent over RTSP (bitrate=N/A): report the CBR target then.
           this.rates = { fps: p.fps, bitrateKbps: p.bitrateKbps || target };
           d.metrics.setRates(this.rates.fps, this.rates.bitrateKbps);
+        },
+      },
+    );
+    this.audio = new AudioPresence(
+      { ...d, logger: log.child({ part: 'audio' }) },
+      {
+        audioSettings: () => this.settings?.audio,
+        becameCapable: () => {
+          const id = this.state?.camera.id;
+          const streamed = this.settings;
+          if (id && streamed && this.registered) void this.session.reportSettings(id, streamed);
+        },
+        restart: () => {
+          if (this.state) void this.supervisor.restart('audio');
         },
       },
     );
@@ -194,9 +206,7 @@ export class CaptureAgent {
 
   /** Which audio devices are there, before the first ffmpeg: its command line depends on them. */
   async probeAudio(): Promise<void> {
-    if (this.d.config.audio === 'off') return;
-    this.audioCapable = this.d.config.audio === 'on';
-    await this.pollAudio(false);
+    await this.audio.probe();
   }
 
   start(): void {
@@ -210,8 +220,7 @@ export class CaptureAgent {
     this.session.start();
     this.heartbeat = setInterval(() => this.sendHeartbeat(), this.d.config.heartbeatMs);
     this.startSessionMonitor();
-    if (this.d.config.audio !== 'off')
-      this.audioPoll = setInterval(() => void this.pollAudio(true), this.d.config.audioPollMs);
+    this.audio.start();
     // The hold also ends when frames stop coming.
     this.activityTimer = setInterval(() => {
       if (this.activity.tick(Date.now())) this.activityEvent(false);
@@ -220,7 +229,7 @@ export class CaptureAgent {
 
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
-    clearInterval(this.audioPoll);
+    this.audio.stop();
     clearInterval(this.activityTimer);
     this.sessionMonitor?.stop();
     await this.supervisor.stop();
@@ -245,7 +254,7 @@ export class CaptureAgent {
       grabber: grabberName(this.d.platform, this.d.source, this.d.grabber),
       encoder: this.d.encoder,
       settings: this.settings,
-      audio: this.audio,
+      audio: this.audio.state,
       fps: this.rates.fps,
       bitrateKbps: this.rates.bitrateKbps,
       restarts: this.restarts,
@@ -256,86 +265,16 @@ export class CaptureAgent {
 
   private get settings(): EncoderSettings | undefined {
     const s = this.state;
-    return s ? effectiveSettings(s.camera.settings, this.d.config, s.settings, this.audioCapable) : undefined;
-  }
-
-  /**
-   * Audio devices now: a device found makes the camera one with audio (reported to the registry);
-   * one that went away leaves ffmpeg streaming video (its audio input ended) and says so; one that
-   * came back (or a microphone) restarts ffmpeg with audio.
-   */
-  private async pollAudio(running: boolean): Promise<void> {
-    if (this.polling) return; // a slow listing is not asked again on top of itself
-    const c = this.d.config;
-    let listed: AudioDevice[];
-    this.polling = true;
-    try {
-      listed = await this.d.listAudio();
-    } catch (err) {
-      this.log.warn('audio devices not listed', { err: errorMessage(err) });
-      return;
-    } finally {
-      this.polling = false;
-    }
-    const choice = chooseAudioDevice(this.d.platform, c.audioDevice, listed);
-    const microphone = c.microphone && listed.some((d) => d.name === c.microphone) ? c.microphone : undefined;
-    const now = choice.device ? { device: choice.device, ...(microphone ? { microphone } : {}) } : undefined;
-    if (now && !this.audioCapable) {
-      this.audioCapable = true;
-      const id = this.state?.camera.id;
-      const streamed = this.settings;
-      if (running && id && streamed && this.registered) void this.session.reportSettings(id, streamed);
-    }
-    const had = this.audioIn;
-    const changed = JSON.stringify(had) !== JSON.stringify(now);
-    if (!this.audioCapable) {
-      this.setAudio({ state: 'unavailable', detail: choice.device ? undefined : choice.why });
-      return;
-    }
-    if (!running) {
-      this.audioIn = now;
-    } else if (now && changed) {
-      this.log.info(
-        had ? 'audio devices changed: restarting ffmpeg' : 'audio device here: restarting ffmpeg with audio',
-        {
-          device: now.device,
-          microphone: now.microphone,
-        },
-      );
-      this.audioIn = now;
-      if (this.state) void this.supervisor.restart('audio');
-    } else if (!now && had) {
-      // ffmpeg's audio input has ended; the video goes on. The device's return restarts ffmpeg.
-      this.log.warn('audio device lost: streaming video without audio until it returns', {
-        device: had.device,
-        why: choice.device ? undefined : choice.why,
-      });
-      this.audioIn = undefined;
-    }
-    const settings = this.settings?.audio;
-    if (!settings) this.setAudio({ state: 'off' });
-    else if (this.audioIn)
-      this.setAudio({ state: 'streaming', device: this.audioIn.device, codec: settings.codec });
-    else
-      this.setAudio({
-        state: 'lost',
-        codec: settings.codec,
-        detail: choice.device ? undefined : choice.why,
-      });
-  }
-
-  private setAudio(next: AudioState): void {
-    const clean = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as AudioState;
-    if (isDeepStrictEqual(clean, this.audio)) return;
-    this.audio = clean;
-    this.d.metrics.setAudio(clean.state);
+    return s
+      ? effectiveSettings(s.camera.settings, this.d.config, s.settings, this.audio.capable)
+      : undefined;
   }
 
   private args(): string[] {
     const s = this.state;
     const settings = this.settings;
     if (!s || !settings) throw new Error('no assignment yet');
-    const job = captureJob({ ...this.d, camera: s.camera, settings, audioDevices: this.audioIn });
+    const job = captureJob({ ...this.d, camera: s.camera, settings, audioDevices: this.audio.input });
     const args = buildCaptureArgs(job);
     this.log.debug('ffmpeg command line', { args: redactArgs(args) });
     return args;
@@ -398,7 +337,7 @@ export class CaptureAgent {
         `OSD needs the font ${OSD_FONT[this.d.platform]}, which is not installed`,
       );
     try {
-      buildCaptureArgs(captureJob({ ...this.d, camera: s.camera, settings, audioDevices: this.audioIn }));
+      buildCaptureArgs(captureJob({ ...this.d, camera: s.camera, settings, audioDevices: this.audio.input }));
     } catch (err) {
       throw new InvalidRequestError(`settings cannot be used: ${errorMessage(err)}`);
     }
@@ -467,7 +406,7 @@ export class CaptureAgent {
           encoder: this.d.encoder,
           uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
           errors: this.restarts,
-          audio: this.audio,
+          audio: this.audio.state,
           at: new Date().toISOString(),
         }),
       );

@@ -96,8 +96,14 @@ export const configFields = {
   audioCodec: z.enum(['aac', 'pcmu']).default('aac'),
   /** Audio in the sub stream's session too (ONVIF can change it). */
   audioOnSub: bool().default(false),
-  /** How often the audio device's presence is checked: a lost device is added back when it returns. */
+  /** While the audio device is lost, how often to look for it: it is added back when it returns. */
   audioPollMs: int(200, 600_000).default(5000),
+  /**
+   * Otherwise, how often to look at the audio devices anyway. Sooner on Linux, where the sound
+   * server's events (`pactl subscribe`) say when a source comes or goes, and wherever ffmpeg reports
+   * an error on its audio input.
+   */
+  audioIdlePollMs: int(1000, 3_600_000).default(30_000),
   /** MediaMTX's RTSP address, where both streams are published; `rtsps://` (port 8322): over TLS. */
   mediaUrl: url(['rtsp', 'rtsps']).default('rtsp://127.0.0.1:8554'),
   /** Publish the sub stream elsewhere (a second MediaMTX); the main one's by default. */

@@ -41,6 +41,8 @@ export interface SupervisorEvents {
   activity?(chunk: Buffer): void;
   /** A new ffmpeg was spawned. */
   spawned?(): void;
+  /** ffmpeg wrote to stderr (what, redacted, goes to the log within its budget). */
+  stderr?(): void;
   restart?(reason: RestartReason, delayMs: number): void;
 }
 
@@ -167,7 +169,10 @@ export class FfmpegSupervisor {
       (line) => log.warn('ffmpeg', { pid: child.pid, line: this.opts.redact(line) }),
       (count) => log.warn('ffmpeg stderr lines suppressed', { pid: child.pid, count }),
     );
-    child.stderr?.setEncoding('utf8').on('data', (s: string) => budget.push(s));
+    child.stderr?.setEncoding('utf8').on('data', (s: string) => {
+      budget.push(s);
+      this.on.stderr?.();
+    });
     child.once('exit', () => budget.flush());
     const progress = new ProgressParser();
     const progressOut = child.stdio[this.opts.progressFd] as Readable | null;

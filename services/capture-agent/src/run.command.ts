@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { AgentMetrics } from './agent.metrics.js';
 import { listAudioDevices } from './audio.device.js';
+import { deviceEventsCommand } from './audio.watch.js';
 import { CaptureAgent } from './capture.agent.js';
 import { AgentEnrolment } from './enrolment.client.js';
 import type { AgentConfig } from './config.js';
@@ -75,6 +76,7 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     metrics,
     logger: log,
     listAudio: () => listAudioDevices(ffmpeg, platform),
+    audioEvents: deviceEventsCommand(platform),
     publishProxy: proxy,
   });
   await agent.probeAudio();

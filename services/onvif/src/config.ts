@@ -25,6 +25,11 @@ export const onvifConfigShape = {
   /** The host of MediaMTX in stream URIs; unset: the public host. */
   MEDIA_HOST: host.optional(),
   RTSP_PORT: env.int(1, 65535).default(8554),
+  /**
+   * MediaMTX's RTSPS port when it serves RTSPS beside RTSP: Media1 stream URIs say rtsps, Media2
+   * answers RtspsUnicast. Unset: rtsp:// only.
+   */
+  RTSPS_PORT: env.int(1, 65535).optional(),
   /** 32 bytes in base64: the AES-256-GCM key of the ONVIF passwords at rest. Required, no default. */
   USERS_KEY: z
     .string()

@@ -319,6 +319,7 @@ export class OnvifHttp {
       port: camera.onvifPort,
       mediaHost: this.d.config.MEDIA_HOST ?? host,
       rtspPort: this.d.config.RTSP_PORT,
+      ...(this.d.config.RTSPS_PORT !== undefined ? { rtspsPort: this.d.config.RTSPS_PORT } : {}),
       tls: this.d.config.TLS_CERT !== undefined,
     };
   }
