@@ -7,7 +7,10 @@
   Shared mode (one camera per PC, the default): run from an administrator's PowerShell. The agent
   goes to "C:\Program Files\desk-onvif", its configuration to
   "C:\ProgramData\desk-onvif\agent.json" (readable by the PC's users, who each run the agent at
-  logon), and the task "desk-onvif-agent (shared)" starts it at every user's logon.
+  logon), and the task "desk-onvif-agent (shared)" starts it at every user's logon. The agent
+  enrols once, here, as administrator: the camera's credential goes to
+  "C:\ProgramData\desk-onvif\nats" (SYSTEM and Administrators full control, the PC's users read
+  only), so that every user's agent is the same camera; the token then leaves agent.json.
 
   Per-user mode (one camera per Windows user): run as that user, without administrator rights.
   The agent goes to "%LOCALAPPDATA%\Programs\desk-onvif", its configuration to
@@ -79,7 +82,19 @@ if (-not $ConfigFile) {
   if ($LASTEXITCODE -ne 0) { throw "icacls could not restrict $ConfigFile" }
 }
 
-# 3. The logon task (the agent's own install command: schtasks /SC ONLOGON, not a service).
+# 3. Shared mode: enrol now, as administrator, so that the camera's credential is machine-wide
+#    (%ProgramData%\desk-onvif\nats: SYSTEM and Administrators full control, the PC's users read only)
+#    and every Windows user's agent reads it instead of enrolling again (refused: IDENTITY_BOUND).
+if ($Mode -eq 'shared') {
+  & $agent enrol --config $ConfigFile
+  if ($LASTEXITCODE -ne 0) { throw "desk-onvif-agent enrol failed ($LASTEXITCODE): ask for a new token or a binding reset" }
+  # The token is used: it leaves agent.json, which the PC's users can read (the file keeps its ACL).
+  $saved = Get-Content -Raw $ConfigFile | ConvertFrom-Json
+  $saved.PSObject.Properties.Remove('enrollmentToken')
+  [IO.File]::WriteAllText($ConfigFile, ($saved | ConvertTo-Json), (New-Object Text.UTF8Encoding $false))
+}
+
+# 4. The logon task (the agent's own install command: schtasks /SC ONLOGON, not a service).
 & $agent install --mode $Mode --config $ConfigFile
 if ($LASTEXITCODE -ne 0) { throw "desk-onvif-agent install failed ($LASTEXITCODE)" }
 

@@ -129,8 +129,8 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
         }
       });
 
-    const startAgent = async (extra: string[] = []) => {
-      agent = prefix.start([...command, 'run', ...extra], 'agent');
+    const startAgent = async (extra: string[] = [], logName = 'agent') => {
+      agent = prefix.start([...command, 'run', ...extra], logName);
       await waitFor(
         'the agent under Wine to serve /status',
         async () => {
@@ -194,6 +194,11 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
           ...(launcher.ffmpegPath ? { ffmpegPath: launcher.ffmpegPath } : {}),
         }),
       );
+      // As install.ps1 does in shared mode (as administrator): enrol once, machine-wide.
+      const enrol = prefix.start([...command, 'enrol'], 'enrol');
+      const enrolled = await enrol.exited;
+      if (enrolled !== 0) throw new Error(`enrol exited ${enrolled}:\n${enrol.output().slice(-3000)}`);
+      expect(enrol.output()).toContain(`enrolled: camera ${cameraId}`);
       await startAgent();
     }, 300_000);
 
@@ -205,21 +210,25 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
       await nats?.dispose();
     }, 60_000);
 
-    step('registers the camera of the MachineGuid and keeps its state in %LOCALAPPDATA%', async () => {
-      await waitFor('registered', async () => (await status()).registered, 60_000, 500);
-      const state = JSON.parse(
-        readFileSync(join(prefix.localAppData, 'desk-onvif', 'state.json'), 'utf8'),
-      ) as {
-        camera: { id: string };
-      };
-      expect(state.camera.id).toBe(cameraId);
-      expect(await status()).toMatchObject({ cameraId, encoder: 'libx264' });
-      // Enrolled with the token: the camera's own credential beside the state, written through
-      // protectSecretFile (icacls) like state.json.
-      const creds = readFileSync(join(prefix.localAppData, 'desk-onvif', 'nats', 'camera.creds'), 'utf8');
-      expect(creds).toContain('BEGIN NATS USER JWT');
-      expect(JSON.stringify(await call(nc, Enrolment.list, {}))).toMatch(/"uses":1/);
-    });
+    step(
+      'registers the camera of the MachineGuid, its state in %LOCALAPPDATA%, its credential in %ProgramData%',
+      async () => {
+        await waitFor('registered', async () => (await status()).registered, 60_000, 500);
+        const state = JSON.parse(
+          readFileSync(join(prefix.localAppData, 'desk-onvif', 'state.json'), 'utf8'),
+        ) as {
+          camera: { id: string };
+        };
+        expect(state.camera.id).toBe(cameraId);
+        expect(await status()).toMatchObject({ cameraId, encoder: 'libx264' });
+        // Enrolled once with the token by `enrol`: the camera's own credential machine-wide (shared
+        // mode), written through protectSecretFile (icacls, the machine ACL); the agent read it.
+        const creds = readFileSync(join(prefix.programData, 'desk-onvif', 'nats', 'camera.creds'), 'utf8');
+        expect(creds).toContain('BEGIN NATS USER JWT');
+        expect(existsSync(join(prefix.localAppData, 'desk-onvif', 'nats'))).toBe(false);
+        expect(JSON.stringify(await call(nc, Enrolment.list, {}))).toMatch(/"uses":1/);
+      },
+    );
 
     // The stream below starting at all shows that -stats_period was left out: ffmpeg 4.1 refuses it.
     step('says which ffmpeg and grabber: this ffmpeg (4.1) has no ddagrab, so gdigrab', async () => {
@@ -299,6 +308,26 @@ suite.each(runnable.length ? runnable : launchers.slice(0, 1))(
       expect(agent!.output()).toContain('"msg":"stopped"');
       await waitFor('no ffmpeg.exe', () => prefix.processes('ffmpeg.exe').length === 0, 15_000, 200);
     });
+
+    step(
+      'another Windows user of the PC: its agent reads the machine credential, no IDENTITY_BOUND',
+      async () => {
+        // Another profile (its own state dir); the token is used up, so enrolling again would fail.
+        const other = 'C:\\users\\second\\AppData\\Local\\desk-onvif';
+        await startAgent(['--state-dir', other], 'agent-second-user');
+        await waitFor('the second user registered', async () => (await status()).registered, 60_000, 500);
+        expect(await status()).toMatchObject({ cameraId, registered: true });
+        expect(agent!.output()).not.toContain('IDENTITY_BOUND');
+        expect(agent!.output()).not.toContain('"msg":"enrolled"');
+        expect(JSON.stringify(await call(nc, Enrolment.list, {}))).toMatch(/"uses":1/);
+        expect(
+          existsSync(
+            join(prefix.dir, 'drive_c', 'users', 'second', 'AppData', 'Local', 'desk-onvif', 'nats'),
+          ),
+        ).toBe(false);
+        expect(await agent!.interrupt()).toBe(0);
+      },
+    );
 
     step(
       'NATS down: streams at once with the cached assignment (here a window captured by its title)',

@@ -101,6 +101,11 @@ export class WinePrefix {
     return join(this.dir, 'drive_c', 'users', userInfo().username, 'AppData', 'Local');
   }
 
+  /** %ProgramData%: machine-wide files (the shared mode's camera credential). */
+  get programData(): string {
+    return join(this.dir, 'drive_c', 'ProgramData');
+  }
+
   get programFiles(): string {
     return join(this.dir, 'drive_c', 'Program Files');
   }

@@ -132,6 +132,37 @@ export const OsdSchema = z
   });
 export type Osd = z.infer<typeof OsdSchema>;
 
+/**
+ * What the agent captures, as an administrator sets it (the console, `desk-onvif cameras settings
+ * --source`): the whole desktop, one monitor (by the index `desk-onvif-agent monitors` lists), a
+ * region of the desktop (virtual-desktop pixels), or a window by its title. Absent from a camera's
+ * settings: the source of the agent's own configuration (AGENT_SOURCE).
+ */
+export const CaptureSourceSettingSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('desktop') }).strict(),
+  z.object({ kind: z.literal('monitor'), index: z.int().min(0).max(31) }).strict(),
+  z
+    .object({
+      kind: z.literal('region'),
+      x: z.int().min(-32768).max(32767),
+      y: z.int().min(-32768).max(32767),
+      width: z.int().min(16).max(16384),
+      height: z.int().min(16).max(16384),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('window'),
+      title: z
+        .string()
+        .min(1)
+        .max(256)
+        .regex(/^[^\0\r\n]+$/),
+    })
+    .strict(),
+]);
+export type CaptureSourceSetting = z.infer<typeof CaptureSourceSettingSchema>;
+
 /** What the agent encodes with; `imaging` absent means the picture as captured. */
 export const EncoderSettingsSchema = z
   .object({
@@ -145,6 +176,8 @@ export const EncoderSettingsSchema = z
       .max(MAX_OSDS)
       .refine((l) => new Set(l.map((o) => o.token)).size === l.length, { message: 'OSD tokens are unique' })
       .optional(),
+    /** What is captured; absent: the agent's configured source. */
+    source: CaptureSourceSettingSchema.optional(),
   })
   .strict();
 export type EncoderSettings = z.infer<typeof EncoderSettingsSchema>;

@@ -6,6 +6,7 @@ import {
   call,
   type CameraPatch,
   type CameraRecord,
+  type CaptureSourceSetting,
   type StreamSettings,
 } from '@desk-onvif/contracts';
 import type { Requester } from '@desk-onvif/contracts';
@@ -59,6 +60,27 @@ export function parseStream(text: string, current: StreamSettings): StreamSettin
   };
 }
 
+/**
+ * `desktop`, `monitor:N`, `region:X,Y,WxH`, `window:TITLE` (as the agent's AGENT_SOURCE), or
+ * `configured`: back to the agent's own source.
+ */
+export function parseSourceSetting(text: string): CaptureSourceSetting | undefined {
+  if (text === 'configured') return undefined;
+  if (text === 'desktop') return { kind: 'desktop' };
+  const monitor = /^monitor:(\d+)$/.exec(text);
+  if (monitor) return { kind: 'monitor', index: Number(monitor[1]) };
+  const region = /^region:(-?\d+),(-?\d+),(\d+)x(\d+)$/.exec(text);
+  if (region) {
+    const [x, y, width, height] = region.slice(1).map(Number) as [number, number, number, number];
+    return { kind: 'region', x, y, width, height };
+  }
+  if (text.startsWith('window:') && text.length > 'window:'.length)
+    return { kind: 'window', title: text.slice('window:'.length) };
+  throw new UsageError(
+    `"${text}": a source is desktop, monitor:N, region:X,Y,WxH, window:TITLE or configured`,
+  );
+}
+
 function table(cameras: CameraRecord[]): string {
   const rows = cameras.map((c) => [
     c.id,
@@ -88,6 +110,7 @@ export interface CameraFlags {
   main?: string;
   sub?: string;
   discovery?: string;
+  source?: string;
 }
 
 /** `cameras list|show|rename|set-port|settings|remove`. */
@@ -128,12 +151,15 @@ export async function camerasCommand(
           throw new UsageError('cameras set-port <camera> <1-65535>');
         patch.onvifPort = port;
       } else {
-        if (flags.main || flags.sub) {
+        if (flags.main || flags.sub || flags.source !== undefined) {
           // Imaging and anything else the record carries stay as they are.
+          const { source: current, ...rest } = c.settings;
+          const source = flags.source !== undefined ? parseSourceSetting(flags.source) : current;
           let settings = {
-            ...c.settings,
+            ...rest,
             main: flags.main ? parseStream(flags.main, c.settings.main) : c.settings.main,
             sub: flags.sub ? parseStream(flags.sub, c.settings.sub) : c.settings.sub,
+            ...(source ? { source } : {}),
           };
           // As the ONVIF path does: the agent first (it answers with what it applied), then the registry.
           if (c.online) settings = (await call(nc, cameraSubjects(c.id).settings, { settings })).settings;
@@ -145,7 +171,9 @@ export async function camerasCommand(
           patch.discoveryMode = flags.discovery;
         }
         if (Object.keys(patch).length === 0)
-          throw new UsageError('cameras settings <camera> [--main WxH@FPS:KBPS] [--sub …] [--discovery …]');
+          throw new UsageError(
+            'cameras settings <camera> [--main WxH@FPS:KBPS] [--sub …] [--source …] [--discovery …]',
+          );
       }
       const updated = (await call(nc, Registry.update, { id: c.id, patch })).camera;
       print(publicView(updated), `${updated.name} (${updated.id}): updated\n`);

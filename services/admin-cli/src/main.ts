@@ -23,6 +23,7 @@ const USAGE = `usage: desk-onvif [--json] [--trust-dir <dir>] <command>
   cameras rename <camera> <new name>
   cameras set-port <camera> <port>
   cameras settings <camera> [--main WxH[@FPS][:KBPS]] [--sub WxH[@FPS][:KBPS]] [--discovery Discoverable|NonDiscoverable]
+                           [--source desktop|monitor:N|region:X,Y,WxH|window:TITLE|configured]
   cameras remove <camera>
   users list <camera>                      a camera's ONVIF users and levels
   users add <camera> <username> [--level Administrator|Operator|User] [--password-stdin]
@@ -53,6 +54,7 @@ const options = {
   main: { type: 'string' },
   sub: { type: 'string' },
   discovery: { type: 'string' },
+  source: { type: 'string' },
   dir: { type: 'string' },
   host: { type: 'string', multiple: true },
   port: { type: 'string' },

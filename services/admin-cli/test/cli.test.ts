@@ -62,6 +62,8 @@ test('rename, set-port and settings change the registry; show finds a camera by 
         '480x270@10:300',
         '--discovery',
         'NonDiscoverable',
+        '--source',
+        'region:320,0,320x180',
       ])
     ).code,
   ).toBe(0);
@@ -75,6 +77,15 @@ test('rename, set-port and settings change the registry; show finds a camera by 
     discoveryMode: 'NonDiscoverable',
   });
   expect(cam.settings.sub).toMatchObject({ width: 480, height: 270, fps: 10, bitrateKbps: 300 });
+  expect(cam.settings.source).toEqual({ kind: 'region', x: 320, y: 0, width: 320, height: 180 });
+  expect((await cli(['cameras', 'settings', lobby.id, '--source', 'window:Notepad'])).code).toBe(0);
+  expect((await call(nc, Registry.get, { id: lobby.id })).camera.settings.source).toEqual({
+    kind: 'window',
+    title: 'Notepad',
+  });
+  expect((await cli(['cameras', 'settings', lobby.id, '--source', 'configured'])).code).toBe(0);
+  expect((await call(nc, Registry.get, { id: lobby.id })).camera.settings.source).toBeUndefined();
+  expect((await cli(['cameras', 'settings', lobby.id, '--source', 'region:1,2'])).code).toBe(2);
   expect((await call(nc, Registry.get, { id: lobby.id })).camera.name).toBe('Front desk');
 });
 

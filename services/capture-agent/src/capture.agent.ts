@@ -5,6 +5,7 @@ import {
   type CameraEvent,
   type CameraRecord,
   cameraSubjects,
+  type CaptureSourceSetting,
   type EncoderSettings,
   encodeEvent,
   type Identity,
@@ -37,11 +38,13 @@ import {
   ACTIVITY_CHANNELS,
   ACTIVITY_FRAME,
   captureJob,
+  captureSourceOf,
   effectiveSettings,
   grabberName,
   PROGRESS_FD,
   SNAPSHOT_FD,
   SUB_SNAPSHOT_FD,
+  sourceNeedsLookup,
 } from './stream.job.js';
 
 export interface AgentDeps {
@@ -58,6 +61,8 @@ export interface AgentDeps {
   encoder: Encoder;
   /** The configured source, resolved for this platform (monitor bounds, window id). */
   source: CaptureSource;
+  /** Looks up what a source set in the camera's settings needs on this platform (run.command.ts). */
+  resolveSource: (source: CaptureSource) => Promise<CaptureSource>;
   store: StateStore;
   metrics: AgentMetrics;
   logger: Logger;
@@ -94,8 +99,15 @@ export class CaptureAgent {
   private wasStreaming = false;
   private readonly log: Logger;
   private readonly audio: AudioPresence;
+  /**
+   * What ffmpeg captures: the camera settings' source (set by an administrator), else the configured
+   * one, resolved for this platform; `key` names the setting it was resolved from.
+   */
+  private source: { key: string; resolved: CaptureSource };
+  private resolvingSource = false;
 
   constructor(private readonly d: AgentDeps) {
+    this.source = { key: sourceKey(undefined), resolved: d.source };
     this.key = identityKey(d.identity);
     // STYLE.md 7: every line says which camera it is about.
     const log = withContext(d.logger, () => (this.state ? { cameraId: this.state.camera.id } : {}));
@@ -251,8 +263,9 @@ export class CaptureAgent {
       onvifPort: c?.onvifPort,
       paths: c?.paths,
       ffmpeg: { path: this.d.ffmpeg, version: this.d.ffmpegVersion },
-      grabber: grabberName(this.d.platform, this.d.source, this.d.grabber),
+      grabber: grabberName(this.d.platform, this.source.resolved, this.d.grabber),
       encoder: this.d.encoder,
+      source: this.source.resolved,
       settings: this.settings,
       audio: this.audio.state,
       fps: this.rates.fps,
@@ -274,7 +287,14 @@ export class CaptureAgent {
     const s = this.state;
     const settings = this.settings;
     if (!s || !settings) throw new Error('no assignment yet');
-    const job = captureJob({ ...this.d, camera: s.camera, settings, audioDevices: this.audio.input });
+    this.followSource(settings.source);
+    const job = captureJob({
+      ...this.d,
+      source: this.source.resolved,
+      camera: s.camera,
+      settings,
+      audioDevices: this.audio.input,
+    });
     const args = buildCaptureArgs(job);
     this.log.debug('ffmpeg command line', { args: redactArgs(args) });
     return args;
@@ -327,26 +347,80 @@ export class CaptureAgent {
     }
   }
 
+  /**
+   * The settings' source when it is not the one resolved: at once when it needs no lookup (the
+   * desktop, a region); otherwise ffmpeg goes on with the current one until the lookup (a monitor's
+   * bounds, a window's id) is done, then restarts. One that cannot be found leaves the configured
+   * source, said in the log (camera.<id>.settings refuses it before it is kept).
+   */
+  private followSource(wanted: CaptureSourceSetting | undefined): void {
+    const key = sourceKey(wanted);
+    if (key === this.source.key) return;
+    const source = wanted ? captureSourceOf(wanted) : this.d.source;
+    if (!sourceNeedsLookup(source, this.d.platform, this.d.grabber)) {
+      this.source = { key, resolved: source };
+      return;
+    }
+    if (this.resolvingSource) return;
+    this.resolvingSource = true;
+    this.d
+      .resolveSource(source)
+      .then(
+        (resolved) => (this.source = { key, resolved }),
+        (err: unknown) => {
+          this.log.warn('capture source not found: capturing the configured source', {
+            source: wanted,
+            err: errorMessage(err),
+          });
+          this.source = { key, resolved: this.d.source };
+        },
+      )
+      .finally(() => {
+        this.resolvingSource = false;
+        void this.supervisor.restart('settings');
+      });
+  }
+
   /** `camera.<id>.settings`: checked by building the command line first, then kept and applied. */
-  private applySettings(settings: EncoderSettings): Promise<EncoderSettings> {
+  private async applySettings(settings: EncoderSettings): Promise<EncoderSettings> {
     const s = this.state;
     if (!s) throw new InvalidRequestError('no assignment yet');
+    // A new source is looked up before anything is kept: one that is not there is refused.
+    const key = sourceKey(settings.source);
+    let source = this.source;
+    if (key !== source.key) {
+      const wanted = settings.source ? captureSourceOf(settings.source) : this.d.source;
+      try {
+        source = { key, resolved: await this.d.resolveSource(wanted) };
+      } catch (err) {
+        throw new InvalidRequestError(`capture source: ${errorMessage(err)}`);
+      }
+    }
     // drawtext needs its font (Debian: fonts-dejavu-core): without it ffmpeg would not start.
     if (settings.osd?.length && !existsSync(OSD_FONT[this.d.platform]))
       throw new InvalidRequestError(
         `OSD needs the font ${OSD_FONT[this.d.platform]}, which is not installed`,
       );
     try {
-      buildCaptureArgs(captureJob({ ...this.d, camera: s.camera, settings, audioDevices: this.audio.input }));
+      buildCaptureArgs(
+        captureJob({
+          ...this.d,
+          source: source.resolved,
+          camera: s.camera,
+          settings,
+          audioDevices: this.audio.input,
+        }),
+      );
     } catch (err) {
       throw new InvalidRequestError(`settings cannot be used: ${errorMessage(err)}`);
     }
     this.state = { ...s, settings };
+    this.source = source;
     this.d.store.save(this.state);
     this.log.info('new encoder settings, restarting ffmpeg', { cameraId: s.camera.id, settings });
     // Reply now; the restart (SIGTERM, then the new ffmpeg) goes on in the background.
     void this.supervisor.restart('settings');
-    return Promise.resolve(settings);
+    return settings;
   }
 
   /** `camera.<id>.event`: capture.started when frames flow, capture.stopped when they stop. */
@@ -414,4 +488,8 @@ export class CaptureAgent {
       this.log.warn('heartbeat not sent', { err: errorMessage(err) });
     }
   }
+}
+
+function sourceKey(setting: CaptureSourceSetting | undefined): string {
+  return JSON.stringify(setting ?? null);
 }

@@ -119,6 +119,11 @@ export const configFields = {
   onvifPassword: z.string().min(8, 'at least 8 characters').max(128).optional(),
   ffmpegPath: z.string().min(1).optional(),
   stateDir: z.string().min(1).optional(),
+  /**
+   * Where the camera credential is kept (`nats/`): the state directory, but in Windows shared mode
+   * `%ProgramData%\desk-onvif`, machine-wide (`desk-onvif-agent enrol` as administrator writes it).
+   */
+  credentialDir: z.string().min(1).optional(),
   /** Local /metrics and /status, loopback only; 0 disables them. */
   metricsPort: int(0, 65535).default(9120),
   heartbeatMs: int(200, 600_000).default(5000),

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { CaptureSource } from '@desk-onvif/ffmpeg-args';
+import { credentialLocation, type CredentialLocation } from './credential.location.js';
 import { configFields, envName, type FieldName, flagName, SECRET_FIELDS } from './config.fields.js';
 
 /**
@@ -18,10 +19,12 @@ export class AgentConfigError extends Error {
 
 const schema = z.object(configFields);
 type Parsed = z.infer<typeof schema>;
-export type AgentConfig = Omit<Parsed, 'source' | 'display' | 'stateDir'> & {
+export type AgentConfig = Omit<Parsed, 'source' | 'display' | 'stateDir' | 'credentialDir'> & {
   source: CaptureSource;
   display: string;
   stateDir: string;
+  /** Where the camera credential is kept, and for whom (credential.location.ts). */
+  credentials: CredentialLocation;
   configFile: string | undefined;
 };
 
@@ -77,11 +80,14 @@ export function loadAgentConfig(input: ConfigInput): AgentConfig {
   const c = result.data;
   if (c) crossChecks(c, problems);
   if (problems.length > 0 || !c) throw new AgentConfigError(problems);
+  const { credentialDir, ...rest } = c;
+  const stateDir = c.stateDir ?? defaultStateDir(input.platform, input.env);
   return {
-    ...c,
+    ...rest,
     source: parseSource(c.source),
     display: c.display ?? input.env['DISPLAY'] ?? ':0',
-    stateDir: c.stateDir ?? defaultStateDir(input.platform, input.env),
+    stateDir,
+    credentials: credentialLocation(input.platform, c.mode, input.env, stateDir, credentialDir),
     configFile: file ? configFile : undefined,
   };
 }

@@ -11,7 +11,8 @@ import {
   type Identity,
 } from '@desk-onvif/contracts';
 import { errorMessage, type Logger } from './logger.js';
-import { writeFileAtomic } from './secret.file.js';
+import type { CredentialLocation } from './credential.location.js';
+import { protectMachineDir, writeFileAtomic } from './secret.file.js';
 
 /** What enrolment left in the state directory (`nats/`): enough to connect as this camera. */
 export interface Enrolled {
@@ -42,12 +43,12 @@ export class EnrolmentRefusedError extends DeskOnvifError {}
  */
 export class AgentEnrolment {
   constructor(
-    private readonly stateDir: string,
+    private readonly where: CredentialLocation,
     private readonly logger: Logger,
   ) {}
 
   private path(name: string): string {
-    return join(this.stateDir, 'nats', name);
+    return join(this.where.dir, 'nats', name);
   }
 
   /** The enrolment kept from an earlier run, if complete. */
@@ -90,6 +91,9 @@ export class AgentEnrolment {
         'enrollmentToken: its CA does not match its fingerprint',
       );
 
+    // The machine credential's directory gets its own ACL before anything is written in it.
+    if (this.where.scope === 'machine') protectMachineDir(join(this.where.dir, 'nats'));
+    const secret = { secret: true, scope: this.where.scope };
     const { createUserKey, credsText } = await import('@desk-onvif/nats-auth');
     const { connect, credsAuthenticator } = await import('@nats-io/transport-node');
     // The key pair is made once and kept: enrolling again after a lost reply uses the same key.
@@ -101,7 +105,7 @@ export class AgentEnrolment {
       key = { seed, publicKey: fromSeed(new TextEncoder().encode(seed)).getPublicKey() };
     } else {
       key = createUserKey();
-      writeFileAtomic(seedFile, `${key.seed}\n`, { secret: true });
+      writeFileAtomic(seedFile, `${key.seed}\n`, secret);
     }
 
     const nc = await connect({
@@ -128,7 +132,7 @@ export class AgentEnrolment {
         enrolledAt: new Date().toISOString(),
       };
       writeFileAtomic(enrolled.caFile, token.caPem);
-      writeFileAtomic(enrolled.credsFile, credsText(reply.jwt, key.seed), { secret: true });
+      writeFileAtomic(enrolled.credsFile, credsText(reply.jwt, key.seed), secret);
       writeFileAtomic(
         this.path('enrolment.json'),
         `${JSON.stringify({ cameraId: enrolled.cameraId, natsUrls: enrolled.natsUrls, caSha256: token.caSha256, enrolledAt: enrolled.enrolledAt }, null, 2)}\n`,

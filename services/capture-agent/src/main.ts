@@ -10,6 +10,7 @@ import { NOT_WINDOWS_MESSAGE, schtasksCreateArgs, schtasksDeleteArgs } from './i
 import { errorMessage, jsonLogger } from './logger.js';
 import { ffmpegPath, listMonitors } from './platform.probe.js';
 import { chooseAudioDevice, listAudioDevices } from './audio.device.js';
+import { enrolCommand } from './enrol.command.js';
 import { runAgent } from './run.command.js';
 import { StateStore } from './state.store.js';
 import { fetchLive, formatStatus, statusView } from './status.command.js';
@@ -18,7 +19,7 @@ import { fetchLive, formatStatus, statusView } from './status.command.js';
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
-const COMMANDS = ['run', 'status', 'devices', 'install', 'uninstall', 'firewall'] as const;
+const COMMANDS = ['run', 'enrol', 'status', 'devices', 'install', 'uninstall', 'firewall'] as const;
 const SWITCHES = new Set(['json', 'reveal', 'help']);
 
 /** Set by the one-file build (esbuild `define`), where there is no package.json beside the code. */
@@ -36,6 +37,7 @@ function usage(): string {
     '',
     'usage: desk-onvif-agent <command> [--config FILE] [--option value]...',
     '  run        capture and stream until stopped',
+    '  enrol      enrol now with enrollmentToken (Windows shared mode: as administrator, machine-wide)',
     '  status     camera name, ONVIF address, RTSP URLs, credentials hint, state (--json, --reveal)',
     '  devices    monitors and audio capture devices (--json)',
     '  install    Windows: a Task Scheduler logon task that runs the agent; uninstall removes it',
@@ -85,6 +87,23 @@ async function main(argv: string[]): Promise<number> {
     case 'run':
       await runAgent(config, platform, version, jsonLogger(config.logLevel, { service: 'capture-agent' }));
       return 0;
+    case 'enrol': {
+      const out = await enrolCommand(
+        config,
+        platform,
+        jsonLogger(config.logLevel, { service: 'capture-agent' }),
+      );
+      if (!out.ok) {
+        process.stderr.write(`desk-onvif-agent: enrolment refused (${out.code}): ${out.message}\n`);
+        if (json) print(out, '');
+        return EXIT_FAILURE;
+      }
+      print(
+        out,
+        `${out.already ? 'already enrolled' : 'enrolled'}: camera ${out.cameraId}, credential in ${out.dir} (${out.scope})\n`,
+      );
+      return 0;
+    }
     case 'status': {
       const view = statusView(
         config,

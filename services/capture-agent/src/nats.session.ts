@@ -65,7 +65,7 @@ export class NatsSession {
   ) {
     this.cameraId = cameraIdOf(identityKey(request.identity));
     this.subjects = { register: Registry.register, bootstrap: Onvif.bootstrapCredentials };
-    this.enrolment = new AgentEnrolment(config.stateDir, logger);
+    this.enrolment = new AgentEnrolment(config.credentials, logger);
     const enrolled = this.enrolment.current();
     if (enrolled) this.enrolmentStatus = { state: 'enrolled', cameraId: enrolled.cameraId };
   }

@@ -27,7 +27,7 @@ import {
 } from './platform.probe.js';
 import { PublishProxy } from './publish.proxy.js';
 import { StateStore } from './state.store.js';
-import { grabberName } from './stream.job.js';
+import { grabberName, sourceNeedsLookup } from './stream.job.js';
 
 /** `run`: the agent until SIGINT/SIGTERM, then ffmpeg stopped, NATS drained, exit 0. */
 export async function runAgent(config: AgentConfig, platform: CapturePlatform, version: string, log: Logger) {
@@ -42,7 +42,7 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     config.encoder === 'auto'
       ? resolveEncoder('auto', platform, await workingHardwareEncoders(ffmpeg, platform, features.encoders))
       : config.encoder;
-  const source = await resolveSource(config, platform, grabber);
+  const source = await resolveSource(config.source, config, platform, grabber);
   const identity = await detectIdentity(identitySourceFor(platform), config.mode, {
     hostId: config.hostId,
     hostName: config.hostName,
@@ -56,7 +56,7 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     // certificate too): an enrolled agent needs no AGENT_MEDIA_CA for rtsps://.
     ca: mediaCaOf(
       config.mediaCa ? await readFile(config.mediaCa) : undefined,
-      new AgentEnrolment(config.stateDir, log),
+      new AgentEnrolment(config.credentials, log),
     ),
     checkPeerUid: platform === 'linux',
     logger: log.child({ part: 'publish-proxy' }),
@@ -72,6 +72,8 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     grabber,
     encoder,
     source,
+    // A source an administrator sets (the camera's settings) is looked up the same way.
+    resolveSource: (wanted) => resolveSource(wanted, config, platform, grabber),
     store,
     metrics,
     logger: log,
@@ -122,14 +124,15 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
   log.info('stopped');
 }
 
-/** Looks up what ffmpeg needs but the config names by index or title. */
+/** Looks up what ffmpeg needs but a source names by index or title (see `sourceNeedsLookup`). */
 async function resolveSource(
+  src: CaptureSource,
   config: AgentConfig,
   platform: CapturePlatform,
   grabber: WindowsGrabber | undefined,
 ): Promise<CaptureSource> {
-  const src = config.source;
-  if (src.kind === 'monitor' && !(platform === 'win32' && grabber === 'ddagrab')) {
+  if (!sourceNeedsLookup(src, platform, grabber)) return src;
+  if (src.kind === 'monitor') {
     const monitors = platform === 'win32' ? await windowsMonitors() : await x11Monitors(config.display);
     const m = monitors.find((x) => x.index === src.index);
     if (!m)
@@ -140,8 +143,7 @@ async function resolveSource(
       );
     return { ...src, bounds: m.bounds };
   }
-  if (src.kind === 'window' && platform === 'linux')
-    return { ...src, windowId: await x11WindowId(config.display, src.title) };
+  if (src.kind === 'window') return { ...src, windowId: await x11WindowId(config.display, src.title) };
   return src;
 }
 

@@ -1,5 +1,5 @@
 import { DEFAULT_AUDIO_SETTINGS, DEFAULT_ENCODER_SETTINGS as record } from '@desk-onvif/contracts';
-import { effectiveSettings, mediaEndpoint } from './stream.job.js';
+import { captureSourceOf, effectiveSettings, mediaEndpoint, sourceNeedsLookup } from './stream.job.js';
 
 describe('effectiveSettings', () => {
   it('takes the record, with explicit config on top', () => {
@@ -49,5 +49,39 @@ describe('mediaEndpoint', () => {
     ['rtsps://media.lab', { host: 'media.lab', port: 8322 }],
   ])('%s', (url, expected) => {
     expect(mediaEndpoint(url)).toEqual(expected);
+  });
+});
+
+describe('the capture source of a camera’s settings', () => {
+  it('is carried from the record (absent: the configured source)', () => {
+    const source = { kind: 'region', x: 10, y: 20, width: 320, height: 180 } as const;
+    expect(effectiveSettings({ ...record, source }, { fps: 25 }, undefined).source).toEqual(source);
+    expect(effectiveSettings(record, {}, undefined).source).toBeUndefined();
+  });
+
+  it('becomes the argument builders’ source', () => {
+    expect(captureSourceOf({ kind: 'region', x: 10, y: 20, width: 320, height: 180 })).toEqual({
+      kind: 'region',
+      rect: { x: 10, y: 20, width: 320, height: 180 },
+    });
+    expect(captureSourceOf({ kind: 'monitor', index: 1 })).toEqual({ kind: 'monitor', index: 1 });
+    expect(captureSourceOf({ kind: 'window', title: 'Notepad' })).toEqual({
+      kind: 'window',
+      title: 'Notepad',
+    });
+    expect(captureSourceOf({ kind: 'desktop' })).toEqual({ kind: 'desktop' });
+  });
+
+  it.each([
+    [{ kind: 'desktop' }, 'linux', undefined, false],
+    [{ kind: 'region', rect: { x: 0, y: 0, width: 64, height: 64 } }, 'linux', undefined, false],
+    [{ kind: 'monitor', index: 1 }, 'linux', undefined, true],
+    [{ kind: 'monitor', index: 1 }, 'win32', 'ddagrab', false],
+    [{ kind: 'monitor', index: 1 }, 'win32', 'gdigrab', true],
+    [{ kind: 'window', title: 'x' }, 'linux', undefined, true],
+    [{ kind: 'window', title: 'x', windowId: 7 }, 'linux', undefined, false],
+    [{ kind: 'window', title: 'x' }, 'win32', 'gdigrab', false],
+  ] as const)('%j on %s (%s) needs a lookup: %s', (source, platform, grabber, needed) => {
+    expect(sourceNeedsLookup(source, platform, grabber)).toBe(needed);
   });
 });

@@ -2,6 +2,7 @@ import {
   DEFAULT_AUDIO_SETTINGS,
   type AudioSettings,
   type CameraRecord,
+  type CaptureSourceSetting,
   type EncoderSettings,
 } from '@desk-onvif/contracts';
 import {
@@ -69,7 +70,39 @@ export function effectiveSettings(
     ...(record.imaging ? { imaging: record.imaging } : {}),
     ...(record.osd?.length ? { osd: record.osd } : {}),
     ...(audio ? { audio } : {}),
+    ...(record.source ? { source: record.source } : {}),
   };
+}
+
+/** A camera's capture source setting as the argument builders take it. */
+export function captureSourceOf(setting: CaptureSourceSetting): CaptureSource {
+  switch (setting.kind) {
+    case 'desktop':
+      return { kind: 'desktop' };
+    case 'monitor':
+      return { kind: 'monitor', index: setting.index };
+    case 'region':
+      return {
+        kind: 'region',
+        rect: { x: setting.x, y: setting.y, width: setting.width, height: setting.height },
+      };
+    case 'window':
+      return { kind: 'window', title: setting.title };
+  }
+}
+
+/**
+ * Whether ffmpeg needs more than the source names: a monitor's bounds (x11grab, gdigrab), a
+ * window's id (x11grab). The desktop, a region, a monitor on ddagrab and a window on gdigrab do not.
+ */
+export function sourceNeedsLookup(
+  source: CaptureSource,
+  platform: CapturePlatform,
+  grabber: WindowsGrabber | undefined,
+): boolean {
+  if (source.kind === 'monitor') return !(platform === 'win32' && grabber === 'ddagrab') && !source.bounds;
+  if (source.kind === 'window') return platform === 'linux' && source.windowId === undefined;
+  return false;
 }
 
 /** `rtsp(s)://host:port` → host and port (MediaMTX's, 8554 or 8322 for RTSPS, when absent). */

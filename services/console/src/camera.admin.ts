@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -7,6 +8,7 @@ import {
   call,
   type CameraPatch,
   type CameraRecord,
+  type CaptureSourceSetting,
 } from '@desk-onvif/contracts';
 import { NATS_CONNECTION } from '@desk-onvif/service-kit';
 import { CONSOLE_CONFIG, type ConsoleConfig } from './config.js';
@@ -14,6 +16,7 @@ import { ConsoleNotFoundError } from './errors.js';
 import { FleetService } from './fleet.service.js';
 import { parseBody } from './auth.controller.js';
 import { onvifCheckHost, probeOnvif } from './network.probes.js';
+import { sourceText } from './source.text.js';
 
 /** What happened to each part of a change: applied, or waiting for something (and what). */
 export interface Effect {
@@ -25,6 +28,8 @@ export interface Effect {
 const TIMEOUT_MS = 5000;
 /** How long the onvif service gets to open the new port (it watches the record). */
 const PORT_MOVE_MS = 15_000;
+/** How long a new capture source gets to stream (ffmpeg restarted, its first frames heartbeated). */
+const SOURCE_STREAMING_MS = 15_000;
 
 /**
  * Camera changes as the ONVIF path makes them: encoder settings go to the agent first (it answers
@@ -54,6 +59,8 @@ export class CameraAdmin {
         );
         patch.settings = reply.settings;
         effects.push({ what: 'settings', status: 'applied', detail: 'the agent restarted its encoders' });
+        if (!isDeepStrictEqual(reply.settings.source, current.settings.source))
+          effects.push(await this.sourceEffect(id, reply.settings.source));
       } else {
         effects.push({ what: 'settings', status: 'pending', detail: 'applied when the agent connects' });
       }
@@ -67,6 +74,27 @@ export class CameraAdmin {
       effects.push({ what: 'discoveryMode', status: 'applied', detail: patch.discoveryMode });
     if (patch.onvifPort !== undefined) effects.push(await this.portEffect(id, patch.onvifPort));
     return { camera, effects };
+  }
+
+  /**
+   * The agent answers, then restarts ffmpeg on the new source; its heartbeats count ffmpeg's
+   * restarts (and NATS keeps one publisher's order, so those sent before the answer are here): a
+   * heartbeat with one restart more that says streaming is the new source streaming.
+   */
+  private async sourceEffect(id: string, source: CaptureSourceSetting | undefined): Promise<Effect> {
+    const restarts = this.fleet.get(id)?.live?.restarts ?? 0;
+    const streaming = await this.fleet.waitFor(
+      id,
+      (c) => c?.live !== undefined && c.live.restarts > restarts && c.live.state === 'streaming',
+      SOURCE_STREAMING_MS,
+    );
+    return streaming
+      ? { what: 'source', status: 'applied', detail: `streaming ${sourceText(source)}` }
+      : {
+          what: 'source',
+          status: 'pending',
+          detail: `the agent is starting to capture ${sourceText(source)}`,
+        };
   }
 
   async remove(id: string): Promise<void> {

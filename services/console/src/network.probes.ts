@@ -14,7 +14,9 @@ export function onvifCheckHost(config: Pick<ConsoleConfig, 'ONVIF_CHECK_HOST' | 
 export function probeOnvif(host: string, port: number): Promise<DoctorProbes['onvifPort']> {
   return new Promise((resolve) => {
     const req = httpRequest(
-      { host, port, path: '/onvif/device_service', method: 'GET', timeout: PROBE_TIMEOUT_MS },
+      // agent: false: one connection, closed after the answer (no keep-alive socket left on a port
+      // another program holds).
+      { host, port, path: '/onvif/device_service', method: 'GET', timeout: PROBE_TIMEOUT_MS, agent: false },
       (res) => {
         let body = '';
         res.setEncoding('utf8');

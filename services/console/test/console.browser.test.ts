@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { Kvm } from '@nats-io/kv';
 import { connect, credsAuthenticator } from '@nats-io/transport-node';
 import type { Page } from 'puppeteer-core';
@@ -11,6 +11,7 @@ import {
   freePort,
   parseColour,
   probeStreams,
+  readColour,
   waitFor,
   type Rgb,
 } from '@desk-onvif/test-support';
@@ -282,6 +283,51 @@ suite('the console in Chromium', () => {
     await screenshot(page, 'camera-onvif-users');
   });
 
+  test('capture source: a region of the desktop → the decoded main stream has that region’s colour', async () => {
+    // The lab's desktop: the left half red, the right half blue.
+    await sys.xvfb.split(320, RED, BLUE);
+    const decoded = async (colour: Rgb, what: string) => {
+      const camera = await sys.camera();
+      let last = '';
+      await waitFor(
+        `the decoded main stream to be ${what} (last: ${last})`,
+        async () => {
+          const r = await readColour(sys.rtspUrl(camera.paths.main, sys.opts.onvifUser));
+          last = JSON.stringify(r);
+          return r.ok && colourNear(r.colour, colour, 30);
+        },
+        30_000,
+        500,
+      );
+    };
+    await openCamera(sys.cameraId);
+    await page.select('[data-form="source"] select[name="kind"]', 'region');
+    await submit('source', { x: '320', y: '0', width: '320', height: '360' }, 'source');
+    expect(await textOf(page, '[data-effect="source"]')).toMatch(/streaming the region 320x360 at 320,0/);
+    expect((await sys.camera()).settings.source).toEqual({
+      kind: 'region',
+      x: 320,
+      y: 0,
+      width: 320,
+      height: 360,
+    });
+    await decoded(parseColour(BLUE), 'blue (the right half)');
+    await screenshot(page, 'camera-source-region');
+    await openCamera(sys.cameraId);
+    await page.select('[data-form="source"] select[name="kind"]', 'region');
+    await submit('source', { x: '0', y: '0', width: '320', height: '360' }, 'source');
+    await decoded(parseColour(RED), 'red (the left half)');
+    // Back to the agent's own source (the whole desktop): both halves.
+    await openCamera(sys.cameraId);
+    await page.select('[data-form="source"] select[name="kind"]', 'configured');
+    await submit('source', {}, 'source');
+    expect((await sys.camera()).settings.source).toBeUndefined();
+    const [r1, g1, b1] = parseColour(RED);
+    const [r2, g2, b2] = parseColour(BLUE);
+    await decoded([(r1 + r2) / 2, (g1 + g2) / 2, (b1 + b2) / 2], 'both halves mixed');
+    await sys.xvfb.fill(RED);
+  });
+
   /** Runs the doctor on the camera page: each check's status by id. */
   async function doctor(id: string): Promise<Record<string, string>> {
     await openCamera(id);
@@ -292,11 +338,21 @@ suite('the console in Chromium', () => {
 
   test('the doctor flags a port held by another process', async () => {
     const taken = await freePort(sys.host);
-    const other: Server = createServer((s) =>
-      s.end('HTTP/1.1 200 OK\r\nServer: other-program\r\nContent-Length: 0\r\n\r\n'),
-    );
+    const sockets = new Set<Socket>();
+    const other: Server = createServer((s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.end('HTTP/1.1 200 OK\r\nServer: other-program\r\nContent-Length: 0\r\n\r\n');
+    });
     await new Promise<void>((r) => other.listen(taken, sys.host, r));
-    stops.push(() => new Promise((r) => other.close(() => r(undefined))));
+    // close() waits for every connection to end: one a client keeps open would hold it forever.
+    stops.push(
+      () =>
+        new Promise((r) => {
+          other.close(() => r(undefined));
+          for (const s of sockets) s.destroy();
+        }),
+    );
     await openCamera(sys.cameraId);
     await submit('port', { onvifPort: String(taken) }, 'onvifPort', 'failed');
     expect(await textOf(page, '[data-effect="onvifPort"]')).toMatch(

@@ -3,6 +3,7 @@ import { audioText } from '../src/audio.text.js';
 import { api, ApiError, type Session } from './api.js';
 import type { Camera, FleetStore } from './fleet.store.js';
 import { BindingActions, OnvifUsersView } from './camera.access.js';
+import { CaptureSourceForm } from './capture.source.js';
 import { DoctorView } from './doctor.view.js';
 import { CopyButton, StateBadge, useFleet } from './widgets.js';
 
@@ -210,6 +211,7 @@ export function CameraPage({ id, store, session }: { id: string; store: FleetSto
             ))}
             <button disabled={busy}>Apply encoding</button>
           </form>
+          <CaptureSourceForm camera={camera} busy={busy} change={(patch) => void change(patch)} />
           <OnvifUsersView camera={camera} />
           <BindingActions camera={camera} />
           <button type="button" class="danger" onClick={() => void remove()}>
