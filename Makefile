@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap bench-latency bench-audio bench-events bench-console bench-security clean
+.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap profile-soap bench-latency bench-audio bench-events bench-console bench-security clean
 
 test: deps build lint typecheck unit medium
 
@@ -106,6 +106,11 @@ bench-agent: deps build
 # 1,000 cameras: bench/results/soap.json.
 bench-soap: deps build
 	$(BENCH) bench/soap.bench.ts
+
+# By hand: a CPU profile of the onvif service under GetStreamUri (or PROFILE_WORKLOAD=flood), top
+# frames printed; PROFILE_OFF=1 for the CPU figure alone (bench/soap.profile.bench.ts).
+profile-soap: deps build
+	$(BENCH) bench/soap.profile.bench.ts
 
 # Glass-to-glass latency of the whole system at 30 fps on loopback (Xvfb colour changes → RTSP
 # reader): bench/results/latency.json.

@@ -12,6 +12,11 @@ export const Buckets = {
   bindings: 'bindings',
   /** key = camera id, value = OnvifProfileSet: the profiles ONVIF clients created (onvif service) */
   profiles: 'profiles',
+  /**
+   * key = `<camera id>.<subscription id>`, value = the event subscription (onvif service,
+   * subscription.book.ts); the bucket's age limit is the longest termination granted.
+   */
+  eventSubscriptions: 'event-subscriptions',
 } as const;
 
 export function portKey(port: number): string {

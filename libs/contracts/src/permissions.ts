@@ -125,6 +125,8 @@ export function onvifPermissions(): Permissions {
       ...kvOwn(Buckets.users),
       // The media profiles ONVIF clients create (CreateProfile), kept for every replica.
       ...kvOwn(Buckets.profiles),
+      // Event subscriptions, kept across restarts and for whichever process serves the camera.
+      ...kvOwn(Buckets.eventSubscriptions),
     ],
     [
       Onvif.bootstrapCredentials.subject,

@@ -314,10 +314,13 @@ describe('the sub snapshot and the grey copy for the activity detector', () => {
     activity: { fd: 6, width: 64, height: 36, fps: 10 },
   };
 
-  it('x11grab: a five-way split, a JPEG at the sub size on fd 5, grey 64x36 at 10 fps on fd 6', () => {
+  it('x11grab: a four-way split, a JPEG at the sub size on fd 5, the 64x36 copy made from the sub on fd 6', () => {
     const args = buildCaptureArgs(withExtras);
     const graph = args[args.indexOf('-filter_complex') + 1]?.split(';');
-    expect(graph?.[0]).toBe('[0:v]split=5[m][s][j][k][a]');
+    // The copy is not a fifth branch of the 1920x1080 capture: it comes out of the sub, already
+    // scaled to 640x360 and converted to yuv420p, so averaging it down costs a tenth.
+    expect(graph?.[0]).toBe('[0:v]split=4[m][s][j][k]');
+    expect(graph).toContain('[s]fps=10,scale=640:360,format=yuv420p,split=2[vs][a]');
     expect(graph?.slice(-2)).toEqual([
       '[k]fps=1/2,scale=640:360:flags=area,format=yuvj420p[vk]',
       '[a]fps=10,scale=64:36:flags=area,format=rgb24[va]',
@@ -326,6 +329,20 @@ describe('the sub snapshot and the grey copy for the activity detector', () => {
       ...['-map', '[vk]', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:5'],
       ...['-map', '[va]', '-c:v', 'rawvideo', '-f', 'rawvideo', 'pipe:6'],
     ]);
+  });
+
+  it('the copy never runs faster than the sub it comes from (no repeated frames)', () => {
+    const args = buildCaptureArgs({ ...withExtras, sub: { ...base.sub, fps: 5 } });
+    const graph = args[args.indexOf('-filter_complex') + 1]?.split(';');
+    expect(graph).toContain('[s]fps=5,scale=640:360,format=yuv420p,split=2[vs][a]');
+    expect(graph).toContain('[a]fps=5,scale=64:36:flags=area,format=rgb24[va]');
+  });
+
+  it('without the detector the sub is not split', () => {
+    const args = buildCaptureArgs({ ...withExtras, activity: undefined });
+    const graph = args[args.indexOf('-filter_complex') + 1]?.split(';');
+    expect(graph).toContain('[s]fps=10,scale=640:360,format=yuv420p[vs]');
+    expect(args).not.toContain('[va]');
   });
 
   it('ddagrab with NVENC: scaled on the GPU, only the small frames come back', () => {

@@ -40,6 +40,40 @@ describe('parseEnvelope', () => {
     expect(sut.end().operation.children[0]?.text).toBe('Kamera é 東');
   });
 
+  test('one reader reads request after request of a connection, each from a clean state', () => {
+    const sut = new EnvelopeReader({ ...DEFAULT_PARSE_LIMITS, maxElements: 6, maxHeaderElements: 2 });
+    expect(sut.reset()).toBe(false); // nothing read yet
+    const first =
+      `<e:Envelope xmlns:e="${Ns.soap12}" xmlns:x="${Ns.device}"><e:Header><w:A xmlns:w="urn:w"/></e:Header>` +
+      `<e:Body><x:GetHostname/></e:Body></e:Envelope>`;
+    sut.write(first);
+    const a = sut.end();
+    expect(sut.reset()).toBe(true);
+    // SOAP 1.1 now, no Header, the prefix x unbound: nothing of the first request may linger.
+    sut.write(
+      `<s:Envelope xmlns:s="${Ns.soap11}"><s:Body><GetProfiles xmlns="${Ns.media}"/></s:Body></s:Envelope>`,
+    );
+    const b = sut.end();
+    expect([a.version, a.operation.local, a.header?.children[0]?.local]).toEqual(['1.2', 'GetHostname', 'A']);
+    expect([b.version, b.operation.ns, b.operation.local, b.header]).toEqual([
+      '1.1',
+      Ns.media,
+      'GetProfiles',
+      undefined,
+    ]);
+    // The limits count per request: 4 elements and 1 header element each time, 6 and 2 allowed.
+    expect(sut.reset()).toBe(true);
+    sut.write(first);
+    expect(sut.end().operation.local).toBe('GetHostname');
+    expect(sut.reset()).toBe(true);
+    // An unbound prefix: x was declared by the first request only.
+    expect(() => {
+      sut.write(env('<x:Op/>'));
+      sut.end();
+    }).toThrow(SoapFault);
+    expect(sut.reset()).toBe(false); // a reader that refused a request is not reused
+  });
+
   const refused: [string, string, string][] = [
     ['empty', '   ', 'WellFormed'],
     [

@@ -60,6 +60,8 @@ export class EnvelopeReader {
   private headerAt = -1;
   private text = '';
   private failure: SoapFault | undefined;
+  /** end() returned a request: saxes has reinitialised itself (its close() does), reset() may follow. */
+  private ended = false;
 
   constructor(private readonly limits: ParseLimits = DEFAULT_PARSE_LIMITS) {
     const p = this.parser;
@@ -69,6 +71,22 @@ export class EnvelopeReader {
     p.on('text', (t) => this.addText(t));
     p.on('cdata', (t) => this.addText(t));
     p.on('closetag', () => this.closed());
+  }
+
+  /**
+   * Ready for the next request of the same connection, without building another parser (a
+   * measurable share of a small request): only after end() returned a request; a reader that
+   * refused one is never reused (false).
+   */
+  reset(): boolean {
+    if (!this.ended) return false;
+    this.ended = false;
+    this.open.length = 0;
+    this.root = this.version = this.header = this.body = undefined;
+    this.elements = this.headerElements = 0;
+    this.headerAt = -1;
+    this.text = '';
+    return true;
   }
 
   /** Reads the next chunk; throws the SoapFault that refuses the request, as soon as it shows. */
@@ -95,6 +113,7 @@ export class EnvelopeReader {
     if (!this.body) throw this.fail(Faults.wellFormed('the Envelope has no Body'));
     const operation = this.body.children[0];
     if (!operation) throw this.fail(Faults.wellFormed('the Body is empty: no operation'));
+    this.ended = true;
     return { version: this.version!, header: this.header, operation };
   }
 

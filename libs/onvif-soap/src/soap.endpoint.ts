@@ -104,9 +104,11 @@ export class SoapEndpoint {
   /**
    * A reader for a body about to arrive, so that it is parsed (and refused) as it comes; undefined
    * when the content type is no SOAP one: `handle` then refuses it without reading the body.
+   * `previous`, the reader of the connection's last request, is reused when it read it whole.
    */
-  reader(contentType: string | undefined): EnvelopeReader | undefined {
-    return isSoapMedia(mediaOf(contentType)) ? new EnvelopeReader(this.policy.limits) : undefined;
+  reader(contentType: string | undefined, previous?: EnvelopeReader): EnvelopeReader | undefined {
+    if (!isSoapMedia(mediaOf(contentType))) return undefined;
+    return previous?.reset() ? previous : new EnvelopeReader(this.policy.limits);
   }
 
   handle(req: SoapHttpRequest, ctx: SoapCallContext): SoapExchange {

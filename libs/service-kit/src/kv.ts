@@ -8,11 +8,16 @@ import type { z } from 'zod';
 export async function openBucket(
   nc: NatsConnection,
   name: string,
-  opts: { create: boolean; replicas?: number; history?: number },
+  opts: { create: boolean; replicas?: number; history?: number; ttlMs?: number },
 ): Promise<KV> {
   const kvm = new Kvm(nc);
   if (!opts.create) return kvm.open(name);
-  return kvm.create(name, { replicas: opts.replicas ?? 1, history: opts.history ?? 1 });
+  return kvm.create(name, {
+    replicas: opts.replicas ?? 1,
+    history: opts.history ?? 1,
+    // An entry older than this is removed by the server (the stream's max age).
+    ...(opts.ttlMs === undefined ? {} : { ttl: opts.ttlMs }),
+  });
 }
 
 /** A create of an existing key, or an update or delete with a stale revision (API error 10071). */

@@ -21,7 +21,7 @@ export const PROGRESS_FD = 4;
 export const SUB_SNAPSHOT_FD = 5;
 export const ACTIVITY_FD = 6;
 
-/** The small copy the activity detector reads: 64x36 keeps a typed word visible, at 10 frames a second. */
+/** The small copy the activity detector reads (made from the sub): 64x36 keeps a typed word visible, at 10 frames a second. */
 export const ACTIVITY_FRAME = { width: 64, height: 36, fps: 10 } as const;
 /** rgb24: a change of colour at equal brightness moves the copy too (a grey one would not). */
 export const ACTIVITY_CHANNELS = 3;

@@ -27,7 +27,9 @@ export function createCameraServer(
   const options = { keepAliveTimeout: 30_000, requestTimeout: 30_000 };
   const http = createHttpServer(options, handle);
   const waiting = new Set<Socket>();
-  const server = createNetServer((socket) => {
+  // noDelay as node:http's own server has it (a bare net.Server leaves Nagle on): a reply goes out
+  // at once instead of waiting for the client's ACK of the previous one.
+  const server = createNetServer({ noDelay: true }, (socket) => {
     waiting.add(socket);
     socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
     socket.on('error', () => socket.destroy());

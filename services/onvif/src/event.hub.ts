@@ -38,7 +38,12 @@ export class EventHub {
     private readonly cameraOf: (id: string) => CameraRecord | undefined,
     private readonly metrics: EventMetrics,
     private readonly clock: () => Date = () => new Date(),
+    /** Before a served camera's messages are published: restore its subscriptions kept in KV. */
+    private readonly claim: (cameraId: string) => void = () => {},
   ) {}
+
+  /** Also run by the sweep (the records waiting for their camera). */
+  sweepAlso: (() => void) | undefined;
 
   start(sweepEveryMs = 1000): void {
     this.subs = [
@@ -74,7 +79,10 @@ export class EventHub {
         },
       }),
     ];
-    this.sweeper = setInterval(() => this.store.sweep(), sweepEveryMs);
+    this.sweeper = setInterval(() => {
+      this.store.sweep();
+      this.sweepAlso?.();
+    }, sweepEveryMs);
     this.sweeper.unref();
   }
 
@@ -122,6 +130,7 @@ export class EventHub {
   private commit(cameraId: string, state: CameraEventState, messages: EventMessage[]): void {
     this.states.set(cameraId, state);
     if (messages.length === 0) return;
+    this.claim(cameraId);
     this.logger.debug({ msg: 'event', cameraId, topics: messages.map((m) => m.topic) });
     this.store.publish(cameraId, messages);
   }

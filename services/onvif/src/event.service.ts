@@ -14,6 +14,7 @@ import {
 } from '@desk-onvif/onvif-soap';
 import type { EventHub } from './event.hub.js';
 import type { NotifySender } from './notify.sender.js';
+import type { SubscriptionBook } from './subscription.book.js';
 import type { Subscription, SubscriptionStore } from './subscription.store.js';
 
 export interface EventRequest {
@@ -37,6 +38,8 @@ export class EventService {
     private readonly store: SubscriptionStore,
     private readonly hub: EventHub,
     private readonly notify: NotifySender,
+    /** KV `event-subscriptions`: subscriptions outlive a restart (none in unit tests). */
+    private readonly book: SubscriptionBook | undefined,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -47,6 +50,7 @@ export class EventService {
         const sub = this.store.create(req.cameraId, 'pull', command.filter, command.termination);
         // ONVIF Core 9.1: a new subscriber first gets every property as it stands.
         this.store.offer(sub, this.hub.current(req.cameraId));
+        await this.book?.save(sub);
         return createPullPointResponseXml(address(sub.id), req.now, new Date(sub.terminationMs));
       }
       case 'subscribe': {
@@ -55,23 +59,31 @@ export class EventService {
         });
         this.notify.bind(sub, address(sub.id));
         this.store.offer(sub, this.hub.current(req.cameraId));
+        await this.book?.save(sub, address(sub.id));
         return subscribeResponseXml(address(sub.id), req.now, new Date(sub.terminationMs));
       }
       case 'pull': {
-        const sub = this.subscription(req, 'pull');
+        const sub = await this.subscription(req, 'pull');
         const messages = await this.store.pull(sub, command.timeoutMs, command.limit, req.signal);
+        // ONVIF Core 9.1.1: the pull kept it alive past the termination written down.
+        if (sub.terminationMs > sub.savedTerminationMs && this.store.get(sub.cameraId, sub.id) === sub)
+          void this.book?.save(sub);
         return pullMessagesResponseXml(this.clock(), new Date(sub.terminationMs), messages);
       }
       case 'renew': {
-        const sub = this.subscription(req);
+        const sub = await this.subscription(req);
         this.store.renew(sub, command.termination);
+        await this.book?.save(sub, sub.kind === 'push' ? address(sub.id) : undefined);
         return renewResponseXml(req.now, new Date(sub.terminationMs));
       }
-      case 'unsubscribe':
-        this.store.remove(this.subscription(req));
+      case 'unsubscribe': {
+        const sub = await this.subscription(req);
+        this.store.remove(sub);
+        await this.book?.delete(sub);
         return UNSUBSCRIBE_RESPONSE;
+      }
       case 'synchronize': {
-        const sub = this.subscription(req);
+        const sub = await this.subscription(req);
         // ONVIF Core 9.6: every property again, as `Initialized`.
         this.store.offer(sub, this.hub.current(req.cameraId));
         return SYNCHRONIZATION_POINT_RESPONSE;
@@ -80,18 +92,19 @@ export class EventService {
   }
 
   /** The subscription a request was sent to; a clear fault when it is unknown or gone. */
-  private subscription(req: EventRequest, kind?: 'pull'): Subscription {
+  private async subscription(req: EventRequest, kind?: 'pull'): Promise<Subscription> {
     const id = subscriptionIdOf(req.uri);
     if (!id)
       throw Faults.invalidArgVal(
         'ResourceUnknownFault',
         `send this request to the SubscriptionReference address of the subscription, not to ${req.uri.slice(0, 100)}`,
       );
-    const sub = this.store.get(req.cameraId, id);
+    // Not in memory: written down before a restart, or by the process that served the camera.
+    const sub = this.store.get(req.cameraId, id) ?? (await this.book?.find(req.cameraId, id));
     if (!sub)
       throw Faults.invalidArgVal(
         'ResourceUnknownFault',
-        'no such subscription: it expired, was unsubscribed, or the service restarted. Create a new one',
+        'no such subscription: it expired or was unsubscribed. Create a new one',
       );
     if (kind === 'pull' && sub.kind !== 'pull')
       throw new SoapFault(

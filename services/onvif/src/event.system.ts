@@ -1,3 +1,4 @@
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { CameraRecord } from '@desk-onvif/contracts';
 import type { CameraFeatures } from '@desk-onvif/onvif-soap';
@@ -7,6 +8,7 @@ import { EventHub } from './event.hub.js';
 import { EventMetrics } from './event.metrics.js';
 import { EventService } from './event.service.js';
 import { NotifySender } from './notify.sender.js';
+import { SubscriptionBook } from './subscription.book.js';
 import { SubscriptionStore } from './subscription.store.js';
 
 /**
@@ -19,10 +21,12 @@ export class EventSystem {
   readonly metrics: EventMetrics;
   readonly notify: NotifySender;
   readonly service: EventService;
+  /** KV `event-subscriptions`: what outlives a restart. */
+  readonly book: SubscriptionBook | undefined;
   private hub: EventHub | undefined;
   private cameraOf: (id: string) => CameraRecord | undefined = () => undefined;
 
-  constructor(nc: NatsConnection, config: OnvifConfig, registry: Registry) {
+  constructor(nc: NatsConnection, config: OnvifConfig, registry: Registry, kv?: KV) {
     this.metrics = new EventMetrics(registry, () => this.counts());
     this.notify = new NotifySender(() => this.store, this.metrics, undefined, {
       timeoutMs: config.EVENTS_NOTIFY_TIMEOUT_MS,
@@ -42,11 +46,21 @@ export class EventSystem {
         changed: (sub, what) => {
           if (what === 'removed') this.notify.forget(sub);
         },
+        expired: (sub) => void this.book?.delete(sub),
       },
     );
-    const hub = new EventHub(nc, this.store, (id) => this.cameraOf(id), this.metrics);
+    this.book = kv && new SubscriptionBook(kv, this.store, this.notify, config.EVENTS_MAX_TOTAL);
+    const hub = new EventHub(
+      nc,
+      this.store,
+      (id) => this.cameraOf(id),
+      this.metrics,
+      undefined,
+      (id) => this.book?.claim(id),
+    );
+    hub.sweepAlso = () => this.book?.sweep();
     this.hub = hub;
-    this.service = new EventService(this.store, hub, this.notify);
+    this.service = new EventService(this.store, hub, this.notify, this.book);
   }
 
   /** What the event service offers, for GetServiceCapabilities and the profiles claimed. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -13,6 +14,7 @@ import {
   type CameraFeatures,
   type DeviceIdentity,
   type DigestAuthority,
+  type EnvelopeReader,
   type SoapEndpoint,
   type SoapExchange,
   type SoapHttpRequest,
@@ -58,6 +60,8 @@ const HOST_HEADER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:\d{1,5})?$/;
  */
 export class OnvifHttp {
   private readonly logger = new Logger('onvif-http');
+  /** Each keep-alive connection's envelope reader, reused from one request to the next. */
+  private readonly readers = new WeakMap<Socket, EnvelopeReader>();
   constructor(private readonly d: OnvifHttpDeps) {}
 
   handle(camera: CameraRecord, req: IncomingMessage, res: ServerResponse): void {
@@ -97,7 +101,13 @@ export class OnvifHttp {
     if (declared > DRAIN_LIMIT_BYTES) return this.tooLarge(res, true);
     // No SOAP content type: nothing to parse; SoapEndpoint answers 415 once the body is in. A body
     // announced larger than the limit is not parsed either: it gets its 413.
-    const reader = declared > max ? undefined : this.d.endpoint.reader(req.headers['content-type']);
+    const socket = req.socket;
+    const reader =
+      declared > max
+        ? undefined
+        : this.d.endpoint.reader(req.headers['content-type'], this.readers.get(socket));
+    // Kept for the connection's next request only once this one has been read whole.
+    this.readers.delete(socket);
     const decoder = new StringDecoder('utf8');
     let size = 0;
     let refused = false;
@@ -134,6 +144,7 @@ export class OnvifHttp {
       } catch (err) {
         return refuse(err);
       }
+      this.readers.set(socket, reader);
       done({ envelope });
     });
     req.on('error', () => res.destroy());
@@ -239,7 +250,8 @@ export class OnvifHttp {
       exchange.outcome,
       Number(process.hrtime.bigint() - started) / 1e9,
     );
-    await sleep(delayMs);
+    // A wrong password is answered late (throttle); any other answer goes out in this tick.
+    if (delayMs > 0) await sleep(delayMs);
     // A Content-Length, not chunked encoding: one write of head and body.
     res
       .writeHead(exchange.status, { ...exchange.headers, 'Content-Length': Buffer.byteLength(exchange.body) })

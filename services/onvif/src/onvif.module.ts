@@ -66,6 +66,14 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
       this.abort.signal,
       onError(Buckets.users),
     );
+    const book = this.events.book;
+    if (book)
+      void watchBucket(
+        book.kv,
+        { onEntry: (e) => book.apply(e) },
+        this.abort.signal,
+        onError(Buckets.eventSubscriptions),
+      );
     void watchBucket(
       this.profiles.kv,
       { onEntry: (e) => this.profiles.apply(e), onReset: () => this.profiles.reset() },
@@ -84,6 +92,27 @@ class Watchers implements OnModuleInit, OnApplicationShutdown {
     this.abort.abort();
     this.events.stop();
     this.listeners.closeAll();
+  }
+}
+
+/**
+ * KV `event-subscriptions`, whose age limit is the longest termination granted (a minute more): an
+ * entry is written again on every renewal, so one past it is a subscription nobody kept alive. A
+ * bucket made with another limit (ONVIF_EVENTS_MAX_TERMINATION_MS changed) is opened as it is.
+ */
+async function subscriptionBucket(nc: NatsConnection, config: OnvifConfig) {
+  try {
+    return await openBucket(nc, Buckets.eventSubscriptions, {
+      create: true,
+      replicas: config.KV_REPLICAS,
+      ttlMs: config.EVENTS_MAX_TERMINATION_MS + 60_000,
+    });
+  } catch (err) {
+    new Logger('events').warn({
+      msg: 'event-subscriptions bucket opened with its own settings',
+      err: String(err),
+    });
+    return openBucket(nc, Buckets.eventSubscriptions, { create: false });
   }
 }
 
@@ -179,7 +208,8 @@ export class OnvifModule {
         {
           provide: EventSystem,
           inject: [NATS_CONNECTION, METRICS_REGISTRY],
-          useFactory: (nc: NatsConnection, registry: Registry) => new EventSystem(nc, config, registry),
+          useFactory: async (nc: NatsConnection, registry: Registry) =>
+            new EventSystem(nc, config, registry, await subscriptionBucket(nc, config)),
         },
         {
           provide: OnvifHttp,

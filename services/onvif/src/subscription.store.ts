@@ -26,6 +26,8 @@ export interface Subscription {
   /** Base Notification: where Notify goes. */
   readonly consumer: string | undefined;
   terminationMs: number;
+  /** The termination written to KV (subscription.book.ts), 0 before the first write. */
+  savedTerminationMs: number;
   queue: EventMessage[];
   dropped: number;
   waiter: Waiter | undefined;
@@ -42,6 +44,8 @@ export interface StoreHooks {
   pending?(sub: Subscription): void;
   /** A subscription was created, renewed, or is gone (expired, unsubscribed, camera closed). */
   changed?(sub: Subscription, what: 'created' | 'renewed' | 'removed'): void;
+  /** A subscription passed its termination time and was dropped. */
+  expired?(sub: Subscription): void;
 }
 
 /**
@@ -79,7 +83,8 @@ export class SubscriptionStore {
     kind: 'pull' | 'push',
     filter: EventFilter,
     termination: Date,
-    opts: { consumer?: string; id?: string } = {},
+    /** `restored`: a subscription read back from KV keeps its id and granted termination. */
+    opts: { consumer?: string; id?: string; restored?: boolean } = {},
   ): Subscription {
     const mine = this.byCamera.get(cameraId);
     if ((mine?.size ?? 0) >= this.limits.perCamera || this.count >= this.limits.total) {
@@ -99,7 +104,8 @@ export class SubscriptionStore {
       filter,
       matches: compileFilter(filter),
       consumer: opts.consumer,
-      terminationMs: this.grant(termination),
+      terminationMs: opts.restored ? termination.getTime() : this.grant(termination),
+      savedTerminationMs: opts.restored ? termination.getTime() : 0,
       queue: [],
       dropped: 0,
       waiter: undefined,
@@ -117,6 +123,7 @@ export class SubscriptionStore {
     const sub = this.byCamera.get(cameraId)?.get(id);
     if (sub && sub.terminationMs <= this.clock()) {
       this.remove(sub);
+      this.hooks.expired?.(sub);
       return undefined;
     }
     return sub;
@@ -210,6 +217,7 @@ export class SubscriptionStore {
       for (const sub of [...map.values()])
         if (sub.terminationMs <= now) {
           this.remove(sub);
+          this.hooks.expired?.(sub);
           removed++;
         }
     return removed;

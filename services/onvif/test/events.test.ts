@@ -10,7 +10,7 @@ import { envelope, keep, OnvifRig, postSoap, security, subcodes } from './onvif.
  * request of the client table against a camera, responses kept for the schema validation; events
  * injected over NATS as the agent and the registry send them, read with PullMessages, received by
  * a Base Notification consumer and by npm `onvif`'s event API; renewal, unsubscription, expiry,
- * bounds, and what a client hears after the service restarted.
+ * bounds, and a subscription kept across a restart of the service.
  */
 
 const admin = { username: 'admin', password: 'admin-password-1' };
@@ -286,14 +286,30 @@ test("npm onvif's event API (cam.on('event')) receives the motion event", async 
   agentEvent({ type: 'desktop.activity', active: false, at: new Date().toISOString() });
 });
 
-test('after the onvif service restarts, a lost subscription answers ResourceUnknownFault and a new one works', async () => {
-  const path = await createPullPoint('PT5M');
+test('an onvif restart keeps a pull point (same address, events go on); an unsubscribed one answers ResourceUnknownFault', async () => {
+  const kept = await createPullPoint('PT5M');
+  expect(states((await pull(kept)).body)).toHaveLength(4);
+  const gone = await createPullPoint('PT5M');
+  expect((await call(wsnt('Unsubscribe'), gone, 'unsubscribe')).status).toBe(200);
   await rig.onvif.restart();
   await rig.listening(camera.onvifPort);
-  const lost = await pull(path);
+  // The first request to the old address finds it (KV event-subscriptions): an answer, no fault.
+  expect((await pull(kept, 'PT1S')).status).toBe(200);
+  const held = pull(kept, 'PT20S');
+  agentEvent({ type: 'desktop.activity', active: true, at: new Date().toISOString() });
+  const after = await held;
+  expect(after.status).toBe(200);
+  expect(states(after.body)).toContain('VideoSource/MotionAlarm=true/Changed');
+  agentEvent({ type: 'desktop.activity', active: false, at: new Date().toISOString() });
+  const lost = await pull(gone);
   expect(lost.status).toBe(400);
   expect(subcodes(lost.body)).toEqual(['InvalidArgVal', 'ResourceUnknownFault']);
   expect(lost.body).toContain('Create a new one');
-  const fresh = await createPullPoint();
-  expect(states((await pull(fresh)).body)).toHaveLength(4);
+  // Renew and Unsubscribe on the kept one work after the restart too; then it is gone for good.
+  expect(
+    (await call(wsnt('Renew', '<wsnt:TerminationTime>PT2M</wsnt:TerminationTime>'), kept, 'renew')).status,
+  ).toBe(200);
+  expect((await call(wsnt('Unsubscribe'), kept, 'unsubscribe')).status).toBe(200);
+  made.splice(made.indexOf(kept), 1);
+  expect(subcodes((await pull(kept, 'PT1S')).body)).toEqual(['InvalidArgVal', 'ResourceUnknownFault']);
 });

@@ -1,0 +1,153 @@
+/**
+ * By hand (make profile-soap): the onvif service, one worker, one camera, under GetStreamUri with a
+ * fresh UsernameToken for PROFILE_S seconds, profiled (bench/soap.profile.preload.mjs); the profile goes to
+ * PROFILE_DIR (default $TMPDIR/desk-onvif-profile) and the top self-time frames are printed.
+ */
+import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Onvif, Registry, call } from '@desk-onvif/contracts';
+import { NatsServer, ServiceProcess, startRegistry, waitFor } from '@desk-onvif/test-support';
+import { HOSTILE, PASSWORD, getStreamUri, load, treeCpuUs, treeRssMb } from './soap.load.js';
+
+const DIR = resolve(process.env.PROFILE_DIR ?? join(tmpdir(), 'desk-onvif-profile'));
+const SECONDS = Number(process.env.PROFILE_S ?? 10);
+/** 'stream-uri' (default) or 'flood': the hostile request on one camera, GetStreamUri on another. */
+const WORKLOAD = process.env.PROFILE_WORKLOAD ?? 'stream-uri';
+/** PROFILE_OFF=1: the same load without the profiler, for the CPU figures. */
+const PROFILING = process.env.PROFILE_OFF !== '1';
+/** Cameras registered (each with its listener): PROFILE_CAMERAS=1000 for the memory figures. */
+const CAMERAS = Math.max(2, Number(process.env.PROFILE_CAMERAS ?? 2));
+const CONNECTIONS = Number(process.env.PROFILE_CONNECTIONS ?? 16);
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+/** Self time per frame (function, file:line), in % of the samples. */
+function topFrames(file: string, n: number): string[] {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+  const byId = new Map(p.nodes.map((x) => [x.id, x]));
+  const counts = new Map<string, number>();
+  for (const s of p.samples) {
+    const f = byId.get(s)!.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|services|libs)\//, '$1/')}:${f.lineNumber + 1}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, c]) => `${((100 * c) / p.samples.length).toFixed(1).padStart(5)} % ${k}`);
+}
+
+it('profile GetStreamUri on one worker', async () => {
+  let pid = 0;
+  mkdirSync(DIR, { recursive: true });
+  const nats = await NatsServer.start();
+  const registry = await startRegistry(nats, {
+    REGISTRY_PORT_RANGE: '23000-23999',
+    REGISTRY_LOG_LEVEL: 'warn',
+  });
+  const nc = await nats.connect();
+  const onvif = await ServiceProcess.start(
+    'onvif',
+    {
+      ...nats.serviceEnv('ONVIF_', 'onvif'),
+      ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
+      ONVIF_LISTEN_HOST: '127.0.0.1',
+      ONVIF_PUBLIC_HOST: '127.0.0.1',
+      ONVIF_LOG_LEVEL: 'warn',
+      ONVIF_BOOTSTRAP_GRACE_MS: '600000',
+      ONVIF_WORKERS: '1',
+      PROFILE_DIR: DIR,
+      // PROFILE_NODE_FLAGS: V8 flags to try (NODE_OPTIONS accepts them, not --cpu-prof).
+      NODE_OPTIONS: [
+        PROFILING ? `--import ${resolve('bench/soap.profile.preload.mjs')}` : '',
+        process.env.PROFILE_NODE_FLAGS ?? '',
+      ].join(' '),
+    },
+    'ONVIF_HTTP_PORT',
+  );
+  try {
+    const urls: string[] = [];
+    for (let i = 2; i < CAMERAS; i += 20) {
+      await Promise.all(
+        Array.from({ length: Math.min(20, CAMERAS - i) }, async (_, k) => {
+          const { camera } = await call(nc, Registry.register, {
+            identity: { hostId: `profile-${i + k}`, hostName: `profile-${i + k}`, mode: 'shared' },
+          });
+          await call(
+            nc,
+            Onvif.bootstrapCredentials,
+            { id: camera.id, username: 'admin', password: PASSWORD },
+            10_000,
+          );
+        }),
+      );
+    }
+    for (const name of ['profile-a', 'profile-b']) {
+      const { camera } = await call(nc, Registry.register, {
+        identity: { hostId: `${name}-host`, hostName: name, mode: 'shared' },
+      });
+      await call(
+        nc,
+        Onvif.bootstrapCredentials,
+        { id: camera.id, username: 'admin', password: PASSWORD },
+        10_000,
+      );
+      const url = `http://127.0.0.1:${camera.onvifPort}/onvif/media_service`;
+      await waitFor('answers', async () => {
+        const r = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/soap+xml' },
+          body: getStreamUri(),
+        });
+        return r.status === 200;
+      });
+      urls.push(url);
+    }
+    await load({ pid: onvif.pid!, urls: [urls[0]!], connections: 16, durationS: 2, body: getStreamUri });
+    if (WORKLOAD === 'flood') {
+      const before = treeCpuUs(onvif.pid!);
+      const [flood, victim] = await Promise.all([
+        load({ pid: onvif.pid!, urls: [urls[0]!], connections: 8, durationS: SECONDS, fixedBody: HOSTILE }),
+        load({ pid: onvif.pid!, urls: [urls[1]!], connections: 1, durationS: SECONDS, body: getStreamUri }),
+      ]);
+      const cpu = treeCpuUs(onvif.pid!) - before;
+      console.log(
+        JSON.stringify({
+          flood,
+          victim,
+          serverCpuUsAll: Math.round(cpu / (flood.requests + victim.requests)),
+        }),
+      );
+    } else {
+      const run = await load({
+        pid: onvif.pid!,
+        urls: [urls[0]!],
+        connections: CONNECTIONS,
+        durationS: SECONDS,
+        body: getStreamUri,
+      });
+      console.log(JSON.stringify(run));
+    }
+    pid = onvif.pid!;
+    console.log(`RSS ${Math.round(treeRssMb(pid))} MB with ${CAMERAS} cameras`);
+    if (PROFILING) {
+      process.kill(pid, 'SIGUSR2');
+      await waitFor('the profile', () => readdirSync(DIR).some((f) => f === `onvif-${pid}.cpuprofile`));
+      console.log(readFileSync(join(DIR, `onvif-${pid}.memory.json`), 'utf8').slice(0, 200));
+    }
+  } finally {
+    await nc.close();
+    await onvif.stop();
+    await registry.stop();
+    await nats.dispose();
+  }
+  if (PROFILING) {
+    const file = join(DIR, `onvif-${pid}.cpuprofile`);
+    console.log(`${file}\n${topFrames(file, 40).join('\n')}`);
+  }
+}, 300_000);
