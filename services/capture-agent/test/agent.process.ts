@@ -57,12 +57,14 @@ export class AgentProcess {
     registered: boolean;
     natsConnected: boolean;
     ffmpegPid?: number;
+    source?: { kind: string; windowId?: number };
   }> {
     return (await fetch(`${this.baseUrl}/status`)).json() as Promise<{
       state: string;
       registered: boolean;
       natsConnected: boolean;
       ffmpegPid?: number;
+      source?: { kind: string; windowId?: number };
     }>;
   }
 

@@ -10,6 +10,7 @@ import {
   meanColour,
   NatsServer,
   parseColour,
+  type Rgb,
   RtspReceiver,
   ServiceProcess,
   spawnTracked,
@@ -355,6 +356,61 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     } finally {
       await xev.stop();
       windowState.dispose();
+    }
+  });
+
+  it('a capture source in the settings: a window looked up by its title, a missing one refused, back to the desktop', async () => {
+    const xev = spawnTracked('xev', ['-display', xvfb.display]);
+    const streams = {
+      main: { width: 320, height: 240, fps: 10, bitrateKbps: 1000, gop: 20 },
+      sub: { width: 160, height: 120, fps: 5, bitrateKbps: 256, gop: 10 },
+    };
+    /** Until the latest session's latest frame passes `test` (the restart takes a moment). */
+    const frames = (what: string, test: (c: Rgb) => boolean) =>
+      waitFor(
+        what,
+        async () => {
+          const m = await main.waitForFrames(2, 20_000);
+          return test(meanColour(m.frames.at(-1)!));
+        },
+        30_000,
+        250,
+      );
+    // The camera's agent again (the tests above stopped it), answering on NATS.
+    agent = await AgentProcess.start(agentEnv);
+    try {
+      await waitFor('the xev window', async () => {
+        await run('xwininfo', ['-display', xvfb.display, '-name', 'Event Tester']);
+        return true;
+      });
+      await waitFor('the agent registered and streaming', async () => {
+        const st = await agent.status();
+        return st.registered && st.natsConnected && st.state === 'streaming';
+      });
+      const windowed = { ...streams, source: { kind: 'window', title: 'Event Tester' } as const };
+      const reply = await call(nc, cameraSubjects(camera.id).settings, { settings: windowed }, 10_000);
+      expect(reply.settings.source).toEqual(windowed.source);
+      await frames("xev's white window", (c) => c.every((v) => v > 200));
+      const looked = (await agent.status()).source;
+      expect(looked?.kind).toBe('window');
+      expect(typeof looked?.windowId).toBe('number');
+      await expect(
+        call(
+          nc,
+          cameraSubjects(camera.id).settings,
+          { settings: { ...streams, source: { kind: 'window', title: 'No such window' } } },
+          10_000,
+        ),
+      ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+      // Refused before anything was kept: still the window, streaming.
+      expect((await agent.status()).source?.kind).toBe('window');
+      await frames("xev's white window still", (c) => c.every((v) => v > 200));
+      // Without a source: the agent's configured one (the desktop) again.
+      await call(nc, cameraSubjects(camera.id).settings, { settings: streams }, 10_000);
+      await frames('the desktop colour', (c) => colourNear(c, parseColour(COLOUR), 40));
+    } finally {
+      await agent.stop();
+      await xev.stop();
     }
   });
 });
