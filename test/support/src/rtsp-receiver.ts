@@ -42,7 +42,7 @@ export class RtspReceiver {
     return r;
   }
 
-  private async listen(): Promise<void> {
+  private async listen(again = false): Promise<void> {
     const session: ReceivedSession = {
       width: 0,
       height: 0,
@@ -88,14 +88,22 @@ export class RtspReceiver {
     void proc.exited.then(() => {
       session.ended = true;
       // Listen again for the publisher's next visit; a failure shows in the next waitForFrames.
-      if (!this.stopped) this.listen().catch(() => undefined);
+      if (!this.stopped) this.listen(true).catch(() => undefined);
     });
-    await waitFor(
-      `RTSP receiver listening on ${this.port}`,
-      () => Promise.resolve(this.stopped || listening(this.port)),
-      10_000,
-      20,
-    );
+    try {
+      await waitFor(
+        `RTSP receiver listening on ${this.port}`,
+        () => Promise.resolve(this.stopped || listening(this.port)),
+        10_000,
+        20,
+      );
+    } catch (err) {
+      // An ffmpeg that never bound (seen under heavy load) is stopped; its exit above listens again,
+      // so a later publisher still finds the port. The first listen's failure is the caller's.
+      if (!again) this.stopped = true;
+      await proc.stop();
+      throw err;
+    }
   }
 
   /** Waits until a session has `count` frames (the latest session by default). */
