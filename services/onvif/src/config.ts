@@ -134,6 +134,12 @@ export const onvifConfigShape = {
     .string()
     .regex(/^[A-Za-z0-9_-]{16,128}$/, '16-128 characters of A-Z a-z 0-9 _ - (e.g. `openssl rand -hex 24`)')
     .optional(),
+  /**
+   * The console's view key, public half (PEM; `media/console-view.pub` of `desk-onvif trust init`):
+   * the hook lets a WebRTC (WHEP) read through with a token the console signed for that path
+   * (libs/media-auth view-token.ts). Unset: every token is refused.
+   */
+  MEDIA_VIEW_PUBLIC_KEY: z.string().min(1).optional(),
   LOG_LEVEL: env.logLevel().default('info'),
 };
 
