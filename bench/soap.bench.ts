@@ -193,7 +193,14 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
     // The hostile request floods one camera while another is asked, one request at a time.
     const floodCpuBefore = treeCpuUs(pid());
     const [flood, underFlood] = await Promise.all([
-      load({ pid: pid(), urls: [url(camera)], connections: 8, durationS: DURATION_S, fixedBody: HOSTILE }),
+      load({
+        pid: pid(),
+        urls: [url(camera)],
+        connections: 8,
+        durationS: DURATION_S,
+        fixedBody: HOSTILE,
+        thread: true,
+      }),
       load({ pid: pid(), urls: [url(victim)], connections: 1, durationS: DURATION_S, body: getStreamUri }),
     ]);
     const floodCpuUs = treeCpuUs(pid()) - floodCpuBefore;
