@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap profile-soap bench-latency bench-audio bench-frames bench-events bench-console bench-security clean
+.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap profile-soap bench-latency bench-audio bench-frames bench-events bench-console bench-console-webrtc bench-security clean
 
 test: deps build lint typecheck unit medium
 
@@ -142,6 +142,11 @@ bench-events: deps build
 # bench/results/console.json.
 bench-console: deps build
 	$(BENCH) bench/console.bench.ts
+
+# The console's live view by WebRTC (WHEP double, real hook and console), measured in Chromium: its
+# own keys in bench/results/console.json (liveViewWebrtcFirstFrameMs).
+bench-console-webrtc: deps build
+	$(BENCH) bench/console-webrtc.bench.ts
 
 clean:
 	rm -rf dist/windows libs/*/dist services/*/dist test/*/dist scripts/dev/dist node_modules/.cache
