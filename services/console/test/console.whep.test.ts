@@ -179,6 +179,23 @@ suite('the live view by WebRTC (WHEP)', () => {
     const grant = await konsoleGrant('main');
     expect(grant.whepUrl).toBe(`${rig.whep.url}/${rig.camera.paths.main}/whep`);
     expect(grant.expiresInS).toBe(60);
+    // Viewers watch too: a read token is not a change.
+    const created = await rig.konsole.request('POST', '/api/accounts', {
+      cookie: s.cookie,
+      headers: { 'X-CSRF-Token': s.csrf },
+      body: { username: 'watcher', role: 'viewer' },
+    });
+    expect(created.status).toBe(201);
+    const viewer = await rig.konsole.signIn('watcher', created.json<{ password: string }>().password);
+    const viewed = await rig.konsole.request('POST', `/api/cameras/${rig.camera.id}/live-view`, {
+      cookie: viewer.cookie,
+      headers: { 'X-CSRF-Token': viewer.csrf },
+    });
+    expect(viewed.status).toBe(200);
+    // The hook lets the viewer's token through; only the (deliberately empty) SDP is refused.
+    expect(
+      (await offer(rig.camera.paths.main, `Bearer ${viewed.json<{ token: string }>().token}`)).status,
+    ).toBe(400);
   });
 
   /** A grant through the API as the administrator. */
