@@ -200,7 +200,8 @@ export class WhepDouble {
       return;
     }
     if (!(req.headers['content-type'] ?? '').startsWith('application/sdp')) {
-      res.writeHead(406).end();
+      res.writeHead(400, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: 'invalid Content-Type' }));
       return;
     }
     const offer = await bodyOf(req);
@@ -252,6 +253,8 @@ export class WhepDouble {
     res.writeHead(201, {
       'Content-Type': 'application/sdp',
       ETag: '*',
+      ID: randomUUID(),
+      'Accept-Patch': 'application/trickle-ice-sdpfrag',
       Location: `/${path}/whep/${answer.id}`,
     });
     res.end(answer.sdp);
