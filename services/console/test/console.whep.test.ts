@@ -122,6 +122,42 @@ suite('the live view by WebRTC (WHEP)', () => {
     expect(refused.map((c) => c.protocol)).toEqual(['webrtc', 'webrtc', 'webrtc', 'webrtc']);
   });
 
+  it('forged tokens lock their address out, as wrong passwords do; other addresses still read', async () => {
+    // MediaMTX tells the hook who is asking (`ip`): a LAN address of its own, not this test's.
+    const hook = async (ip: string, token: string) =>
+      (
+        await fetch(`${rig.onvif.baseUrl}/mediamtx/auth`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            token,
+            ip,
+            action: 'read',
+            path: rig.camera.paths.main,
+            protocol: 'webrtc',
+          }),
+        })
+      ).status;
+    const stranger = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
+    const forged = await new ViewTokenSigner(stranger).sign({ path: rig.camera.paths.main, sub: 'mallory' });
+    const good = () =>
+      new ViewTokenSigner(readFileSync(rig.keys.privateKey)).sign({
+        path: rig.camera.paths.main,
+        sub: 'root',
+      });
+    for (let i = 0; i < 10; i++) expect(await hook('192.168.77.7', forged)).toBe(403);
+    // Locked: even a good token from that address is refused without being looked at.
+    expect(await hook('192.168.77.7', await good())).toBe(403);
+    expect(await hook('192.168.77.8', await good())).toBe(200);
+    const metrics = await (await fetch(`${rig.onvif.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(
+      /desk_onvif_media_auth_decisions_total\{action="read",result="throttled",service="onvif"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /desk_onvif_media_auth_decisions_total\{action="read",result="console-view",service="onvif"\} [1-9]/,
+    );
+  });
+
   it('a failed WHEP falls back to snapshots and says why', async () => {
     // The dark camera has no publisher: MediaMTX answers 404 to its offer.
     await page.evaluate(`location.hash = '#/camera/${rig.dark.id}'`);
@@ -143,6 +179,23 @@ suite('the live view by WebRTC (WHEP)', () => {
     const grant = await konsoleGrant('main');
     expect(grant.whepUrl).toBe(`${rig.whep.url}/${rig.camera.paths.main}/whep`);
     expect(grant.expiresInS).toBe(60);
+    // Viewers watch too: a read token is not a change.
+    const created = await rig.konsole.request('POST', '/api/accounts', {
+      cookie: s.cookie,
+      headers: { 'X-CSRF-Token': s.csrf },
+      body: { username: 'watcher', role: 'viewer' },
+    });
+    expect(created.status).toBe(201);
+    const viewer = await rig.konsole.signIn('watcher', created.json<{ password: string }>().password);
+    const viewed = await rig.konsole.request('POST', `/api/cameras/${rig.camera.id}/live-view`, {
+      cookie: viewer.cookie,
+      headers: { 'X-CSRF-Token': viewer.csrf },
+    });
+    expect(viewed.status).toBe(200);
+    // The hook lets the viewer's token through; only the (deliberately empty) SDP is refused.
+    expect(
+      (await offer(rig.camera.paths.main, `Bearer ${viewed.json<{ token: string }>().token}`)).status,
+    ).toBe(400);
   });
 
   /** A grant through the API as the administrator. */

@@ -57,6 +57,10 @@ export class WhepRig {
         ONVIF_PUBLIC_HOST: '127.0.0.1',
         ONVIF_WORKERS: '1',
         ONVIF_MEDIA_VIEW_PUBLIC_KEY: keys.publicKey,
+        // The guessing throttle as deployed, but wrong answers are not held back (tests lock out
+        // an address on purpose; the delays are the throttle's own tests' business).
+        ONVIF_AUTH_DELAY_MS: '0',
+        ONVIF_AUTH_MAX_DELAY_MS: '0',
         ONVIF_LOG_LEVEL: 'warn',
       },
       'ONVIF_HTTP_PORT',
