@@ -11,7 +11,7 @@ interface LiveViewGrant {
 }
 
 /** How long a WebRTC view may take to show its first frame before the page falls back. */
-const FIRST_FRAME_MS = 8000;
+const FIRST_FRAME_MS = 12_000;
 /** Non-trickle WHEP: the offer goes out with the candidates gathered by then. */
 const GATHER_MS = 2000;
 
@@ -93,12 +93,19 @@ function WhepView({ camera, onFail }: { camera: Camera; onFail: (why: string) =>
             : String(err),
       ),
     );
+    // The session ends on the server too (its URL is its only credential): when the view goes,
+    // and when the page is left or reloaded (no effect cleanup runs then).
+    const end = () => {
+      if (session) void fetch(session, { method: 'DELETE', keepalive: true }).catch(() => undefined);
+      session = undefined;
+    };
+    addEventListener('pagehide', end);
     return () => {
       done = true;
       clearTimeout(firstFrame);
+      removeEventListener('pagehide', end);
       pc.close();
-      // The session ends on the server too (its URL is its only credential).
-      if (session) void fetch(session, { method: 'DELETE', keepalive: true }).catch(() => undefined);
+      end();
     };
   }, [camera.id]);
   return (

@@ -109,7 +109,8 @@ export class MediaAuthController {
     this.decisions.inc({ action: req.action, result: decision.reason });
     if (guarded && decision.reason === 'wrong-credentials')
       await sleep(this.guard.failed(guarded.channel, req.ip, guarded.cameraId, guarded.user));
-    else if (guarded && decision.status === 200) this.guard.succeeded(req.ip, guarded.cameraId, guarded.user);
+    else if (guarded?.user !== undefined && decision.status === 200)
+      this.guard.succeeded(req.ip, guarded.cameraId, guarded.user);
     if (decision.status !== 200 && decision.reason !== 'credentials-required') {
       // Who asked for what and why not; never the password.
       this.logger.log({
@@ -135,16 +136,17 @@ export class MediaAuthController {
 
   /**
    * Read and publish attempts with credentials count against the guessing throttle; so do view
-   * tokens (as one user per camera, `console-view`): a forged token costs its sender as a wrong
-   * password does.
+   * tokens, per address only: a forged token costs its sender as a wrong password does, but no
+   * user is locked out by them (a 256-bit signature is not guessed, and a per-camera lockout would
+   * only let anyone on the LAN turn the console's live view off).
    */
   private guarded(
     req: MediaAuthRequest,
-  ): { channel: AuthChannel; cameraId: string; user: string } | undefined {
+  ): { channel: AuthChannel; cameraId: string; user: string | undefined } | undefined {
     if (req.action !== 'read' && req.action !== 'publish') return undefined;
     const target = cameraOfPath(req.path);
     if (!target) return undefined;
-    if (req.token !== '') return { channel: 'webrtc-view', cameraId: target.cameraId, user: 'console-view' };
+    if (req.token !== '') return { channel: 'webrtc-view', cameraId: target.cameraId, user: undefined };
     if (req.user === '') return undefined;
     return req.action === 'read'
       ? { channel: 'rtsp-read', cameraId: target.cameraId, user: req.user }

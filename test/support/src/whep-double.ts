@@ -200,7 +200,8 @@ export class WhepDouble {
       return;
     }
     if (!(req.headers['content-type'] ?? '').startsWith('application/sdp')) {
-      res.writeHead(406).end();
+      res.writeHead(400, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: 'invalid Content-Type' }));
       return;
     }
     const offer = await bodyOf(req);
@@ -234,10 +235,26 @@ export class WhepDouble {
         .end(JSON.stringify({ error: 'no stream is available on path' }));
       return;
     }
-    const answer = await this.answer(path, source, offer);
+    // As MediaMTX (pion): an offer must receive video in a codec the stream has (H.264 here).
+    if (!/^m=video /m.test(offer) || !/^a=rtpmap:\d+ H264\/90000/im.test(offer)) {
+      res.writeHead(400, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: 'the offer receives no H264 video' }));
+      return;
+    }
+    let answer: { id: string; sdp: string };
+    try {
+      answer = await this.answer(path, source, offer);
+    } catch (err) {
+      // Not an offer this server can answer: MediaMTX says 400 too.
+      res.writeHead(400, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: `invalid offer: ${String(err)}` }));
+      return;
+    }
     res.writeHead(201, {
       'Content-Type': 'application/sdp',
       ETag: '*',
+      ID: randomUUID(),
+      'Accept-Patch': 'application/trickle-ice-sdpfrag',
       Location: `/${path}/whep/${answer.id}`,
     });
     res.end(answer.sdp);
