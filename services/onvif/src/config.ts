@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { z } from 'zod';
@@ -56,9 +55,9 @@ export const onvifConfigShape = {
     .default('desk-onvif'),
   /**
    * Processes serving the cameras (node:cluster): each camera belongs to one worker, by its id.
-   * 1: a single process, no primary.
+   * 1 (the default): a single process, no primary. Each more costs ~130 MB (README "All cores").
    */
-  WORKERS: env.int(1, 64).default(availableParallelism()),
+  WORKERS: env.int(1, 64).default(1),
   /** Set by the primary for each worker it forks (0 … WORKERS-1); not for operators. */
   WORKER_INDEX: env.int(0, 63).default(0),
   /** Cameras whose record names this node are served here. */
