@@ -99,6 +99,12 @@ export const onvifConfigShape = {
   /** Longest PullMessages wait (clients ask PT1M) and longest termination time granted. */
   EVENTS_MAX_PULL_MS: env.int(1000, 600_000).default(60_000),
   EVENTS_MAX_TERMINATION_MS: env.int(10_000, 86_400_000).default(3_600_000),
+  /**
+   * Camera events kept in the JetStream stream CAMERA_EVENTS (at most this long, and at most
+   * EVENTS_REPLAY_MB): a subscription restored after a restart gets the ones it missed. 0: no stream.
+   */
+  EVENTS_REPLAY_MS: env.int(0, 3_600_000).default(300_000),
+  EVENTS_REPLAY_MB: env.int(1, 1024).default(32),
   /** How long a Base Notification consumer may take to answer a Notify. */
   EVENTS_NOTIFY_TIMEOUT_MS: env.int(100, 60_000).default(5000),
   /**
