@@ -54,6 +54,7 @@ export class AgentMetrics {
       'stall',
       'spawn-error',
       'settings',
+      'source',
       'assignment',
       'audio',
     ] satisfies RestartReason[])
