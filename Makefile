@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap profile-soap profile-agent bench-latency bench-audio bench-events bench-console bench-security clean
+.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap profile-soap profile-agent bench-latency bench-audio bench-frames bench-events bench-console bench-console-webrtc bench-security clean
 
 test: deps build lint typecheck unit medium
 
@@ -128,6 +128,10 @@ bench-latency: deps build
 bench-audio: deps build
 	$(BENCH) bench/audio.bench.ts
 
+# Repeated (invented) frames on the main stream at 1920x1080 30 fps: bench/results/frames.json.
+bench-frames: deps build
+	$(BENCH) bench/frames.bench.ts
+
 # Issue 9: every bench/security*.bench.ts, each setting its keys of bench/results/security.json:
 # NATS attacks from an agent's credential, secrets on the wire, 1,000 enrolments through 2 registry
 # replicas, revocation (security.bench.ts); SOAP over HTTPS vs HTTP, guesses per minute after a
@@ -144,6 +148,11 @@ bench-events: deps build
 # bench/results/console.json.
 bench-console: deps build
 	$(BENCH) bench/console.bench.ts
+
+# The console's live view by WebRTC (WHEP double, real hook and console), measured in Chromium: its
+# own keys in bench/results/console.json (liveViewWebrtcFirstFrameMs).
+bench-console-webrtc: deps build
+	$(BENCH) bench/console-webrtc.bench.ts
 
 clean:
 	rm -rf dist/windows libs/*/dist services/*/dist test/*/dist scripts/dev/dist node_modules/.cache

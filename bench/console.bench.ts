@@ -13,7 +13,7 @@ import { CONSOLE_NODE_FLAGS } from '@desk-onvif/system';
 import { FFMPEG, NatsServer, startRegistry, waitFor } from '@desk-onvif/test-support';
 import { chromiumAvailable, launchChromium, signInThroughPage } from '../services/console/test/chromium.js';
 import { ConsoleProcess } from '../services/console/test/console.process.js';
-import { median, round, writeResult } from './stats.js';
+import { median, round, updateResult } from './stats.js';
 
 /**
  * make bench-console: 1,000 registered cameras whose agents are simulated over NATS (heartbeats
@@ -154,7 +154,8 @@ test('console with 1,000 cameras', async () => {
     const rssKb = Number(
       /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${konsole.pid}/status`, 'utf8'))?.[1] ?? NaN,
     );
-    writeResult('console', {
+    // updateResult: bench-console-webrtc's keys (liveViewWebrtc…) in the same file stay.
+    updateResult('console', {
       cameras: N,
       fleetUsableMs: round(median(usable), 0),
       stateChangeVisibleMs: round(median(visible), 0),

@@ -57,6 +57,12 @@ export interface Load {
   amount?: number;
   body?: () => string;
   fixedBody?: string;
+  /**
+   * Fire from a worker thread of its own (autocannon `workers`; a fixed body only): a flood then
+   * does not hold up the event loop that times another run's requests, as an attacker on another
+   * machine would not.
+   */
+  thread?: boolean;
 }
 
 export async function load(l: Load): Promise<Run> {
@@ -70,6 +76,7 @@ export async function load(l: Load): Promise<Run> {
         // types (@types/autocannon 7) only know one.
         url: l.urls as unknown as string,
         connections: l.connections,
+        ...(l.thread ? { workers: 1 } : {}),
         ...(l.amount ? { amount: l.amount } : { duration: l.durationS ?? 8 }),
         requests: [
           {

@@ -2,6 +2,8 @@
  * By hand (make profile-soap): the onvif service, one worker, one camera, under GetStreamUri with a
  * fresh UsernameToken for PROFILE_S seconds, profiled (bench/soap.profile.preload.mjs); the profile goes to
  * PROFILE_DIR (default $TMPDIR/desk-onvif-profile) and the top self-time frames are printed.
+ * PROFILE_PREFILL=300000: that many authenticated requests between a first run and the profiled
+ * one (the replay cache full of a window's nonces), both runs' CPU per request printed.
  */
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -20,6 +22,7 @@ const PROFILING = process.env.PROFILE_OFF !== '1';
 /** Cameras registered (each with its listener): PROFILE_CAMERAS=1000 for the memory figures. */
 const CAMERAS = Math.max(2, Number(process.env.PROFILE_CAMERAS ?? 2));
 const CONNECTIONS = Number(process.env.PROFILE_CONNECTIONS ?? 16);
+const PREFILL = Number(process.env.PROFILE_PREFILL ?? 0);
 
 interface ProfileNode {
   id: number;
@@ -112,7 +115,15 @@ it('profile GetStreamUri on one worker', async () => {
     if (WORKLOAD === 'flood') {
       const before = treeCpuUs(onvif.pid!);
       const [flood, victim] = await Promise.all([
-        load({ pid: onvif.pid!, urls: [urls[0]!], connections: 8, durationS: SECONDS, fixedBody: HOSTILE }),
+        load({
+          pid: onvif.pid!,
+          urls: [urls[0]!],
+          connections: 8,
+          durationS: SECONDS,
+          fixedBody: HOSTILE,
+          // PROFILE_FLOOD_SAME_LOOP=1: the flood fired from the event loop that times the victim.
+          thread: process.env.PROFILE_FLOOD_SAME_LOOP !== '1',
+        }),
         load({ pid: onvif.pid!, urls: [urls[1]!], connections: 1, durationS: SECONDS, body: getStreamUri }),
       ]);
       const cpu = treeCpuUs(onvif.pid!) - before;
@@ -124,6 +135,25 @@ it('profile GetStreamUri on one worker', async () => {
         }),
       );
     } else {
+      if (PREFILL > 0) {
+        const first = await load({
+          pid: onvif.pid!,
+          urls: [urls[0]!],
+          connections: CONNECTIONS,
+          durationS: SECONDS,
+          body: getStreamUri,
+        });
+        console.log(JSON.stringify({ beforePrefill: first }));
+        const prefill = await load({
+          pid: onvif.pid!,
+          urls: [urls[0]!],
+          connections: CONNECTIONS,
+          amount: PREFILL,
+          body: getStreamUri,
+        });
+        const held = /^desk_onvif_nonce_cache_entries\{[^}]*\} (\d+)/m.exec(await onvif.metrics())?.[1];
+        console.log(JSON.stringify({ prefill, nonceCacheEntries: Number(held) }));
+      }
       const run = await load({
         pid: onvif.pid!,
         urls: [urls[0]!],

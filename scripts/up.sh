@@ -123,7 +123,8 @@ Capture agents enrol with a token (one PC, one use, a day by default), given lik
   and back it up; the admin credential is ./trust/nats/creds/admin.creds.
 Open on this server's firewall: UDP 3702, TCP ${range}, TCP ${rtsp_port}, TCP $(env_value RTSPS_PORT 8322),
   UDP 8000-8001, TCP 4222,
-  and TCP $(env_value CONSOLE_PORT 8443) for the console (administrators' machines only).
+  and TCP $(env_value CONSOLE_PORT 8443) for the console, TCP $(env_value WEBRTC_PORT 8889) and UDP 8189 for its
+  live view by WebRTC (administrators' machines only).
 The console: https://${host}:$(env_value CONSOLE_PORT 8443) (the site CA is ./trust/pki/ca.crt: install
   it in the browsers that use the console; the administrator's password is above, on the first run).
 Prometheus: http://127.0.0.1:9090 (on this server).

@@ -83,6 +83,9 @@ export function loadDevConfig(
     rtspPort: int('DEV_RTSP_PORT', 8554),
     // RTSPS with the site certificate (MediaMTX's default port): the agents publish over it.
     rtspsPort: int('DEV_RTSPS_PORT', 8322),
+    // MediaMTX's WebRTC (WHEP, HTTPS) and ICE (UDP) ports: the console's live view, where MediaMTX runs.
+    webrtcPort: int('DEV_WEBRTC_PORT', 8889),
+    webrtcIcePort: int('DEV_WEBRTC_ICE_PORT', 8189),
     rtpPort: int('DEV_RTP_PORT', 8000),
     rtcpPort: int('DEV_RTCP_PORT', 8001),
     mediaApiPort: int('DEV_MEDIA_API_PORT', 9997),

@@ -26,6 +26,7 @@ type Service = {
   restart?: string;
   healthcheck?: { test: string[] };
   volumes?: string[];
+  ports?: string[];
 };
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
@@ -141,6 +142,39 @@ describe('the deployment', () => {
       (k) => `MTX_${k.toUpperCase()}`,
     );
     for (const key of Object.keys(env)) expect(known).toContain(key);
+  });
+
+  it('serves WHEP for the console over HTTPS on the published ports; the view key: private to the console, public to the hook', () => {
+    const env = services.mediamtx!.environment!;
+    expect(env).toMatchObject({
+      MTX_WEBRTCENCRYPTION: 'yes',
+      MTX_WEBRTCSERVERCERT: '/run/desk-onvif/server.crt',
+      MTX_WEBRTCIPSFROMINTERFACES: 'no',
+    });
+    // CORS for the console's origin, whose port is the published one.
+    expect(env.MTX_WEBRTCALLOWORIGINS).toMatch(
+      /^https:\/\/\$\{PUBLIC_HOST:\?[^}]*\}:\$\{CONSOLE_PORT:-8443\}$/,
+    );
+    expect(services.console!.ports).toContain('${CONSOLE_PORT:-8443}:8443');
+    // The console posts its offers to the published WHEP port; ICE's UDP port is the same outside.
+    expect(mediamtx.webrtcAddress).toBe(':8889');
+    expect(mediamtx.webrtcLocalUDPAddress).toBe(':8189');
+    expect(services.mediamtx!.ports).toEqual(
+      expect.arrayContaining(['${WEBRTC_PORT:-8889}:8889/tcp', '8189:8189/udp']),
+    );
+    expect(services.console!.environment!.CONSOLE_WHEP_URL).toMatch(/:\$\{WEBRTC_PORT:-8889\}$/);
+    expect(services.console!.volumes).toContain(
+      './trust/media/console-view.key:/run/desk-onvif/console-view.key:ro',
+    );
+    expect(services.onvif!.volumes).toContain(
+      './trust/media/console-view.pub:/run/desk-onvif/console-view.pub:ro',
+    );
+    for (const [name, svc] of Object.entries(services))
+      if (name !== 'console' && name !== 'trust-init')
+        expect({ name, key: (svc.volumes ?? []).some((v) => v.includes('console-view.key')) }).toEqual({
+          name,
+          key: false,
+        });
   });
 
   it('announces in WS-Discovery what GetScopes claims: HTTPS (Profile T) on both or neither', () => {

@@ -19,6 +19,15 @@ export const Buckets = {
   eventSubscriptions: 'event-subscriptions',
 } as const;
 
+/** JetStream streams that are not KV buckets. */
+export const Streams = {
+  /**
+   * `camera.*.event` kept for a bounded window (onvif service, event.hub.ts): a restarted onvif
+   * process hands the subscriptions it restores the camera events they missed while it was down.
+   */
+  cameraEvents: 'CAMERA_EVENTS',
+} as const;
+
 export function portKey(port: number): string {
   return `onvif.${port}`;
 }

@@ -1,5 +1,5 @@
 import { ConsoleBuckets } from './console.js';
-import { Buckets } from './kv.js';
+import { Buckets, Streams } from './kv.js';
 import {
   AnyCamera,
   AnyCameraRequests,
@@ -56,6 +56,25 @@ export function kvRead(bucket: BucketName): string[] {
     `$JS.API.CONSUMER.INFO.${stream}.>`,
     `$JS.API.CONSUMER.DELETE.${stream}.>`,
     // Flow-control answers of the ordered consumers that watches use.
+    `$JS.FC.${stream}.>`,
+  ];
+}
+
+/**
+ * Keep a stream (create it, update its limits, read its state) and read it with ordered consumers:
+ * what onvif does with `CAMERA_EVENTS`. No delete, no purge.
+ */
+export function streamOwn(stream: string): string[] {
+  return [
+    '$JS.API.INFO',
+    `$JS.API.STREAM.CREATE.${stream}`,
+    `$JS.API.STREAM.UPDATE.${stream}`,
+    `$JS.API.STREAM.INFO.${stream}`,
+    `$JS.API.CONSUMER.CREATE.${stream}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.>`,
+    `$JS.API.CONSUMER.INFO.${stream}.>`,
+    `$JS.API.CONSUMER.DELETE.${stream}.>`,
+    `$JS.API.CONSUMER.MSG.NEXT.${stream}.>`,
     `$JS.FC.${stream}.>`,
   ];
 }
@@ -127,6 +146,8 @@ export function onvifPermissions(): Permissions {
       ...kvOwn(Buckets.profiles),
       // Event subscriptions, kept across restarts and for whichever process serves the camera.
       ...kvOwn(Buckets.eventSubscriptions),
+      // Camera events kept a short while: what a restart missed, for the subscriptions it restores.
+      ...streamOwn(Streams.cameraEvents),
     ],
     [
       Onvif.bootstrapCredentials.subject,

@@ -113,7 +113,7 @@ export const MAX_OSDS = 4;
  * (ffmpeg drawtext): `Plain` shows `plainText`, `DateAndTime` the agent's local clock
  * (yyyy-MM-dd HH:mm:ss). Position as ONVIF names it; `Custom` places the text's upper-left corner
  * at (`x`, `y`), ONVIF's normalised coordinates (-1 left/bottom … 1 right/top). `fontSize` in
- * pixels of the captured picture. White text on a dark box, so that it reads on any desktop.
+ * pixels of the main stream (in proportion on the sub). White text on a dark box, so that it reads on any desktop.
  */
 export const OsdSchema = z
   .object({

@@ -51,11 +51,22 @@ function inputOf(args: string[]): string[] {
     );
 }
 
-/** The encoder arguments of one output pad: after `-map [pad]`, before `-an`. */
+/** The encoder arguments of one output pad: after `-map [pad]`, before its rate (`-r`). */
 function encoderOf(args: string[], pad: string): string[] {
   const from = args.indexOf(`[${pad}]`) + 1;
-  return args.slice(from, args.indexOf('-an', from));
+  return args.slice(from, args.indexOf('-r', from));
 }
+
+/** Everything of one output: from `-map [pad]` to its URL or pipe. */
+function outputOf(args: string[], pad: string): string[] {
+  const from = args.indexOf(`[${pad}]`) - 1;
+  const next = args.indexOf('-map', from + 2);
+  return args.slice(from, next < 0 ? undefined : next);
+}
+
+/** The sub's decimator: the first frame of each 1/fps slot, never a repeat. */
+const SELECT = (fps: number) =>
+  `select='isnan(prev_selected_t)+gt(floor(t*${fps}),floor(prev_selected_t*${fps}))'`;
 
 function graphOf(args: string[]): string {
   return args[args.indexOf('-filter_complex') + 1] ?? '';
@@ -149,9 +160,11 @@ describe('the encoder of each stream', () => {
 });
 
 describe('the filter graph, per where frames are x encoder', () => {
+  // Main at the capture's rate has no rate filter (ffmpeg's fps filter repeats frames when the
+  // capture lags); the sub drops to 10 of the 15 frames a second without ever repeating one.
   const branches = (pix: string) => [
-    `[m]fps=15,scale=1920:1080,format=${pix}[vm]`,
-    `[s]fps=10,scale=640:360,format=${pix}[vs]`,
+    `[m]scale=1920:1080,format=${pix}[vm]`,
+    `[s]${SELECT(10)},scale=640:360,format=${pix}[vs]`,
     '[j]fps=1/2,scale=1920:1080,format=yuvj420p[vj]',
   ];
   it.each<[Target, Encoder, string]>([
@@ -179,8 +192,8 @@ describe('the filter graph, per where frames are x encoder', () => {
   it('ddagrab with NVENC: frames stay on the GPU (CUDA), only snapshots come back', () => {
     expect(graphOf(buildCaptureArgs(job('ddagrab', sources.desktop, 'h264_nvenc'))).split(';')).toEqual([
       '[0:v]hwmap=derive_device=cuda,split=3[m][s][j]',
-      '[m]fps=15,scale_cuda=1920:1080:format=yuv420p[vm]',
-      '[s]fps=10,scale_cuda=640:360:format=yuv420p[vs]',
+      '[m]scale_cuda=1920:1080:format=yuv420p[vm]',
+      `[s]${SELECT(10)},scale_cuda=640:360:format=yuv420p[vs]`,
       '[j]fps=1/2,scale_cuda=1920:1080:format=yuv420p,hwdownload,format=yuv420p,format=yuvj420p[vj]',
     ]);
   });
@@ -188,8 +201,8 @@ describe('the filter graph, per where frames are x encoder', () => {
   it('ddagrab with QSV: frames stay on the GPU (QSV), only snapshots come back', () => {
     expect(graphOf(buildCaptureArgs(job('ddagrab', sources.desktop, 'h264_qsv'))).split(';')).toEqual([
       '[0:v]hwmap=derive_device=qsv,format=qsv,split=3[m][s][j]',
-      '[m]fps=15,scale_qsv=w=1920:h=1080:format=nv12[vm]',
-      '[s]fps=10,scale_qsv=w=640:h=360:format=nv12[vs]',
+      '[m]scale_qsv=w=1920:h=1080:format=nv12[vm]',
+      `[s]${SELECT(10)},scale_qsv=w=640:h=360:format=nv12[vs]`,
       '[j]fps=1/2,scale_qsv=w=1920:h=1080:format=nv12,hwdownload,format=nv12,format=yuvj420p[vj]',
     ]);
   });
@@ -221,18 +234,85 @@ describe('picture adjustments (ONVIF imaging)', () => {
 
 describe('OSD overlays', () => {
   const osd = [{ kind: 'DateAndTime' as const, position: 'UpperLeft' as const, fontSize: 20 }];
+  const withCopy: CaptureJob = {
+    ...base,
+    snapshot: { ...base.snapshot, subFd: 5 },
+    activity: { fd: 6, width: 64, height: 36, fps: 10 },
+    osd,
+  };
+  const drawtext = (size: number) => new RegExp(`drawtext=[^;]*:fontsize=${size}:`);
 
-  it('are drawn after the imaging filters, before the split', () => {
+  it('are drawn on each stream after its scaling, the sub in proportion (20 px at 1080 lines, 7 at 360)', () => {
     const picture = { brightness: 75, contrast: 50, saturation: 50, sharpness: 50 };
-    const head = graphOf(buildCaptureArgs({ ...job('linux', sources.desktop), picture, osd })).split(';')[0];
-    expect(head).toMatch(/^\[0:v\]eq=brightness=0\.25,drawtext=.*,split=3\[m\]\[s\]\[j\]$/);
+    const graph = graphOf(buildCaptureArgs({ ...withCopy, picture })).split(';');
+    expect(graph[0]).toBe('[0:v]eq=brightness=0.25,split=4[m][s][j][k]');
+    expect(graph[1]).toMatch(/^\[m\]scale=1920:1080,format=yuv420p,drawtext=[^;]*:fontsize=20:[^;]*\[vm\]$/);
+    expect(graph.find((b) => b.startsWith('[j]'))).toMatch(drawtext(20));
+    expect(graph.find((b) => b.startsWith('[k]'))).toMatch(drawtext(7));
+    expect(graph.find((b) => b.endsWith('[vs]'))).toMatch(drawtext(7));
+  });
+
+  it("the activity detector's copy is split off the sub before its OSD: the ticking clock is not desktop activity", () => {
+    const graph = graphOf(buildCaptureArgs(withCopy)).split(';');
+    expect(graph).toContain(`[s]${SELECT(10)},scale=640:360,format=yuv420p,split=2[so][a]`);
+    expect(graph.find((b) => b.startsWith('[so]'))).toMatch(/^\[so\]drawtext=[^;]*\[vs\]$/);
+    expect(graph.find((b) => b.startsWith('[a]'))).toBe('[a]scale=64:36:flags=area,format=rgb24[va]');
   });
 
   it('take the GPU path through memory, as the imaging filters do', () => {
-    const head = graphOf(buildCaptureArgs({ ...job('ddagrab', sources.desktop, 'h264_nvenc'), osd })).split(
+    const graph = graphOf(buildCaptureArgs({ ...job('ddagrab', sources.desktop, 'h264_nvenc'), osd })).split(
       ';',
-    )[0];
-    expect(head).toMatch(/^\[0:v\]hwdownload,format=bgra,drawtext=/);
+    );
+    expect(graph[0]).toBe('[0:v]hwdownload,format=bgra,split=3[m][s][j]');
+    expect(graph[1]).toMatch(/^\[m\]scale=1920:1080,format=yuv420p,drawtext=/);
+  });
+});
+
+describe('frames are passed on as captured, never repeated', () => {
+  it('FFmpeg >= 5.1: -fps_mode vfr on every output, each stream at its nominal rate (-r)', () => {
+    const args = buildCaptureArgs({
+      ...base,
+      snapshot: { ...base.snapshot, subFd: 5 },
+      activity: { fd: 6, width: 64, height: 36, fps: 10 },
+    });
+    expect(args).not.toContain('-vsync');
+    expect(outputOf(args, 'vm').slice(-10, -6)).toEqual(['-r', '15', '-fps_mode', 'vfr']);
+    expect(outputOf(args, 'vs').slice(-10, -6)).toEqual(['-r', '10', '-fps_mode', 'vfr']);
+    for (const pad of ['vj', 'vk', 'va'])
+      expect(outputOf(args, pad).slice(2, 4)).toEqual(['-fps_mode', 'vfr']);
+    expect(graphOf(args)).not.toMatch(/\[m\]fps=/);
+  });
+
+  it('FFmpeg 4.1 (Windows/Wine): no -fps_mode, which it refuses, but the global -vsync vfr before the outputs', () => {
+    const args = buildCaptureArgs({
+      ...job('gdigrab', sources.desktop),
+      progress: { fd: 4 },
+      videoSync: 'vsync',
+    });
+    expect(args).not.toContain('-fps_mode');
+    expect(args.filter((a) => a === '-vsync')).toHaveLength(1);
+    expect(args.slice(args.indexOf('-vsync'), args.indexOf('-vsync') + 3)).toEqual([
+      '-vsync',
+      'vfr',
+      '-filter_complex',
+    ]);
+    expect(outputOf(args, 'vm').slice(-8, -6)).toEqual(['-r', '15']);
+    expect(outputOf(args, 'vs').slice(-8, -6)).toEqual(['-r', '10']);
+    expect(graphOf(args).split(';')[1]).toBe('[m]scale=1920:1080,format=yuv420p[vm]');
+  });
+
+  it('a branch slower than the capture drops frames by time slots; one as fast or faster has no rate filter', () => {
+    const args = buildCaptureArgs({
+      ...base,
+      main: { ...base.main, fps: 30 },
+      sub: { ...base.sub, fps: 30 },
+    });
+    expect(graphOf(args).split(';').slice(1, 3)).toEqual([
+      '[m]scale=1920:1080,format=yuv420p[vm]',
+      '[s]scale=640:360,format=yuv420p[vs]',
+    ]);
+    const slow = buildCaptureArgs({ ...base, main: { ...base.main, fps: 30 }, sub: { ...base.sub, fps: 7 } });
+    expect(graphOf(slow).split(';')[2]).toBe(`[s]${SELECT(7)},scale=640:360,format=yuv420p[vs]`);
   });
 });
 
@@ -253,6 +333,8 @@ describe('outputs and pipes, whatever the platform, source and encoder', () => {
         rtsp('rtsp://pub-cam:s3cr%40t%2Fx@10.0.0.5:8554/desk/cam/sub'),
       );
       expect(args.slice(args.indexOf('[vj]') + 1)).toEqual([
+        '-fps_mode',
+        'vfr',
         '-c:v',
         'mjpeg',
         '-q:v',
@@ -320,28 +402,38 @@ describe('the sub snapshot and the grey copy for the activity detector', () => {
     // The copy is not a fifth branch of the 1920x1080 capture: it comes out of the sub, already
     // scaled to 640x360 and converted to yuv420p, so averaging it down costs a tenth.
     expect(graph?.[0]).toBe('[0:v]split=4[m][s][j][k]');
-    expect(graph).toContain('[s]fps=10,scale=640:360,format=yuv420p,split=2[vs][a]');
+    expect(graph).toContain(`[s]${SELECT(10)},scale=640:360,format=yuv420p,split=2[vs][a]`);
+    // The sub already runs at the copy's 10 fps: no rate filter on the copy.
     expect(graph?.slice(-2)).toEqual([
       '[k]fps=1/2,scale=640:360:flags=area,format=yuvj420p[vk]',
-      '[a]fps=10,scale=64:36:flags=area,format=rgb24[va]',
+      '[a]scale=64:36:flags=area,format=rgb24[va]',
     ]);
     expect(args.slice(args.indexOf('[vk]') - 1)).toEqual([
-      ...['-map', '[vk]', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:5'],
-      ...['-map', '[va]', '-c:v', 'rawvideo', '-f', 'rawvideo', 'pipe:6'],
+      ...['-map', '[vk]', '-fps_mode', 'vfr', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:5'],
+      ...['-map', '[va]', '-fps_mode', 'vfr', '-c:v', 'rawvideo', '-f', 'rawvideo', 'pipe:6'],
     ]);
   });
 
   it('the copy never runs faster than the sub it comes from (no repeated frames)', () => {
     const args = buildCaptureArgs({ ...withExtras, sub: { ...base.sub, fps: 5 } });
     const graph = args[args.indexOf('-filter_complex') + 1]?.split(';');
-    expect(graph).toContain('[s]fps=5,scale=640:360,format=yuv420p,split=2[vs][a]');
-    expect(graph).toContain('[a]fps=5,scale=64:36:flags=area,format=rgb24[va]');
+    expect(graph).toContain(`[s]${SELECT(5)},scale=640:360,format=yuv420p,split=2[vs][a]`);
+    expect(graph).toContain('[a]scale=64:36:flags=area,format=rgb24[va]');
+    // A sub faster than the copy: the copy drops to its own 10 fps.
+    const fast = buildCaptureArgs({
+      ...withExtras,
+      main: { ...base.main, fps: 30 },
+      sub: { ...base.sub, fps: 30 },
+    });
+    expect(fast[fast.indexOf('-filter_complex') + 1]?.split(';')).toContain(
+      `[a]${SELECT(10)},scale=64:36:flags=area,format=rgb24[va]`,
+    );
   });
 
   it('without the detector the sub is not split', () => {
     const args = buildCaptureArgs({ ...withExtras, activity: undefined });
     const graph = args[args.indexOf('-filter_complex') + 1]?.split(';');
-    expect(graph).toContain('[s]fps=10,scale=640:360,format=yuv420p[vs]');
+    expect(graph).toContain(`[s]${SELECT(10)},scale=640:360,format=yuv420p[vs]`);
     expect(args).not.toContain('[va]');
   });
 
@@ -353,7 +445,7 @@ describe('the sub snapshot and the grey copy for the activity detector', () => {
       activity: withExtras.activity,
     });
     expect(args[args.indexOf('-filter_complex') + 1]?.split(';').slice(-1)).toEqual([
-      '[a]fps=10,scale_cuda=64:36:format=yuv420p,hwdownload,format=yuv420p,format=rgb24[va]',
+      `[a]${SELECT(10)},scale_cuda=64:36:format=yuv420p,hwdownload,format=yuv420p,format=rgb24[va]`,
     ]);
   });
 

@@ -36,7 +36,12 @@ export function buildCaptureArgs(job: CaptureJob): string[] {
       ]
     : [];
   const graph = filterGraph(job, input.frames) + (audio ? `;${audioFilter(audio, 1)}` : '');
+  // Frames go out as they come: a capture that lags gives fewer frames, never repeats (the
+  // muxers' default, constant rate, would repeat the last frame to fill each gap).
+  const vfr = job.videoSync === 'vsync' ? [] : ['-fps_mode', 'vfr'];
   const rtsp = (stream: 'main' | 'sub', target: RtspTarget) => [
+    // The stream's nominal rate, which the encoder's rate control counts bits per frame with.
+    ...['-r', String(job[stream].fps), ...vfr],
     ...(audio?.[stream]
       ? ['-map', `[${AUDIO_PADS[stream]}]`, ...audioEncoderArgs(audio), ...AUDIO_MUX_ARGS]
       : ['-an']),
@@ -58,6 +63,8 @@ export function buildCaptureArgs(job: CaptureJob): string[] {
     ...audioInputs,
     // One clock for audio and video: the inputs' own wall-clock timestamps (audio.args.ts).
     ...(audio ? ['-copyts'] : []),
+    // FFmpeg < 5.1 (the 4.1 of Windows/Wine installs): the same, set once for every output.
+    ...(job.videoSync === 'vsync' ? ['-vsync', 'vfr'] : []),
     '-filter_complex',
     graph,
     '-map',
@@ -70,6 +77,7 @@ export function buildCaptureArgs(job: CaptureJob): string[] {
     ...rtsp('sub', job.publish.sub),
     '-map',
     `[${PADS.snapshot}]`,
+    ...vfr,
     '-c:v',
     'mjpeg',
     '-q:v',
@@ -81,6 +89,7 @@ export function buildCaptureArgs(job: CaptureJob): string[] {
       ? [
           '-map',
           `[${PADS.subSnapshot}]`,
+          ...vfr,
           '-c:v',
           'mjpeg',
           '-q:v',
@@ -91,7 +100,16 @@ export function buildCaptureArgs(job: CaptureJob): string[] {
         ]
       : []),
     ...(job.activity
-      ? ['-map', `[${PADS.activity}]`, '-c:v', 'rawvideo', '-f', 'rawvideo', `pipe:${job.activity.fd}`]
+      ? [
+          '-map',
+          `[${PADS.activity}]`,
+          ...vfr,
+          '-c:v',
+          'rawvideo',
+          '-f',
+          'rawvideo',
+          `pipe:${job.activity.fd}`,
+        ]
       : []),
   ];
 }

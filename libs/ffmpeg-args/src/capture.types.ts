@@ -92,6 +92,11 @@ export interface CaptureJob {
    * it (ffmpeg < 4.4 has no `-stats_period`) at ffmpeg's fixed period of 0.5 s.
    */
   progress: { fd: number; periodSeconds?: number };
+  /**
+   * How the outputs are told to pass frames on as they come, never adding repeats (`vfr`):
+   * `fps_mode` per output (FFmpeg >= 5.1), else the global `vsync` (4.x). Absent: `fps_mode`.
+   */
+  videoSync?: 'fps_mode' | 'vsync';
   /** Audio in the RTSP sessions; none when absent (`-an`). */
   audio?: AudioJob;
 }

@@ -32,6 +32,16 @@ describe("reading an ffmpeg's answers", () => {
     expect(listsOption('-stats_periodic x', 'stats_period')).toBe(false);
   });
 
+  it('-fps_mode from `-h long` (5.1 on; 4.1 lists only -vsync)', () => {
+    // As FFmpeg 5.1 and 4.1 print them.
+    const help51 =
+      '-vsync              set video sync method globally; deprecated, use -fps_mode\n' +
+      '-fps_mode           set framerate mode for matching video streams; overrides vsync\n';
+    const help41 = '-vsync              video sync method\n-async              audio sync method\n';
+    expect(listsOption(help51, 'fps_mode')).toBe(true);
+    expect(listsOption(help41, 'fps_mode')).toBe(false);
+  });
+
   it('input devices from `-devices`, aliases split', () => {
     const out =
       'Devices:\n D. = Demuxing supported\n --\n DE alsa            ALSA audio output\n' +
@@ -60,6 +70,7 @@ describe('choices that follow the ffmpeg found', () => {
   const ffmpeg41: FfmpegFeatures = {
     version: '4.1',
     statsPeriod: false,
+    fpsMode: false,
     inputDevices: ['dshow', 'gdigrab', 'lavfi'],
     filters: ['scale', 'split'],
     encoders: ['libx264'],
@@ -68,6 +79,7 @@ describe('choices that follow the ffmpeg found', () => {
     ...ffmpeg41,
     version: '6.1.1',
     statsPeriod: true,
+    fpsMode: true,
     filters: ['ddagrab', 'scale'],
   };
 

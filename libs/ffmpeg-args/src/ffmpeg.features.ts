@@ -10,6 +10,11 @@ export interface FfmpegFeatures {
   version: string;
   /** `-stats_period` (FFmpeg >= 4.4); without it `-progress` reports every 0.5 s. */
   statsPeriod: boolean;
+  /**
+   * `-fps_mode` (FFmpeg >= 5.1), the per-output frame-rate mode; older ones (the 4.1 of Windows/Wine
+   * installs) have only the global `-vsync`.
+   */
+  fpsMode: boolean;
   /** Input devices (`-devices`, D flag): x11grab, gdigrab, dshow, lavfi… */
   inputDevices: string[];
   /** Filters (`-filters`): ddagrab (FFmpeg >= 6.0 on Windows), testsrc2… */

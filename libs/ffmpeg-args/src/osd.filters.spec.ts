@@ -30,6 +30,18 @@ describe('osdFilters', () => {
     );
   });
 
+  it('scales the font and its box for a smaller stream (the sub), positions being fractions of the picture', () => {
+    const sub = osdFilters(
+      [{ kind: 'DateAndTime', position: 'LowerRight', fontSize: 24 }],
+      'linux',
+      360 / 1080,
+    );
+    expect(sub).toContain(
+      ":fontsize=8:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=2:x='w-tw-h/50':y='h-th-h/50'",
+    );
+    expect(osdFilters([plain({ fontSize: 64 })], 'linux', 0.5)).toContain(':fontsize=32:');
+  });
+
   it('places Custom positions from ONVIF normalised coordinates (y up), kept inside the picture', () => {
     expect(osdFilters([plain({ position: 'Custom', x: -1, y: 1 })], 'linux')).toContain(
       `x='min(max(0,0*w),w-tw)':y='min(max(0,0*h),h-th)'`,

@@ -2,9 +2,9 @@ import type { CapturePlatform } from './capture.types.js';
 import { CaptureArgsError } from './capture.types.js';
 
 /**
- * ONVIF text overlays (OSD) as ffmpeg `drawtext` filters, drawn once on the captured picture
- * (after the imaging adjustments, before the split) so that main, sub and the snapshots all carry
- * them. White text on a dark box, which reads on any desktop.
+ * ONVIF text overlays (OSD) as ffmpeg `drawtext` filters, drawn on each stream after its scaling
+ * (filter.graph.ts) so that main, sub and the snapshots all carry them while the activity
+ * detector's copy, taken before, does not. White text on a dark box, which reads on any desktop.
  */
 export interface OverlayText {
   kind: 'Plain' | 'DateAndTime';
@@ -13,7 +13,7 @@ export interface OverlayText {
   /** Custom only: ONVIF's normalised coordinates of the text's upper-left corner (-1…1, y up). */
   x?: number;
   y?: number;
-  /** Pixels of the captured picture. */
+  /** Pixels of the main stream (scaled in proportion on the sub). */
   fontSize: number;
 }
 
@@ -57,9 +57,15 @@ function place(o: OverlayText): { x: string; y: string } {
 /**
  * The filter chain for `overlays` (no separators at either end), '' when there are none. Every
  * value is quoted for the filtergraph (commas in text and expressions), and plain text is drawn
- * with `expansion=none`, so nothing in it is read as a function.
+ * with `expansion=none`, so nothing in it is read as a function. Positions are fractions of the
+ * picture (margin h/50), so they need no scaling.
  */
-export function osdFilters(overlays: readonly OverlayText[] | undefined, platform: CapturePlatform): string {
+export function osdFilters(
+  overlays: readonly OverlayText[] | undefined,
+  platform: CapturePlatform,
+  /** The picture's height over the main stream's: the sub's overlays are as large in proportion. */
+  scale = 1,
+): string {
   if (!overlays?.length) return '';
   return overlays
     .map((o) => {
@@ -75,10 +81,11 @@ export function osdFilters(overlays: readonly OverlayText[] | undefined, platfor
       if (!Number.isInteger(o.fontSize) || o.fontSize < 8 || o.fontSize > 128)
         throw new CaptureArgsError(`OSD font size ${o.fontSize} is outside 8-128`);
       const { x, y } = place(o);
+      const size = Math.max(4, Math.round(o.fontSize * scale));
       return (
         // `\:`: drawtext's option parser keeps a drive letter's colon.
-        `drawtext=fontfile='${OSD_FONT[platform].replaceAll(':', '\\:')}':${text}:fontsize=${o.fontSize}:fontcolor=white:` +
-        `box=1:boxcolor=black@0.6:boxborderw=${Math.max(2, Math.round(o.fontSize / 6))}:x='${x}':y='${y}'`
+        `drawtext=fontfile='${OSD_FONT[platform].replaceAll(':', '\\:')}':${text}:fontsize=${size}:fontcolor=white:` +
+        `box=1:boxcolor=black@0.6:boxborderw=${Math.max(2, Math.round(size / 6))}:x='${x}':y='${y}'`
       );
     })
     .join(',');

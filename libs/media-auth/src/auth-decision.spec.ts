@@ -6,7 +6,12 @@ import {
   serialOf,
   type CameraRecord,
 } from '@desk-onvif/contracts';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decideMediaAuth, sameSecret, type MediaAuthDirectory } from './auth-decision.js';
+import { ensureViewKeys, ViewTokenSigner, ViewTokenVerifier } from './view-token.js';
 import { MediaAuthRequestSchema, cameraOfPath } from './auth-request.js';
 import { NetworkSet } from './networks.js';
 
@@ -153,5 +158,110 @@ describe('network sets', () => {
   it('refuses a malformed network', () => {
     expect(() => new NetworkSet(['10.0.0.0/33'])).toThrow(/not a network/);
     expect(() => new NetworkSet(['ten'])).toThrow(/not a network/);
+  });
+});
+
+describe("the console's view token (WHEP reads)", () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const signer = new ViewTokenSigner(privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const verifier = new ViewTokenVerifier(publicKey.export({ type: 'spki', format: 'pem' }));
+  const stranger = generateKeyPairSync('ed25519');
+  const forger = new ViewTokenSigner(stranger.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const withTokens: MediaAuthDirectory = {
+    ...dir,
+    verifyViewToken: (token, path) => verifier.verify(token, path),
+  };
+  const main = `desk/${id}/main`;
+  const webrtc = (over: Record<string, unknown>) => body({ protocol: 'webrtc', ...over });
+
+  it('reads the path it was signed for over WebRTC', async () => {
+    const token = await signer.sign({ path: main, sub: 'alice' });
+    expect(token).not.toContain(':'); // MediaMTX would split "a:b" into user and password
+    expect(await decideMediaAuth(webrtc({ token }), withTokens)).toEqual({
+      status: 200,
+      reason: 'console-view',
+    });
+    expect(await verifier.verify(token, `/${main}`)).toEqual({ path: main, sub: 'alice' });
+  });
+
+  it.each([
+    [
+      'another path of the same camera',
+      async () => ({ token: await signer.sign({ path: main, sub: 'a' }), path: `desk/${id}/sub` }),
+    ],
+    ['signed by another key', async () => ({ token: await forger.sign({ path: main, sub: 'a' }) })],
+    [
+      'expired',
+      async () => ({ token: await signer.sign({ path: main, sub: 'a' }, 60, Date.now() - 61_000) }),
+    ],
+    [
+      'tampered',
+      async () => {
+        // The signed payload of a token for the main stream, rewritten to name the sub stream.
+        const [head, payload, sig] = (await signer.sign({ path: main, sub: 'a' })).split('.');
+        const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { path: string };
+        claims.path = `desk/${id}/sub`;
+        const forged = Buffer.from(JSON.stringify(claims)).toString('base64url');
+        return { token: `${head}.${forged}.${sig}`, path: `desk/${id}/sub` };
+      },
+    ],
+    ['not a JWT', () => Promise.resolve({ token: 'garbage' })],
+  ])('refuses a token %s', async (_name, make) => {
+    expect(await decideMediaAuth(webrtc(await make()), withTokens)).toEqual({
+      status: 403,
+      reason: 'wrong-credentials',
+    });
+  });
+
+  it.each([
+    ['publish', { action: 'publish' }],
+    ['an RTSP read', { protocol: 'rtsp' }],
+    ['playback', { action: 'playback' }],
+  ])('never lets a token %s', async (_name, over) => {
+    const token = await signer.sign({ path: main, sub: 'alice' });
+    expect((await decideMediaAuth(webrtc({ token, ...over }), withTokens)).status).toBe(403);
+  });
+
+  it('refuses every token where no view key is configured, and a token for an unknown camera', async () => {
+    const token = await signer.sign({ path: main, sub: 'alice' });
+    expect(await decideMediaAuth(webrtc({ token }), dir)).toEqual({
+      status: 403,
+      reason: 'wrong-credentials',
+    });
+    const elsewhere = `desk/${cameraIdOf('shared/none')}/main`;
+    const foreign = await signer.sign({ path: elsewhere, sub: 'alice' });
+    expect(await decideMediaAuth(webrtc({ token: foreign, path: elsewhere }), withTokens)).toEqual({
+      status: 403,
+      reason: 'unknown-camera',
+    });
+  });
+
+  it('a WHEP offer without credentials is asked for them', async () => {
+    expect(await decideMediaAuth(webrtc({}), withTokens)).toEqual({
+      status: 401,
+      reason: 'credentials-required',
+    });
+  });
+
+  it('signs only camera paths, and only with an Ed25519 key', async () => {
+    await expect(signer.sign({ path: 'live/x', sub: 'a' })).rejects.toThrow(/camera path/);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    expect(() => new ViewTokenSigner(rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }))).toThrow(
+      /Ed25519/,
+    );
+  });
+
+  it('keeps the key pair it generated, the private half 0600', () => {
+    const trust = mkdtempSync(join(tmpdir(), 'view-keys-'));
+    try {
+      const first = ensureViewKeys(trust);
+      expect(first.generated).toEqual(['media/console-view.key', 'media/console-view.pub']);
+      expect(statSync(first.privateKey).mode & 0o777).toBe(0o600);
+      const pub = readFileSync(first.publicKey, 'utf8');
+      expect(ensureViewKeys(trust).generated).toEqual([]);
+      expect(readFileSync(first.publicKey, 'utf8')).toBe(pub);
+    } finally {
+      rmSync(trust, { recursive: true, force: true });
+    }
   });
 });

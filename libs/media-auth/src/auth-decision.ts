@@ -12,6 +12,7 @@ export interface MediaAuthDecision {
   reason:
     | 'publisher'
     | 'viewer'
+    | 'console-view'
     | 'internal-network'
     | 'credentials-required'
     | 'unknown-path'
@@ -28,12 +29,20 @@ export interface MediaAuthDirectory {
   verifyViewer(cameraId: string, user: string, password: string): Promise<boolean> | boolean;
   /** True when the address belongs to the internal network (api, metrics, pprof). */
   isInternal(ip: string): boolean;
+  /**
+   * The console's per-view token (view-token.ts) checked for this path: its claims, or undefined
+   * when it is not one (forged, expired, another path). Absent: no console view key configured,
+   * every token is refused.
+   */
+  verifyViewToken?(token: string, path: string): Promise<{ sub: string } | undefined>;
 }
 
 /**
  * DESIGN.md, "Auth hook for MediaMTX": publish only with the camera's publish secret to its own
- * paths; read only with an ONVIF user of that camera; api/metrics/pprof only from the internal
- * network. Playback (recordings) is not offered.
+ * paths; read only with an ONVIF user of that camera, or with the console's view token for that
+ * path over WebRTC (WHEP: MediaMTX 1.x sends `action: read`, `protocol: webrtc`, the Bearer token as
+ * `token`); api/metrics/pprof only from the internal network. Playback (recordings) is not
+ * offered. A token never publishes, and is never taken for anything but a WebRTC read.
  */
 export async function decideMediaAuth(
   req: MediaAuthRequest,
@@ -50,6 +59,12 @@ export async function decideMediaAuth(
     case 'read': {
       const target = cameraOfPath(req.path);
       if (!target) return deny(403, 'unknown-path');
+      if (req.token !== '') {
+        if (req.action !== 'read' || req.protocol !== 'webrtc') return deny(403, 'action-not-allowed');
+        if (!dir.camera(target.cameraId)) return deny(403, 'unknown-camera');
+        const claims = dir.verifyViewToken ? await dir.verifyViewToken(req.token, req.path) : undefined;
+        return claims ? allow('console-view') : deny(403, 'wrong-credentials');
+      }
       if (req.user === '' && req.password === '') return deny(401, 'credentials-required');
       const camera = dir.camera(target.cameraId);
       if (!camera) return deny(403, 'unknown-camera');

@@ -12,7 +12,12 @@ export class SoapFault extends Error {
     readonly subcodes: readonly string[],
     readonly reason: string,
   ) {
+    // No stack trace: a fault is an answer, not a bug, and capturing one was the largest single
+    // cost of refusing a hostile request (issue 14's flood profile: 2.2 % of the samples).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(reason);
+    Error.stackTraceLimit = limit;
     this.name = 'SoapFault';
   }
 

@@ -38,6 +38,10 @@ function settings(over: Partial<SystemSettings> = {}): SystemSettings {
         admin: '/state/trust/nats/creds/admin.creds',
       },
       registryTrustDir: '/state/trust/nats/registry-trust',
+      viewKeys: {
+        privateKey: '/state/trust/media/console-view.key',
+        publicKey: '/state/trust/media/console-view.pub',
+      },
     },
     ...over,
   };
@@ -135,6 +139,38 @@ describe('DeskSystem', () => {
     expect(sut.media.rtspsPort).toBe(8322);
     // The same port, from the same settings, is what stream URIs name.
     expect(sut.childSpec('onvif').env['ONVIF_RTSPS_PORT']).toBe('8322');
+  });
+
+  it('with MediaMTX and its WebRTC ports, the console plays WHEP with its view key; the hook checks the public half', () => {
+    const tls = { cert: '/pki/server.crt', key: '/pki/server.key', ca: '/pki/ca.crt' };
+    const webrtc = { webrtcPort: 8889, webrtcIcePort: 8189 };
+    const mtx = new DeskSystem(settings({ tls, ...webrtc, mediamtxBin: '/opt/mediamtx' }));
+    expect(mtx.childSpec('mediamtx').env).toMatchObject({
+      MTX_WEBRTC: 'yes',
+      MTX_WEBRTCADDRESS: '10.0.0.5:8889',
+      MTX_WEBRTCENCRYPTION: 'yes',
+      MTX_WEBRTCSERVERCERT: '/pki/server.crt',
+      MTX_WEBRTCALLOWORIGINS: 'https://10.0.0.5:8443',
+      MTX_WEBRTCLOCALUDPADDRESS: '10.0.0.5:8189',
+      MTX_WEBRTCADDITIONALHOSTS: '10.0.0.5',
+    });
+    expect(mtx.childSpec('console').env).toMatchObject({
+      CONSOLE_WHEP_URL: 'https://10.0.0.5:8889',
+      CONSOLE_MEDIA_VIEW_KEY: '/state/trust/media/console-view.key',
+    });
+    // Least privilege: the hook gets the public half only; the private half stays with the console.
+    expect(mtx.childSpec('onvif').env['ONVIF_MEDIA_VIEW_PUBLIC_KEY']).toBe(
+      '/state/trust/media/console-view.pub',
+    );
+    expect(Object.values(mtx.childSpec('onvif').env)).not.toContain('/state/trust/media/console-view.key');
+    // The relay double has no WebRTC: the console's live view is by snapshots there.
+    const relay = new DeskSystem(settings({ tls, ...webrtc }));
+    expect(relay.childSpec('console').env['CONSOLE_WHEP_URL']).toBeUndefined();
+    expect(
+      new DeskSystem(settings({ tls, mediamtxBin: '/opt/mediamtx' })).childSpec('mediamtx').env,
+    ).toMatchObject({
+      MTX_WEBRTC: 'no',
+    });
   });
 
   it('gives agents their credentials and enrolment token in the environment, never on the command line', () => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ServiceRole } from '@desk-onvif/contracts';
 import { httpOk, tcpAccepts } from './readiness.js';
 import { natsAnswers, systemTrustFiles, type SystemTrust } from './system.trust.js';
-import { rtspsOf, type AgentSettings, type SystemSettings } from './system.settings.js';
+import { rtspsOf, webrtcOf, type AgentSettings, type SystemSettings } from './system.settings.js';
 
 /**
  * One process of the system: how it starts and when it is ready, all derived from the settings.
@@ -96,6 +96,8 @@ export const SERVICES: ServiceDef[] = [
       // With the site certificate every camera port serves HTTPS too (ONVIF Profile T).
       ...(s.tls ? { ONVIF_TLS_CERT: s.tls.cert, ONVIF_TLS_KEY: s.tls.key } : {}),
       ...(s.onvifRequireTls ? { ONVIF_REQUIRE_TLS: 'true' } : {}),
+      // The console's WHEP read tokens are checked with the public half of its view key.
+      ONVIF_MEDIA_VIEW_PUBLIC_KEY: trustOf(s).viewKeys.publicKey,
     }),
     ready: (s) => healthz('onvif', s.onvifHttpPort, s),
   },
@@ -113,6 +115,8 @@ export const SERVICES: ServiceDef[] = [
       MTX_METRICSADDRESS: `127.0.0.1:${s.mediaMetricsPort}`,
       // RTSPS beside RTSP: agents publish over it, NVRs may read either.
       ...mediamtxRtsps(s),
+      // WebRTC (WHEP) for the console's live view, or none.
+      ...mediamtxWebrtc(s),
     }),
     ready: (s) => ({ what: `RTSP on ${s.host}:${s.rtspPort}`, probe: () => tcpAccepts(s.host, s.rtspPort) }),
   },
@@ -174,6 +178,27 @@ function mediamtxRtsps(s: SystemSettings): Record<string, string> {
   };
 }
 
+/**
+ * MediaMTX's WebRTC server for the console's live view: WHEP over HTTPS with the site certificate
+ * (the console's page is HTTPS: a browser refuses a plain-HTTP fetch from it), ICE on one UDP port,
+ * the host's address offered as the candidate, and only the console's origin allowed (CORS).
+ */
+function mediamtxWebrtc(s: SystemSettings): Record<string, string> {
+  const w = webrtcOf(s);
+  if (!w) return { MTX_WEBRTC: 'no' };
+  return {
+    MTX_WEBRTC: 'yes',
+    MTX_WEBRTCADDRESS: `${s.host}:${w.port}`,
+    MTX_WEBRTCENCRYPTION: 'yes',
+    MTX_WEBRTCSERVERCERT: w.cert,
+    MTX_WEBRTCSERVERKEY: w.key,
+    MTX_WEBRTCALLOWORIGINS: `https://${s.host}:${s.consolePort}`,
+    MTX_WEBRTCLOCALUDPADDRESS: `${s.host}:${w.icePort}`,
+    MTX_WEBRTCIPSFROMINTERFACES: 'no',
+    MTX_WEBRTCADDITIONALHOSTS: s.host,
+  };
+}
+
 function relayRtsps(s: SystemSettings): string[] {
   const tls = rtspsOf(s);
   return tls ? ['--rtsps-port', String(tls.port), '--tls-cert', tls.cert, '--tls-key', tls.key] : [];
@@ -189,6 +214,9 @@ export function consoleEnv(s: SystemSettings): Record<string, string> {
     CONSOLE_TLS_KEY: s.tls?.key ?? '',
     CONSOLE_CAMERA_HOST: s.host,
     CONSOLE_RTSP_PORT: String(s.rtspPort),
+    // The live view by WebRTC where MediaMTX serves it: the console signs a read token per view.
+    CONSOLE_MEDIA_VIEW_KEY: trustOf(s).viewKeys.privateKey,
+    ...(webrtcOf(s) ? { CONSOLE_WHEP_URL: webrtcOf(s)!.url } : {}),
   };
 }
 

@@ -54,6 +54,13 @@ export interface SystemSettings {
    * the server against `tls.ca`; readers may use either. 0: a free port. Absent: RTSP only.
    */
   rtspsPort?: number;
+  /**
+   * MediaMTX's WebRTC server (WHEP, HTTPS with the site certificate) and its ICE port (UDP): the
+   * console's live view plays WebRTC from there. Only where MediaMTX runs (the relay double has no
+   * WebRTC) and with `tls`. 0: a free port. Absent: no WebRTC, the live view is by snapshots.
+   */
+  webrtcPort?: number;
+  webrtcIcePort?: number;
   /** One capture agent each, started last. */
   agents: AgentSettings[];
   /**
@@ -156,6 +163,8 @@ export async function holdPorts(s: SystemSettings): Promise<{ settings: SystemSe
     for (const key of TCP_PORTS)
       if (s[key] === 0) out[key] = holds.add(PORT_OWNERS[key], await holdTcpPort(s.host));
     if (s.rtspsPort === 0) out.rtspsPort = holds.add(['mediamtx', 'rtsp-relay'], await holdTcpPort(s.host));
+    if (s.webrtcPort === 0) out.webrtcPort = holds.add(['mediamtx'], await holdTcpPort(s.host));
+    if (s.webrtcIcePort === 0) out.webrtcIcePort = holds.add(['mediamtx'], await holdUdpPort(s.host));
     if (s.discoveryPort === 0) out.discoveryPort = holds.add(PORT_OWNERS.discoveryPort, await holdUdpPort());
     if (s.rtpPort === 0 || s.rtcpPort === 0) {
       const [rtp, rtcp] = await holdUdpPortPair(s.host);
@@ -187,6 +196,24 @@ export function rtspsOf(
 ): { port: number; cert: string; key: string; ca: string } | undefined {
   if (s.rtspsPort === undefined || !s.tls?.ca) return undefined;
   return { port: s.rtspsPort, cert: s.tls.cert, key: s.tls.key, ca: s.tls.ca };
+}
+
+/**
+ * MediaMTX's WebRTC (WHEP) server: where MediaMTX runs, with both ports and the site certificate.
+ * `url` is what the console's live view posts its offers under (`<url>/<path>/whep`).
+ */
+export function webrtcOf(
+  s: SystemSettings,
+): { url: string; port: number; icePort: number; cert: string; key: string } | undefined {
+  if (s.mediamtxBin === undefined || s.webrtcPort === undefined || s.webrtcIcePort === undefined || !s.tls)
+    return undefined;
+  return {
+    url: `https://${s.host}:${s.webrtcPort}`,
+    port: s.webrtcPort,
+    icePort: s.webrtcIcePort,
+    cert: s.tls.cert,
+    key: s.tls.key,
+  };
 }
 
 /** The first executable `name` in the directories of `path` (a PATH value). */

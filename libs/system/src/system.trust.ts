@@ -7,6 +7,7 @@ import {
   type NatsConnection,
 } from '@nats-io/transport-node';
 import { Enrolment, call, roleInboxPrefix, type ServiceRole } from '@desk-onvif/contracts';
+import { ensureViewKeys, viewKeyFiles, type ViewKeyFiles } from '@desk-onvif/media-auth';
 import { ensureNatsAuth } from '@desk-onvif/nats-auth';
 import { ensureSitePki } from '@desk-onvif/site-pki';
 
@@ -22,6 +23,8 @@ export interface SystemTrust {
   caFile: string;
   creds: Record<ServiceRole, string>;
   registryTrustDir: string;
+  /** The console's view key pair (WHEP read tokens): the console signs, the onvif hook checks. */
+  viewKeys: ViewKeyFiles;
 }
 
 /** Where ensureSystemTrust puts them: known from the state directory alone, before they exist. */
@@ -39,6 +42,7 @@ export function systemTrustFiles(stateDir: string): SystemTrust {
       admin: creds('admin'),
     },
     registryTrustDir: join(dir, 'nats', 'registry-trust'),
+    viewKeys: viewKeyFiles(dir),
   };
 }
 
@@ -56,11 +60,13 @@ export async function ensureSystemTrust(s: {
     jetstreamDir: join(s.stateDir, 'jetstream'),
     resolverDir: join(dir, 'resolver'),
   });
+  const view = ensureViewKeys(dir);
   return {
     natsConfig: auth.config,
     caFile: pki.caCert,
     creds: auth.creds,
     registryTrustDir: auth.registryTrustDir,
+    viewKeys: { privateKey: view.privateKey, publicKey: view.publicKey },
   };
 }
 

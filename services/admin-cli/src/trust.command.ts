@@ -1,5 +1,6 @@
 import { chownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureViewKeys } from '@desk-onvif/media-auth';
 import { ensureNatsAuth } from '@desk-onvif/nats-auth';
 import { ensureSitePki } from '@desk-onvif/site-pki';
 
@@ -36,8 +37,10 @@ function chownTree(dir: string, uid: number, gid: number): void {
 }
 
 /**
- * `desk-onvif trust init`: the site CA and server certificate (`<dir>/pki`) and the NATS trust
- * (`<dir>/nats`): generated once, kept; nats.conf rendered again. Prints paths, never a key.
+ * `desk-onvif trust init`: the site CA and server certificate (`<dir>/pki`), the NATS trust
+ * (`<dir>/nats`) and the console's view key pair (`<dir>/media`: the console signs WHEP read tokens,
+ * the onvif service's MediaMTX hook checks them): generated once, kept; nats.conf rendered again.
+ * Prints paths, never a key.
  */
 export async function ensureTrust(o: TrustOptions) {
   const pki = await ensureSitePki(join(o.dir, 'pki'), { hosts: o.hosts });
@@ -57,6 +60,7 @@ export async function ensureTrust(o: TrustOptions) {
         }
       : {}),
   });
+  const view = ensureViewKeys(o.dir);
   if (o.owner) {
     const { uid, gid } = parseOwner(o.owner);
     chownTree(o.dir, uid, gid);
@@ -68,7 +72,12 @@ export async function ensureTrust(o: TrustOptions) {
     natsConfig: nats.config,
     creds: nats.creds,
     registryTrustDir: nats.registryTrustDir,
-    generated: [...pki.generated.map((g) => `pki/${g}`), ...nats.generated.map((g) => `nats/${g}`)],
+    viewKeys: { privateKey: view.privateKey, publicKey: view.publicKey },
+    generated: [
+      ...pki.generated.map((g) => `pki/${g}`),
+      ...nats.generated.map((g) => `nats/${g}`),
+      ...view.generated,
+    ],
     warnings: pki.warnings,
   };
 }

@@ -56,6 +56,8 @@ export interface AgentDeps {
   /** As the binary says (`-version`), and whether it takes -stats_period. */
   ffmpegVersion: string;
   statsPeriod: boolean;
+  /** Whether it takes -fps_mode (5.1 and later); else -vsync. */
+  fpsMode: boolean;
   /** Windows: the grabber in use (the configured one, or gdigrab when this ffmpeg lacks ddagrab). */
   grabber: WindowsGrabber | undefined;
   encoder: Encoder;

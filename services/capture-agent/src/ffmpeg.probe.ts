@@ -18,6 +18,8 @@ const run = promisify(execFile);
 const FeaturesSchema = z.object({
   version: z.string(),
   statsPeriod: z.boolean(),
+  /** A cache written before this field existed fails the schema: the binary is asked again. */
+  fpsMode: z.boolean(),
   inputDevices: z.array(z.string()),
   filters: z.array(z.string()),
   encoders: z.array(z.string()),
@@ -74,6 +76,7 @@ async function askFfmpeg(path: string): Promise<FfmpegFeatures> {
   return {
     version,
     statsPeriod: listsOption(help, 'stats_period'),
+    fpsMode: listsOption(help, 'fps_mode'),
     inputDevices: parseDeviceList(devices),
     filters: parseFilterList(filters),
     encoders: parseEncoderList(encoders),

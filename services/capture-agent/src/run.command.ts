@@ -69,6 +69,7 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     ffmpeg,
     ffmpegVersion: features.version,
     statsPeriod: features.statsPeriod,
+    fpsMode: features.fpsMode,
     grabber,
     encoder,
     source,
@@ -90,6 +91,7 @@ export async function runAgent(config: AgentConfig, platform: CapturePlatform, v
     ffmpegProbe: cached ? 'cached' : 'asked',
     // Without -stats_period (ffmpeg < 4.4) progress comes every 0.5 s: stall detection is the same.
     statsPeriod: features.statsPeriod,
+    fpsMode: features.fpsMode,
     grabber: grabberName(platform, source, grabber),
     encoder,
     source: source.kind,

@@ -124,6 +124,8 @@ export interface JobInputs {
   grabber: WindowsGrabber | undefined;
   /** Whether this ffmpeg takes `-stats_period` (4.4 and later). */
   statsPeriod: boolean;
+  /** Whether this ffmpeg takes `-fps_mode` (5.1 and later); else `-vsync`. */
+  fpsMode: boolean;
   /** The audio devices present now; none: no audio in this ffmpeg, whatever the settings say. */
   audioDevices?: { device: string; microphone?: string };
   /**
@@ -164,6 +166,7 @@ export function captureJob(inputs: JobInputs): CaptureJob {
     ...(config.activityDetection ? { activity: { fd: ACTIVITY_FD, ...ACTIVITY_FRAME } } : {}),
     // Without -stats_period ffmpeg reports every 0.5 s: the supervisor's stall detection is the same.
     progress: inputs.statsPeriod ? { fd: PROGRESS_FD, periodSeconds: 1 } : { fd: PROGRESS_FD },
+    videoSync: inputs.fpsMode ? 'fps_mode' : 'vsync',
     ...(a && (a.main || a.sub) && audioDevices ? { audio: { ...a, ...audioDevices } } : {}),
   };
 }

@@ -225,7 +225,7 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
           kind: 'Plain' as const,
           plainText: 'FRONT DESK',
           position: 'UpperLeft' as const,
-          fontSize: 64,
+          fontSize: 48,
         },
       ],
     };
@@ -237,14 +237,53 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     ]);
     const desktop = parseColour(COLOUR);
     for (const frame of [m.frames.at(-1)!, s.frames.at(-1)!]) {
-      // 64x64 frames: the text box (64 px high on a 480-line desktop, dark at 60 %) covers the top
-      // rows from the left edge; the lower right is untouched desktop.
+      // 64x64 frames: the text box (48 px high on the 360-line main stream, in proportion on the sub, dark
+      // at 60 %) covers the top rows from the left edge; the lower right is untouched desktop.
       const text = meanColour(region(frame, 1, 1, 24, 8));
       const rest = meanColour(region(frame, 40, 40, 63, 63));
       expect({ rest, desktop: colourNear(rest, desktop) }).toEqual({ rest, desktop: true });
       const distance = Math.max(...text.map((c, i) => Math.abs(c - desktop[i]!)));
       expect({ text, changed: distance > 60 }).toEqual({ text, changed: true });
     }
+  });
+
+  it('a date-time OSD is not desktop activity: a still screen with the ticking clock gives no event; a change does', async () => {
+    await main.waitForFrames(2); // streaming: the session before the settings is the one known
+    const mainBefore = main.sessions.length;
+    const settings = {
+      main: { width: 480, height: 360, fps: 10, bitrateKbps: 1000, gop: 20 },
+      sub: { width: 240, height: 180, fps: 5, bitrateKbps: 256, gop: 10 },
+      osd: [
+        { token: 'osd_clock', kind: 'DateAndTime' as const, position: 'UpperLeft' as const, fontSize: 32 },
+      ],
+    };
+    const reply = await call(nc, cameraSubjects(camera.id).settings, { settings }, 5000);
+    expect(reply.settings).toEqual(settings);
+    const m = await main.waitForFrames(2, 30_000, () => main.sessions.slice(mainBefore).at(-1));
+    // The clock is in the stream: its box darkens the upper left.
+    const desktop = parseColour(COLOUR);
+    const clock = meanColour(region(m.frames.at(-1)!, 2, 2, 20, 5));
+    expect({ clock, drawn: Math.max(...clock.map((c, i) => Math.abs(c - desktop[i]!))) > 40 }).toEqual({
+      clock,
+      drawn: true,
+    });
+    // ffmpeg's restart may itself be seen as a change: let its hold run out first.
+    await waitFor('no activity going on', () => Promise.resolve(activity.at(-1)?.active !== true), 15_000);
+    await new Promise((r) => setTimeout(r, 2000)); // more than the hold: a late start would show
+    await waitFor('no activity going on', () => Promise.resolve(activity.at(-1)?.active !== true), 15_000);
+    // The clock ticks every second: three times the hold of a still desktop, no event at all.
+    const quietFrom = activity.length;
+    await new Promise((r) => setTimeout(r, 4500));
+    expect(activity.slice(quietFrom)).toEqual([]);
+    // The detector still sees the desktop.
+    await xvfb.fill('#f0f0f0');
+    await waitFor('activity', () => Promise.resolve(activity.slice(quietFrom).some((a) => a.active)));
+    await xvfb.fill(COLOUR);
+    await waitFor(
+      'the colour back, activity over',
+      () => Promise.resolve(activity.at(-1)?.active === false && activity.length > quietFrom),
+      15_000,
+    );
   });
 
   it('devices lists the X display as a monitor', async () => {

@@ -12,6 +12,7 @@ import {
   type ConsoleRequest,
   type ConsoleResponse,
 } from './http.types.js';
+import { LiveViews } from './live.view.js';
 import { LoginThrottle } from './login.throttle.js';
 import { SessionStore } from './session.store.js';
 
@@ -34,6 +35,7 @@ export class AuthController {
     private readonly sessions: SessionStore,
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditLog,
+    private readonly liveViews: LiveViews,
   ) {}
 
   @Public()
@@ -88,7 +90,7 @@ export class AuthController {
       csrf: s.csrf,
       cameraHost: host,
       rtspPort: this.config.RTSP_PORT,
-      whep: this.config.WHEP_URL !== undefined,
+      whep: this.liveViews.enabled,
     };
   }
 }

@@ -1,4 +1,17 @@
-import { Body, Controller, Delete, Get, Inject, Param, Patch, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { z } from 'zod';
 import { AuditLog, auditedCall } from './audit.log.js';
 import { AdminOnly } from './auth.guard.js';
@@ -11,6 +24,7 @@ import { ConsoleNotFoundError } from './errors.js';
 import { FleetService } from './fleet.service.js';
 import { queryFleet } from './fleet.query.js';
 import { type ConsoleRequest, type ConsoleResponse } from './http.types.js';
+import { LiveViews } from './live.view.js';
 import { SessionStore } from './session.store.js';
 import { ThumbnailCache } from './thumbnail.cache.js';
 
@@ -32,6 +46,7 @@ export class CamerasController {
     private readonly audit: AuditLog,
     private readonly sessions: SessionStore,
     private readonly doctorService: DoctorService,
+    private readonly liveViews: LiveViews,
   ) {}
 
   @Get()
@@ -95,6 +110,24 @@ export class CamerasController {
       'Content-Length': jpeg.length,
     });
     res.end(jpeg);
+  }
+
+  /**
+   * A WebRTC live view of the camera (viewers too): its WHEP endpoint on MediaMTX and a one-minute
+   * read token for that stream alone. A POST, so it carries the CSRF token; 503 UNAVAILABLE where
+   * no WebRTC server is configured (the page then refreshes snapshots).
+   */
+  @Post(':id/live-view')
+  @HttpCode(200)
+  async liveView(
+    @Param('id') id: string,
+    @Query('stream') stream: string | undefined,
+    @Req() req: ConsoleRequest,
+  ) {
+    await this.fleet.whenLoaded();
+    const camera = UUID.test(id) ? this.fleet.get(id) : undefined;
+    if (!camera) throw new ConsoleNotFoundError(`no camera ${id}`);
+    return this.liveViews.grant(camera, stream === 'sub' ? 'sub' : 'main', req.session!.username);
   }
 
   /** The seven checks of "the NVR cannot connect", each with what to do. */

@@ -15,8 +15,16 @@ export const consoleConfigShape = {
   RTSP_PORT: env.int(1, 65535).default(8554),
   /** Where the console checks that a camera's ONVIF port answers; unset: CAMERA_HOST, else 127.0.0.1. */
   ONVIF_CHECK_HOST: z.string().min(1).optional(),
-  /** MediaMTX's WebRTC server (WHEP), e.g. http://127.0.0.1:8889; unset: live view by snapshots. */
+  /**
+   * MediaMTX's WebRTC server (WHEP), e.g. https://lab-server:8889: the live view posts its offers to
+   * `<WHEP_URL>/<camera path>/whep`. With MEDIA_VIEW_KEY; either unset: live view by snapshots.
+   */
   WHEP_URL: env.url(['http', 'https']).optional(),
+  /**
+   * The console's view key, private half (PEM; `media/console-view.key` of `desk-onvif trust init`):
+   * it signs a one-minute read token per live view, which MediaMTX's auth hook checks.
+   */
+  MEDIA_VIEW_KEY: z.string().min(1).optional(),
   /** Idle sessions end after this; every session ends after SESSION_MAX_S. */
   SESSION_IDLE_S: env.int(60, 30 * 86_400).default(8 * 3600),
   SESSION_MAX_S: env.int(60, 90 * 86_400).default(7 * 86_400),

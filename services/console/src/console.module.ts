@@ -33,6 +33,7 @@ import { LoginThrottle } from './login.throttle.js';
 import { OnvifUsersController } from './onvif-users.controller.js';
 import { SessionStore } from './session.store.js';
 import { ThumbnailCache } from './thumbnail.cache.js';
+import { LiveViews } from './live.view.js';
 import { WebController } from './web.controller.js';
 
 const YEAR_MS = 365 * 86_400_000;
@@ -138,6 +139,7 @@ export class ConsoleModule {
         DoctorService,
         DoctorResponder,
         ThumbnailCache,
+        LiveViews,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],

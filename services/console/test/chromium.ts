@@ -37,6 +37,11 @@ export async function launchChromium(): Promise<{ browser: Browser; close: () =>
       '--disable-sync',
       '--no-first-run',
       `--user-data-dir=${profile}`,
+      // WebRTC on one machine: loopback candidates, and real addresses rather than mDNS names
+      // (a WebRTC server such as MediaMTX does not resolve .local names).
+      '--allow-loopback-in-peer-connection',
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
+      '--autoplay-policy=no-user-gesture-required',
     ],
   });
   return {
@@ -109,6 +114,26 @@ export function imageColour(page: Page, selector: string): Promise<[number, numb
     c.height = img.naturalHeight;
     const ctx = c.getContext('2d');
     ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(Math.floor(c.width / 4), Math.floor(c.height / 4), Math.max(1, Math.floor(c.width / 2)), Math.max(1, Math.floor(c.height / 2))).data;
+    const sum = [0, 0, 0];
+    for (let i = 0; i < d.length; i += 4) { sum[0] += d[i]; sum[1] += d[i + 1]; sum[2] += d[i + 2]; }
+    const n = d.length / 4;
+    return [sum[0] / n, sum[1] / n, sum[2] / n];`,
+    selector,
+  );
+}
+
+/** The mean colour of the middle of a playing <video>'s current frame (drawImage to a canvas). */
+export function videoColour(page: Page, selector: string): Promise<[number, number, number] | undefined> {
+  return inPage(
+    page,
+    `const v = document.querySelector(arg);
+    if (!v || v.readyState < 2 || v.videoWidth === 0) return undefined;
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth;
+    c.height = v.videoHeight;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(v, 0, 0);
     const d = ctx.getImageData(Math.floor(c.width / 4), Math.floor(c.height / 4), Math.max(1, Math.floor(c.width / 2)), Math.max(1, Math.floor(c.height / 2))).data;
     const sum = [0, 0, 0];
     for (let i = 0; i < d.length; i += 4) { sum[0] += d[i]; sum[1] += d[i + 1]; sum[2] += d[i + 2]; }

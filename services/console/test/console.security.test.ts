@@ -110,6 +110,7 @@ test('no page and no API without a session', async () => {
     ['GET', '/api/cameras/events'],
     ['GET', `/api/cameras/${camera.id}`],
     ['GET', `/api/cameras/${camera.id}/snapshot.jpg`],
+    ['POST', `/api/cameras/${camera.id}/live-view`],
     ['PATCH', `/api/cameras/${camera.id}`],
     ['DELETE', `/api/cameras/${camera.id}`],
     ['GET', '/api/accounts'],
@@ -378,4 +379,12 @@ test('the audit log records every change: who, what, when, refused ones too', as
   );
   for (const e of entries) expect(Date.parse(e.at)).toBeGreaterThan(Date.now() - 300_000);
   expect(JSON.stringify(entries)).not.toContain('correct horse battery');
+});
+
+test('no WebRTC server configured: no read token is signed, the live view is by snapshots', async () => {
+  const session = await konsole.request('GET', '/api/session', { cookie: admin.cookie });
+  expect(session.json<{ whep: boolean }>().whep).toBe(false);
+  const r = await konsole.request('POST', `/api/cameras/${camera.id}/live-view`, change(admin));
+  expect(r.status).toBe(503);
+  expect(r.json<{ code: string }>().code).toBe('UNAVAILABLE');
 });

@@ -1,10 +1,11 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { audioText } from '../src/audio.text.js';
 import { api, ApiError, type Session } from './api.js';
 import type { Camera, FleetStore } from './fleet.store.js';
 import { BindingActions, OnvifUsersView } from './camera.access.js';
 import { CaptureSourceForm } from './capture.source.js';
 import { DoctorView } from './doctor.view.js';
+import { LiveView } from './live.view.js';
 import { CopyButton, StateBadge, useFleet } from './widgets.js';
 
 interface Effect {
@@ -14,44 +15,6 @@ interface Effect {
 }
 type Stream = Camera['settings']['main'];
 const STREAM_FIELDS: (keyof Stream)[] = ['width', 'height', 'fps', 'bitrateKbps', 'gop'];
-
-/** Live view by fast snapshots: the next image is asked for as soon as the last one arrived. */
-function LiveView({ camera }: { camera: Camera }) {
-  const [src, setSrc] = useState('');
-  useEffect(() => {
-    if (!camera.online) return;
-    let stopped = false;
-    let current = '';
-    const next = async () => {
-      while (!stopped) {
-        const started = Date.now();
-        try {
-          const res = await fetch(`/api/cameras/${camera.id}/snapshot.jpg?stream=main&fresh=1`);
-          if (res.ok) {
-            const url = URL.createObjectURL(await res.blob());
-            if (current) URL.revokeObjectURL(current);
-            current = url;
-            if (!stopped) setSrc(url);
-          }
-        } catch {
-          // the next round tries again
-        }
-        await new Promise((r) => setTimeout(r, Math.max(0, 400 - (Date.now() - started))));
-      }
-    };
-    void next();
-    return () => {
-      stopped = true;
-      if (current) URL.revokeObjectURL(current);
-    };
-  }, [camera.id, camera.online]);
-  if (!camera.online) return <div class="live-view none">offline</div>;
-  return src ? (
-    <img class="live-view" data-live-view alt="live view" src={src} />
-  ) : (
-    <div class="live-view none">…</div>
-  );
-}
 
 export function CameraPage({ id, store, session }: { id: string; store: FleetStore; session: Session }) {
   useFleet(store);
@@ -97,7 +60,7 @@ export function CameraPage({ id, store, session }: { id: string; store: FleetSto
         {camera.name} <StateBadge camera={camera} />
       </h2>
       <div class="cols">
-        <LiveView camera={camera} />
+        <LiveView camera={camera} session={session} />
         <dl>
           <dt>PC / user</dt>
           <dd>

@@ -5,8 +5,11 @@ import type { ClusterBus } from './onvif.cluster.js';
 
 type ThrottleEvent = { kind: 'failed' | 'succeeded'; source: string; user: string | undefined };
 
-/** Where a password was tried: SOAP (WS-Security or Digest), the snapshot URL, the RTSP hook. */
-export type AuthChannel = 'soap' | 'snapshot' | 'rtsp-read' | 'rtsp-publish';
+/**
+ * Where a password was tried: SOAP (WS-Security or Digest), the snapshot URL, the media hook (RTSP
+ * read and publish; a console view token over WebRTC).
+ */
+export type AuthChannel = 'soap' | 'snapshot' | 'rtsp-read' | 'rtsp-publish' | 'webrtc-view';
 
 /**
  * The edge of AuthThrottle: addresses normalised, metrics, one log line per lockout (never a

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { z } from 'zod';
@@ -56,9 +55,9 @@ export const onvifConfigShape = {
     .default('desk-onvif'),
   /**
    * Processes serving the cameras (node:cluster): each camera belongs to one worker, by its id.
-   * 1: a single process, no primary.
+   * 1 (the default): a single process, no primary. Each more costs ~130 MB (README "All cores").
    */
-  WORKERS: env.int(1, 64).default(availableParallelism()),
+  WORKERS: env.int(1, 64).default(1),
   /** Set by the primary for each worker it forks (0 … WORKERS-1); not for operators. */
   WORKER_INDEX: env.int(0, 63).default(0),
   /** Cameras whose record names this node are served here. */
@@ -100,6 +99,12 @@ export const onvifConfigShape = {
   /** Longest PullMessages wait (clients ask PT1M) and longest termination time granted. */
   EVENTS_MAX_PULL_MS: env.int(1000, 600_000).default(60_000),
   EVENTS_MAX_TERMINATION_MS: env.int(10_000, 86_400_000).default(3_600_000),
+  /**
+   * Camera events kept in the JetStream stream CAMERA_EVENTS (at most this long, and at most
+   * EVENTS_REPLAY_MB): a subscription restored after a restart gets the ones it missed. 0: no stream.
+   */
+  EVENTS_REPLAY_MS: env.int(0, 3_600_000).default(300_000),
+  EVENTS_REPLAY_MB: env.int(1, 1024).default(32),
   /** How long a Base Notification consumer may take to answer a Notify. */
   EVENTS_NOTIFY_TIMEOUT_MS: env.int(100, 60_000).default(5000),
   /**
@@ -134,6 +139,12 @@ export const onvifConfigShape = {
     .string()
     .regex(/^[A-Za-z0-9_-]{16,128}$/, '16-128 characters of A-Z a-z 0-9 _ - (e.g. `openssl rand -hex 24`)')
     .optional(),
+  /**
+   * The console's view key, public half (PEM; `media/console-view.pub` of `desk-onvif trust init`):
+   * the hook lets a WebRTC (WHEP) read through with a token the console signed for that path
+   * (libs/media-auth view-token.ts). Unset: every token is refused.
+   */
+  MEDIA_VIEW_PUBLIC_KEY: z.string().min(1).optional(),
   LOG_LEVEL: env.logLevel().default('info'),
 };
 

@@ -47,7 +47,9 @@ export class EventService {
     const address = (id: string) => `http://${hostForUri(req.host)}:${req.port}${SUBSCRIPTION_PATH}${id}`;
     switch (command.op) {
       case 'createPullPoint': {
-        const sub = this.store.create(req.cameraId, 'pull', command.filter, command.termination);
+        const sub = this.store.create(req.cameraId, 'pull', command.filter, command.termination, {
+          deliveredSeq: this.hub.lastSeq,
+        });
         // ONVIF Core 9.1: a new subscriber first gets every property as it stands.
         this.store.offer(sub, this.hub.current(req.cameraId));
         await this.book?.save(sub);
@@ -56,7 +58,9 @@ export class EventService {
       case 'subscribe': {
         const sub = this.store.create(req.cameraId, 'push', command.filter, command.termination, {
           consumer: command.consumer,
+          deliveredSeq: this.hub.lastSeq,
         });
+        sub.address = address(sub.id);
         this.notify.bind(sub, address(sub.id));
         this.store.offer(sub, this.hub.current(req.cameraId));
         await this.book?.save(sub, address(sub.id));
@@ -65,8 +69,12 @@ export class EventService {
       case 'pull': {
         const sub = await this.subscription(req, 'pull');
         const messages = await this.store.pull(sub, command.timeoutMs, command.limit, req.signal);
-        // ONVIF Core 9.1.1: the pull kept it alive past the termination written down.
-        if (sub.terminationMs > sub.savedTerminationMs && this.store.get(sub.cameraId, sub.id) === sub)
+        // ONVIF Core 9.1.1: the pull kept it alive past the termination written down. Newer events
+        // handed over: a restart replays only what came after them.
+        if (
+          (sub.terminationMs > sub.savedTerminationMs || sub.deliveredSeq > sub.savedSeq) &&
+          this.store.get(sub.cameraId, sub.id) === sub
+        )
           void this.book?.save(sub);
         return pullMessagesResponseXml(this.clock(), new Date(sub.terminationMs), messages);
       }
@@ -99,8 +107,13 @@ export class EventService {
         'ResourceUnknownFault',
         `send this request to the SubscriptionReference address of the subscription, not to ${req.uri.slice(0, 100)}`,
       );
-    // Not in memory: written down before a restart, or by the process that served the camera.
-    const sub = this.store.get(req.cameraId, id) ?? (await this.book?.find(req.cameraId, id));
+    // Not in memory: written down before a restart, or by the process that served the camera. The
+    // stream's missed events are read first, so that a restored subscription gets them.
+    let sub = this.store.get(req.cameraId, id);
+    if (!sub) {
+      await this.hub.ready;
+      sub = await this.book?.find(req.cameraId, id);
+    }
     if (!sub)
       throw Faults.invalidArgVal(
         'ResourceUnknownFault',

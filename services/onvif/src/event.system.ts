@@ -47,6 +47,10 @@ export class EventSystem {
           if (what === 'removed') this.notify.forget(sub);
         },
         expired: (sub) => void this.book?.delete(sub),
+        // A pull's answer saves what it handed over (event.service.ts); a Notify's, here.
+        delivered: (sub) => {
+          if (sub.kind === 'push') void this.book?.save(sub);
+        },
       },
     );
     this.book = kv && new SubscriptionBook(kv, this.store, this.notify, config.EVENTS_MAX_TOTAL);
@@ -57,7 +61,18 @@ export class EventSystem {
       this.metrics,
       undefined,
       (id) => this.book?.claim(id),
+      {
+        windowMs: config.EVENTS_REPLAY_MS,
+        maxBytes: config.EVENTS_REPLAY_MB << 20,
+        replicas: config.KV_REPLICAS,
+      },
     );
+    if (this.book)
+      // Restored from KV: the camera events it missed first (once they are read back at start).
+      this.book.onRestored = (sub, seq) => {
+        if (hub.isReady) hub.replay(sub, seq);
+        else void hub.ready.then(() => hub.replay(sub, seq));
+      };
     hub.sweepAlso = () => this.book?.sweep();
     this.hub = hub;
     this.service = new EventService(this.store, hub, this.notify, this.book);

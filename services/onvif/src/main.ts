@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
 
 /**
  * ONVIF_WORKERS > 1: this process is the primary, which only supervises (onvif.cluster.ts) and so
@@ -8,8 +7,7 @@ import { availableParallelism } from 'node:os';
  * value that is not a plain count falls through to the service, whose configuration check names it.
  */
 const raw = process.env.ONVIF_WORKERS;
-const workers =
-  raw === undefined || raw === '' ? availableParallelism() : /^\d+$/.test(raw) ? Number(raw) : 1;
+const workers = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : 1;
 
 if (workers > 1 && workers <= 64 && cluster.isPrimary) {
   const { WorkerSupervisor } = await import('./onvif.cluster.js');

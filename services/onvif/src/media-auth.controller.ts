@@ -1,8 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Body, Controller, HttpCode, Inject, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import {
   MediaAuthRequestSchema,
   NetworkSet,
+  ViewTokenVerifier,
   cameraOfPath,
   decideMediaAuth,
   type MediaAuthDirectory,
@@ -51,10 +53,16 @@ export class MediaAuthController {
     const internal = new NetworkSet(config.MEDIA_INTERNAL_NETWORKS);
     this.internal = internal;
     this.secret = config.MEDIA_AUTH_SECRET === undefined ? undefined : Buffer.from(config.MEDIA_AUTH_SECRET);
+    // The console's view tokens (WHEP): verified with the public half only; read once at start.
+    const views =
+      config.MEDIA_VIEW_PUBLIC_KEY === undefined
+        ? undefined
+        : new ViewTokenVerifier(readFileSync(config.MEDIA_VIEW_PUBLIC_KEY));
     this.directory = {
       camera: (id) => listeners.camera(id),
       verifyViewer: (id, user, password) => users.verifyPassword(id, user, password) !== undefined,
       isInternal: (ip) => internal.has(ip),
+      ...(views ? { verifyViewToken: (token, path) => views.verify(token, path) } : {}),
     };
     this.decisions = new Counter({
       name: 'desk_onvif_media_auth_decisions_total',
@@ -101,7 +109,8 @@ export class MediaAuthController {
     this.decisions.inc({ action: req.action, result: decision.reason });
     if (guarded && decision.reason === 'wrong-credentials')
       await sleep(this.guard.failed(guarded.channel, req.ip, guarded.cameraId, guarded.user));
-    else if (guarded && decision.status === 200) this.guard.succeeded(req.ip, guarded.cameraId, guarded.user);
+    else if (guarded?.user !== undefined && decision.status === 200)
+      this.guard.succeeded(req.ip, guarded.cameraId, guarded.user);
     if (decision.status !== 200 && decision.reason !== 'credentials-required') {
       // Who asked for what and why not; never the password.
       this.logger.log({
@@ -110,6 +119,7 @@ export class MediaAuthController {
         path: req.path,
         ip: req.ip,
         user: req.user,
+        protocol: req.protocol,
         reason: decision.reason,
       });
     }
@@ -124,13 +134,20 @@ export class MediaAuthController {
     return given.length === this.secret.length && timingSafeEqual(given, this.secret);
   }
 
-  /** Read and publish attempts with credentials count against the guessing throttle. */
+  /**
+   * Read and publish attempts with credentials count against the guessing throttle; so do view
+   * tokens, per address only: a forged token costs its sender as a wrong password does, but no
+   * user is locked out by them (a 256-bit signature is not guessed, and a per-camera lockout would
+   * only let anyone on the LAN turn the console's live view off).
+   */
   private guarded(
     req: MediaAuthRequest,
-  ): { channel: AuthChannel; cameraId: string; user: string } | undefined {
-    if ((req.action !== 'read' && req.action !== 'publish') || req.user === '') return undefined;
+  ): { channel: AuthChannel; cameraId: string; user: string | undefined } | undefined {
+    if (req.action !== 'read' && req.action !== 'publish') return undefined;
     const target = cameraOfPath(req.path);
     if (!target) return undefined;
+    if (req.token !== '') return { channel: 'webrtc-view', cameraId: target.cameraId, user: undefined };
+    if (req.user === '') return undefined;
     return req.action === 'read'
       ? { channel: 'rtsp-read', cameraId: target.cameraId, user: req.user }
       : { channel: 'rtsp-publish', cameraId: target.cameraId, user: `publish:${req.user}` };

@@ -48,6 +48,9 @@ const GUESSES = new Set(['bad-password', 'unknown-user']);
 
 type SoapBody = SoapHttpRequest['body'];
 
+/** A chunk of the body is decoded and parsed this much at a time (ONVIF requests fit in one). */
+const PARSE_SLICE_BYTES = 4096;
+
 /** Past this much, an oversized body is not even read to its end. */
 const DRAIN_LIMIT_BYTES = 32 * 1024 * 1024;
 
@@ -90,10 +93,10 @@ export class OnvifHttp {
 
   /**
    * Reads the body up to MAX_BODY_BYTES, parsing it as it arrives (EnvelopeReader), so that a
-   * hostile body is refused at the chunk that breaks a limit: the fault goes out at once, the
-   * connection closes after it and the rest is not parsed. A body over MAX_BODY_BYTES is not kept:
-   * the rest is read and dropped so that the client, still sending, gets its 413 rather than a
-   * reset; past DRAIN_LIMIT_BYTES the connection is cut.
+   * hostile body is refused at the slice that breaks a limit: the fault goes out at once, the
+   * connection closes after it and the rest is neither parsed nor read. A body over MAX_BODY_BYTES
+   * is not kept: the rest is read and dropped so that the client, still sending, gets its 413
+   * rather than a reset; past DRAIN_LIMIT_BYTES the connection is cut.
    */
   private readBody(req: IncomingMessage, res: ServerResponse, done: (body: SoapBody) => void): void {
     const max = this.d.config.MAX_BODY_BYTES;
@@ -114,6 +117,9 @@ export class OnvifHttp {
     const refuse = (err: unknown) => {
       refused = true;
       res.shouldKeepAlive = false;
+      // Read nothing more of it (libuv would go on reading what the client keeps sending): the
+      // connection closes once the fault is out, the unread rest is the kernel's to drop.
+      socket.pause();
       done({ refused: err instanceof SoapFault ? err : Faults.internal() });
     };
     req.on('data', (chunk: Buffer) => {
@@ -124,7 +130,11 @@ export class OnvifHttp {
         this.tooLarge(res, true);
       } else if (size <= max && reader) {
         try {
-          reader.write(decoder.write(chunk));
+          // In slices: a request refused part way costs one slice's decoding and parsing, not the
+          // rest of a 64 KB chunk.
+          for (let at = 0; at < chunk.length; at += PARSE_SLICE_BYTES) {
+            reader.write(decoder.write(chunk.subarray(at, at + PARSE_SLICE_BYTES)));
+          }
         } catch (err) {
           refuse(err);
         }

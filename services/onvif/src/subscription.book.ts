@@ -19,6 +19,8 @@ export const SubscriptionRecordSchema = z.object({
   consumer: z.string().max(2048).optional(),
   address: z.string().max(2048).optional(),
   terminationMs: z.number().int().nonnegative(),
+  /** CAMERA_EVENTS sequence of the latest camera event handed to the client (absent: none known). */
+  seq: z.number().int().nonnegative().optional(),
 });
 export type SubscriptionRecord = z.infer<typeof SubscriptionRecordSchema>;
 
@@ -42,6 +44,11 @@ export class SubscriptionBook {
   private pendingCount = 0;
   /** Entries that failed their schema: ignored, counted. */
   invalidEntries = 0;
+  /**
+   * A subscription read back (restart, another process): what it missed is replayed to it
+   * (event.hub.ts); `seq` undefined when the record has none.
+   */
+  onRestored: ((sub: Subscription, seq: number | undefined) => void) | undefined;
 
   constructor(
     readonly kv: KV,
@@ -53,7 +60,8 @@ export class SubscriptionBook {
   ) {}
 
   /** Writes the subscription (created, renewed, or its termination extended by a pull). */
-  async save(sub: Subscription, address?: string): Promise<void> {
+  async save(sub: Subscription, address = sub.address): Promise<void> {
+    const seq = sub.deliveredSeq;
     const record: SubscriptionRecord = {
       id: sub.id,
       cameraId: sub.cameraId,
@@ -62,10 +70,12 @@ export class SubscriptionBook {
       ...(sub.consumer ? { consumer: sub.consumer } : {}),
       ...(address ? { address } : {}),
       terminationMs: sub.terminationMs,
+      ...(seq >= 0 ? { seq } : {}),
     };
     try {
       await this.kv.put(subscriptionKey(sub.cameraId, sub.id), encodeJson(record));
       sub.savedTerminationMs = sub.terminationMs;
+      sub.savedSeq = Math.max(sub.savedSeq, seq);
     } catch (err) {
       // The subscription works on from memory; only a restart would lose it.
       this.logger.warn({ msg: 'could not write the subscription', cameraId: sub.cameraId, err: String(err) });
@@ -170,9 +180,12 @@ export class SubscriptionBook {
           id: record.id,
           restored: true,
           ...(record.consumer ? { consumer: record.consumer } : {}),
+          ...(record.seq === undefined ? {} : { deliveredSeq: record.seq }),
+          ...(record.address ? { address: record.address } : {}),
         },
       );
       if (sub.kind === 'push' && record.address) this.notify.bind(sub, record.address);
+      this.onRestored?.(sub, record.seq);
       this.logger.log({ msg: 'subscription restored', cameraId: record.cameraId, kind: record.kind });
       return sub;
     } catch (err) {

@@ -1,5 +1,5 @@
 import { SoapFault, type EventMessage } from '@desk-onvif/onvif-soap';
-import { SubscriptionStore } from './subscription.store.js';
+import { messageSeq, SubscriptionStore, type Subscription } from './subscription.store.js';
 
 const LIMITS = { perCamera: 2, total: 3, queue: 3, maxPullMs: 60_000, maxTerminationMs: 3_600_000 };
 const msg = (value: string, topic: EventMessage['topic'] = 'VideoSource/MotionAlarm'): EventMessage => ({
@@ -26,6 +26,27 @@ describe('SubscriptionStore', () => {
     expect(() => sut.create('a', 'pull', ALL, later)).toThrow(SoapFault);
     sut.create('b', 'pull', ALL, later);
     expect(() => sut.create('c', 'pull', ALL, later)).toThrow(/holds 3 subscriptions/);
+  });
+
+  test('camera events handed to the client are not queued again; what it is handed moves deliveredSeq', async () => {
+    const delivered: Subscription[] = [];
+    const sut = new SubscriptionStore(LIMITS, clock, { delivered: (sub) => delivered.push(sub) });
+    const seq = (m: EventMessage, n: number) => (messageSeq.set(m, n), m);
+    // Restored with its client's last event at 10: 9 and 10 are skipped, 11 and the unsequenced
+    // (an Initialized message) are queued.
+    const sub = sut.create('a', 'pull', ALL, new Date(now + 60_000), { restored: true, deliveredSeq: 10 });
+    const [m9, m10, m11, init] = [seq(msg('true'), 9), seq(msg('false'), 10), seq(msg('true'), 11), msg('x')];
+    sut.offer(sub, [m9, m10, m11, init]);
+    expect(sub.queue).toEqual([m11, init]);
+    expect(delivered).toEqual([]);
+    expect(await sut.pull(sub, 1000, 10)).toEqual([m11, init]);
+    expect([sub.deliveredSeq, delivered]).toEqual([11, [sub]]);
+    // Taking only unsequenced messages does not move it.
+    sut.offer(sub, [msg('y')]);
+    await sut.pull(sub, 1000, 10);
+    expect([sub.deliveredSeq, delivered.length]).toEqual([11, 1]);
+    // A new subscription without a stream: -1, nothing skipped.
+    expect(sut.create('b', 'pull', ALL, new Date(now + 60_000)).deliveredSeq).toBe(-1);
   });
 
   test('a queued message answers at once; a held pull is answered by the next message', async () => {

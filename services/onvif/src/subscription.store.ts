@@ -7,6 +7,13 @@ import {
   type MessagePredicate,
 } from '@desk-onvif/onvif-soap';
 
+/**
+ * The CAMERA_EVENTS stream sequence of the camera event a message came from (event.hub.ts); none for
+ * the `Initialized` property messages and the registry's events. Shared by every subscription the
+ * message is offered to.
+ */
+export const messageSeq = new WeakMap<EventMessage, number>();
+
 export interface SubscriptionLimits {
   perCamera: number;
   total: number;
@@ -28,6 +35,15 @@ export interface Subscription {
   terminationMs: number;
   /** The termination written to KV (subscription.book.ts), 0 before the first write. */
   savedTerminationMs: number;
+  /**
+   * The stream sequence of the latest camera event handed to the client (pulled or notified):
+   * messages from events up to it are not queued again (a restart's replay), and after a restart
+   * the events after it are replayed; -1: none (no stream). `savedSeq`: the one written to KV.
+   */
+  deliveredSeq: number;
+  savedSeq: number;
+  /** Base Notification: the subscription's own address, written in KV with it. */
+  address: string | undefined;
   queue: EventMessage[];
   dropped: number;
   waiter: Waiter | undefined;
@@ -46,6 +62,8 @@ export interface StoreHooks {
   changed?(sub: Subscription, what: 'created' | 'renewed' | 'removed'): void;
   /** A subscription passed its termination time and was dropped. */
   expired?(sub: Subscription): void;
+  /** Messages from newer camera events were taken (pulled or notified): `deliveredSeq` moved. */
+  delivered?(sub: Subscription): void;
 }
 
 /**
@@ -84,7 +102,13 @@ export class SubscriptionStore {
     filter: EventFilter,
     termination: Date,
     /** `restored`: a subscription read back from KV keeps its id and granted termination. */
-    opts: { consumer?: string; id?: string; restored?: boolean } = {},
+    opts: {
+      consumer?: string;
+      id?: string;
+      restored?: boolean;
+      deliveredSeq?: number;
+      address?: string;
+    } = {},
   ): Subscription {
     const mine = this.byCamera.get(cameraId);
     if ((mine?.size ?? 0) >= this.limits.perCamera || this.count >= this.limits.total) {
@@ -106,6 +130,9 @@ export class SubscriptionStore {
       consumer: opts.consumer,
       terminationMs: opts.restored ? termination.getTime() : this.grant(termination),
       savedTerminationMs: opts.restored ? termination.getTime() : 0,
+      deliveredSeq: opts.deliveredSeq ?? -1,
+      savedSeq: opts.restored ? (opts.deliveredSeq ?? -1) : -1,
+      address: opts.address,
       queue: [],
       dropped: 0,
       waiter: undefined,
@@ -154,6 +181,8 @@ export class SubscriptionStore {
     let added = false;
     for (const m of messages) {
       if (!sub.matches(m)) continue;
+      // Already handed to the client before a restart (the replay of the stream).
+      if ((messageSeq.get(m) ?? Infinity) <= sub.deliveredSeq) continue;
       sub.queue.push(m);
       added = true;
       if (sub.queue.length > this.limits.queue) {
@@ -206,7 +235,11 @@ export class SubscriptionStore {
   }
 
   take(sub: Subscription, limit: number): EventMessage[] {
-    return sub.queue.splice(0, limit);
+    const taken = sub.queue.splice(0, limit);
+    const before = sub.deliveredSeq;
+    for (const m of taken) sub.deliveredSeq = Math.max(sub.deliveredSeq, messageSeq.get(m) ?? -1);
+    if (sub.deliveredSeq > before) this.hooks.delivered?.(sub);
+    return taken;
   }
 
   /** Drops what has passed its termination time. */

@@ -313,3 +313,29 @@ test('an onvif restart keeps a pull point (same address, events go on); an unsub
   made.splice(made.indexOf(kept), 1);
   expect(subcodes((await pull(kept, 'PT1S')).body)).toEqual(['InvalidArgVal', 'ResourceUnknownFault']);
 });
+
+test('camera events that came while onvif was down reach the pull point it restores, once (stream CAMERA_EVENTS)', async () => {
+  const kept = await createPullPoint('PT5M');
+  expect(states((await pull(kept)).body)).toHaveLength(4);
+  agentEvent({ type: 'desktop.activity', active: false, at: new Date().toISOString() });
+  await rig.onvif.restart(async () => {
+    // No onvif process at all: only JetStream hears the agent.
+    agentEvent({ type: 'desktop.activity', active: true, at: new Date().toISOString() });
+    await rig.nc.flush();
+  });
+  await rig.listening(camera.onvifPort);
+  const missed = await pull(kept, 'PT10S');
+  expect(missed.status).toBe(200);
+  expect(states(missed.body)).toContain('VideoSource/MotionAlarm=true/Changed');
+  expect(states(missed.body)).toContain('RuleEngine/CellMotionDetector/Motion=true/Changed');
+  // Handed over once: what follows is live, nothing of the replay again.
+  const held = pull(kept, 'PT20S');
+  agentEvent({ type: 'desktop.activity', active: false, at: new Date().toISOString() });
+  const live = states((await held).body);
+  expect(live).toContain('VideoSource/MotionAlarm=false/Changed');
+  expect(live.filter((s) => s.includes('=true'))).toEqual([]);
+  // A second restart with nothing missed replays nothing: the client's last event was written down.
+  await rig.onvif.restart();
+  await rig.listening(camera.onvifPort);
+  expect(states((await pull(kept, 'PT2S')).body)).toEqual([]);
+});

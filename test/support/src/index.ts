@@ -16,3 +16,4 @@ export * from './site-pki.js';
 export * from './prerequisites.js';
 export * from './wire.capture.js';
 export * from './pulse.js';
+export * from './whep-double.js';

@@ -87,8 +87,10 @@ export class ServiceProcess {
     this.proc = undefined;
   }
 
-  async restart(): Promise<void> {
+  /** Stopped, then started again; `meanwhile` runs while it is down. */
+  async restart(meanwhile?: () => Promise<void>): Promise<void> {
     await this.stop();
+    await meanwhile?.();
     await this.launch();
   }
 
