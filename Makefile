@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap profile-soap bench-latency bench-audio bench-frames bench-events bench-console bench-console-webrtc bench-security clean
+.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap profile-soap profile-agent bench-latency bench-audio bench-frames bench-events bench-console bench-console-webrtc bench-security clean
 
 test: deps build lint typecheck unit medium
 
@@ -111,6 +111,12 @@ bench-soap: deps build
 # frames printed; PROFILE_OFF=1 for the CPU figure alone (bench/soap.profile.bench.ts).
 profile-soap: deps build
 	$(BENCH) bench/soap.profile.bench.ts
+
+# By hand: the capture agent's own CPU streaming 1920x1080 at 30 fps with audio (bench-audio's
+# system), in 5 s windows, and a CPU profile of it (top frames printed); PROFILE_OFF=1 for the
+# figure alone, PROFILE_RTSPS=1 over RTSPS, PROFILE_AUDIO=0 without audio (bench/agent.profile.bench.ts).
+profile-agent: deps build
+	$(BENCH) bench/agent.profile.bench.ts
 
 # Glass-to-glass latency of the whole system at 30 fps on loopback (Xvfb colour changes → RTSP
 # reader): bench/results/latency.json.

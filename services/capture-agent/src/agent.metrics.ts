@@ -1,6 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { RestartReason, StreamState } from './ffmpeg.supervisor.js';
 
+/** The resolution of the event-loop delay metrics (desk_agent_nodejs_eventloop_lag_*), ms. */
+export const EVENT_LOOP_MONITORING_MS = 100;
+
 const STATES: StreamState[] = ['starting', 'streaming', 'stalled', 'restarting', 'stopped', 'error'];
 
 /** The agent's Prometheus metrics (DESIGN.md, "Observability"): ffmpeg restarts, fps, bitrate, state. */
@@ -47,13 +50,21 @@ export class AgentMetrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'desk_agent_' });
+    // The event-loop delay histogram's timer wakes the loop every `eventLoopMonitoringPrecision` ms:
+    // at prom-client's 10 ms default that was 100 wakeups a second, most of the idle agent's (issue
+    // 12: the agent ≤ 2 % of a core). 100 ms still shows any stall worth an alert.
+    collectDefaultMetrics({
+      register: this.registry,
+      prefix: 'desk_agent_',
+      eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_MS,
+    });
     this.setState('stopped');
     for (const reason of [
       'exit',
       'stall',
       'spawn-error',
       'settings',
+      'source',
       'assignment',
       'audio',
     ] satisfies RestartReason[])

@@ -379,7 +379,8 @@ export class CaptureAgent {
       )
       .finally(() => {
         this.resolvingSource = false;
-        void this.supervisor.restart('settings');
+        this.log.info('capture source looked up, restarting ffmpeg', { source: this.source.resolved });
+        void this.supervisor.restart('source');
       });
   }
 
@@ -416,12 +417,19 @@ export class CaptureAgent {
     } catch (err) {
       throw new InvalidRequestError(`settings cannot be used: ${errorMessage(err)}`);
     }
+    const newSource = source.key !== this.source.key;
     this.state = { ...s, settings };
     this.source = source;
     this.d.store.save(this.state);
-    this.log.info('new encoder settings, restarting ffmpeg', { cameraId: s.camera.id, settings });
+    if (newSource)
+      this.log.info('new capture source, restarting ffmpeg', {
+        cameraId: s.camera.id,
+        source: source.resolved,
+        settings,
+      });
+    else this.log.info('new encoder settings, restarting ffmpeg', { cameraId: s.camera.id, settings });
     // Reply now; the restart (SIGTERM, then the new ffmpeg) goes on in the background.
-    void this.supervisor.restart('settings');
+    void this.supervisor.restart(newSource ? 'source' : 'settings');
     return settings;
   }
 

@@ -7,7 +7,12 @@ import { ProgressParser, type ProgressReport } from './progress.parser.js';
 import { StderrBudget } from './stderr.budget.js';
 
 export type StreamState = 'starting' | 'streaming' | 'stalled' | 'restarting' | 'stopped' | 'error';
-export type RestartReason = 'exit' | 'stall' | 'spawn-error' | 'settings' | 'assignment' | 'audio';
+/**
+ * Why ffmpeg was restarted: it exited, stalled or could not be spawned (backed off); or the agent
+ * asked (at once): new encoder `settings`, a new capture `source` (the settings' desktop, monitor,
+ * region or window), a new `assignment`, audio devices that came or went (`audio`).
+ */
+export type RestartReason = 'exit' | 'stall' | 'spawn-error' | 'settings' | 'source' | 'assignment' | 'audio';
 
 export interface SupervisorOptions {
   command: string;
@@ -253,7 +258,7 @@ export class FfmpegSupervisor {
       return;
     }
     this.opts.logger.warn('ffmpeg exited', { ...fields, reason });
-    if (reason === 'settings' || reason === 'assignment') {
+    if (reason === 'settings' || reason === 'source' || reason === 'assignment') {
       this.backoff.reset();
       this.scheduleRestart(reason, 0);
     } else {

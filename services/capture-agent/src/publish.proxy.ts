@@ -134,7 +134,13 @@ export class PublishProxy {
           upstream = this.connectUpstream(rule.mediaUrl, client);
           chunk = pending;
         }
-        for (const out of rewriter.push(chunk)) if (!upstream!.write(out)) client.pause();
+        const out = rewriter.push(chunk);
+        // Several pieces (a request and frames) leave in one write (writev).
+        if (out.length > 1) upstream!.cork();
+        let full = false;
+        for (const piece of out) full = !upstream!.write(piece) || full;
+        if (out.length > 1) upstream!.uncork();
+        if (full) client.pause();
       } catch (err) {
         this.opts.logger.warn('publish proxy: connection closed', { err: errorMessage(err) });
         client.destroy();

@@ -39,6 +39,79 @@ describe('RtspRequestRewriter', () => {
     );
   });
 
+  it('passes frame data on as it comes, the chunk itself when it is all frame data', () => {
+    const rw = new RtspRequestRewriter(rule);
+    rw.push(Buffer.from(`RECORD ${rule.from} RTSP/1.0\r\nCSeq: 5\r\n\r\n`));
+    const payload = Buffer.alloc(3000, 0x80);
+    const frame = Buffer.concat([Buffer.from([0x24, 0, 3000 >> 8, 3000 & 0xff]), payload]);
+    // The frame's start, then the middle and the end in chunks of their own.
+    const [head, middle, end] = [frame.subarray(0, 1000), frame.subarray(1000, 2000), frame.subarray(2000)];
+    expect(rw.push(head)).toEqual([head]);
+    const out = rw.push(middle);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toBe(middle); // not a copy
+    expect(rw.push(end)[0]).toBe(end);
+    // The next frame's header, cut in two by the chunks' ends, is gathered; its data passes on.
+    const next = Buffer.from([0x24, 1, 0, 2, 0xaa, 0xbb]);
+    expect(rw.push(next.subarray(0, 2))).toEqual([]);
+    expect(Buffer.concat(rw.push(next.subarray(2)))).toEqual(next);
+  });
+
+  it('gives the same bytes, requests rewritten, however a recording is cut into chunks', () => {
+    let seed = 12;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const request = (method: string, cseq: number) =>
+      `${method} ${rule.from} RTSP/1.0\r\nCSeq: ${cseq}\r\n\r\n`;
+    const rewritten = (method: string, cseq: number) =>
+      `${method} ${rule.to} RTSP/1.0\r\nCSeq: ${cseq}\r\nAuthorization: ${rule.authorization}\r\n\r\n`;
+    const input: Buffer[] = [Buffer.from(request('RECORD', 5))];
+    const expected: Buffer[] = [Buffer.from(rewritten('RECORD', 5))];
+    for (let i = 0; i < 400; i++) {
+      if (i % 97 === 96) {
+        input.push(Buffer.from(request('GET_PARAMETER', 6 + i)));
+        expected.push(Buffer.from(rewritten('GET_PARAMETER', 6 + i)));
+        continue;
+      }
+      const size = random(1500);
+      const frame = Buffer.alloc(4 + size, i & 0xff);
+      frame[0] = 0x24;
+      frame[1] = i % 4;
+      frame.writeUInt16BE(size, 2);
+      input.push(frame);
+      expected.push(frame);
+    }
+    input.push(Buffer.from(request('TEARDOWN', 999)));
+    expected.push(Buffer.from(rewritten('TEARDOWN', 999)));
+    const all = Buffer.concat(input);
+    for (const maxChunk of [3, 7, 1400, 4096, 65536]) {
+      const rw = new RtspRequestRewriter(rule);
+      const out: Buffer[] = [];
+      for (let at = 0; at < all.length;) {
+        const n = 1 + random(maxChunk);
+        out.push(...rw.push(all.subarray(at, at + n)));
+        at += n;
+      }
+      expect({ maxChunk, same: Buffer.concat(out).equals(Buffer.concat(expected)) }).toEqual({
+        maxChunk,
+        same: true,
+      });
+    }
+  });
+
+  it('refuses a request for another stream that comes after frames', () => {
+    const rw = new RtspRequestRewriter(rule);
+    rw.push(Buffer.from(`RECORD ${rule.from} RTSP/1.0\r\nCSeq: 5\r\n\r\n`));
+    const frame = Buffer.from([0x24, 0, 0, 1, 0x80]);
+    expect(() =>
+      rw.push(
+        Buffer.concat([frame, Buffer.from('TEARDOWN rtsp://127.0.0.1:40000/tok/sub RTSP/1.0\r\n\r\n')]),
+      ),
+    ).toThrow(RtspStreamError);
+  });
+
   it.each([
     ['another stream', `ANNOUNCE rtsp://127.0.0.1:40000/tok/sub RTSP/1.0\r\n\r\n`],
     ['another token', `ANNOUNCE rtsp://127.0.0.1:40000/other/main RTSP/1.0\r\n\r\n`],

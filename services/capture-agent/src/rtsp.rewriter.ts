@@ -2,6 +2,7 @@
 const MAX_HEAD = 64 * 1024;
 const DOLLAR = 0x24;
 const HEAD_END = Buffer.from('\r\n\r\n');
+const EMPTY = Buffer.alloc(0);
 
 export class RtspStreamError extends Error {
   readonly code = 'RTSP_STREAM_INVALID';
@@ -22,49 +23,80 @@ export interface RewriteRule {
  * carried is dropped and the publish credentials are added; interleaved RTP/RTCP frames
  * (`$`, channel, 16-bit length, RFC 2326 §10.12) and request bodies (ANNOUNCE's SDP) pass as they
  * are. A request for another URL (not under `from`) is refused with RtspStreamError.
+ *
+ * Once recording, nearly every byte is frame data and a chunk from the socket rarely ends where a
+ * frame does: a frame's bytes are passed on as they come (slices of the chunk, the chunk itself
+ * when it is all frame data), never copied or held back; only a request, or a frame header cut in
+ * two, is gathered before it is looked at.
  */
 export class RtspRequestRewriter {
-  private buf: Buffer = Buffer.alloc(0);
+  /** Bytes kept until they can be looked at: a request not yet whole, a frame header cut in two. */
+  private buf: Buffer = EMPTY;
+  /** Bytes of the current interleaved frame not passed on yet: they pass as they come. */
+  private frameLeft = 0;
 
   constructor(private readonly rule: RewriteRule) {}
 
   /** The bytes to send upstream for this chunk (possibly none until a request is complete). */
   push(chunk: Buffer): Buffer[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     const out: Buffer[] = [];
-    for (;;) {
-      const frames = this.interleavedPrefix();
-      if (frames > 0) {
-        out.push(this.buf.subarray(0, frames));
-        this.buf = this.buf.subarray(frames);
+    // chunk[0, at) is frame data, passed on as it is.
+    let at = 0;
+    const flush = () => {
+      if (at > 0) out.push(at === chunk.length ? chunk : chunk.subarray(0, at));
+    };
+    while (at < chunk.length) {
+      if (this.frameLeft > 0) {
+        const n = Math.min(this.frameLeft, chunk.length - at);
+        this.frameLeft -= n;
+        at += n;
         continue;
       }
-      if (this.buf.length === 0 || this.buf[0] === DOLLAR) break;
-      const end = this.buf.indexOf(HEAD_END);
-      if (end < 0) {
-        if (this.buf.length > MAX_HEAD) throw new RtspStreamError('an RTSP request head over 64 KiB');
-        break;
+      if (this.buf.length === 0 && chunk[at] === DOLLAR && at + 4 <= chunk.length) {
+        this.frameLeft = 4 + chunk.readUInt16BE(at + 2);
+        continue;
       }
-      const head = this.buf.subarray(0, end).toString('latin1');
-      const length = contentLength(head);
-      const total = end + HEAD_END.length + length;
-      if (this.buf.length < total) break;
-      out.push(Buffer.from(`${this.rewriteHead(head)}\r\n\r\n`, 'latin1'));
-      if (length > 0) out.push(this.buf.subarray(end + HEAD_END.length, total));
-      this.buf = this.buf.subarray(total);
+      // A request, or a frame header the chunk's end cut: gathered from here on.
+      flush();
+      const rest = chunk.subarray(at);
+      this.buf = this.buf.length ? Buffer.concat([this.buf, rest]) : rest;
+      this.drain(out);
+      return out;
     }
+    flush();
     return out;
   }
 
-  /** How many bytes at the start of the buffer are whole interleaved frames. */
-  private interleavedPrefix(): number {
-    let at = 0;
-    while (at + 4 <= this.buf.length && this.buf[at] === DOLLAR) {
-      const next = at + 4 + this.buf.readUInt16BE(at + 2);
-      if (next > this.buf.length) break;
-      at = next;
+  /** Passes on what `buf` holds whole: requests (rewritten) and frames, the start of a frame too. */
+  private drain(out: Buffer[]): void {
+    for (;;) {
+      const buf = this.buf;
+      if (buf.length === 0) return;
+      if (buf[0] === DOLLAR) {
+        if (buf.length < 4) return;
+        const size = 4 + buf.readUInt16BE(2);
+        out.push(buf.subarray(0, Math.min(size, buf.length)));
+        if (size > buf.length) {
+          this.frameLeft = size - buf.length;
+          this.buf = EMPTY;
+          return;
+        }
+        this.buf = buf.subarray(size);
+        continue;
+      }
+      const end = buf.indexOf(HEAD_END);
+      if (end < 0) {
+        if (buf.length > MAX_HEAD) throw new RtspStreamError('an RTSP request head over 64 KiB');
+        return;
+      }
+      const head = buf.subarray(0, end).toString('latin1');
+      const length = contentLength(head);
+      const total = end + HEAD_END.length + length;
+      if (buf.length < total) return;
+      out.push(Buffer.from(`${this.rewriteHead(head)}\r\n\r\n`, 'latin1'));
+      if (length > 0) out.push(buf.subarray(end + HEAD_END.length, total));
+      this.buf = buf.subarray(total);
     }
-    return at;
   }
 
   private rewriteHead(head: string): string {

@@ -404,12 +404,15 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
       main: { width: 320, height: 240, fps: 10, bitrateKbps: 1000, gop: 20 },
       sub: { width: 160, height: 120, fps: 5, bitrateKbps: 256, gop: 10 },
     };
-    /** Until the latest session's latest frame passes `test` (the restart takes a moment). */
-    const frames = (what: string, test: (c: Rgb) => boolean) =>
+    /**
+     * Until the latest frame of a session begun after the `since`th passes `test`: the restart takes
+     * a moment, and the sessions before it (the test above captured the same window) prove nothing.
+     */
+    const frames = (what: string, since: number, test: (c: Rgb) => boolean) =>
       waitFor(
         what,
         async () => {
-          const m = await main.waitForFrames(2, 20_000);
+          const m = await main.waitForFrames(2, 20_000, () => main.sessions.slice(since).at(-1));
           return test(meanColour(m.frames.at(-1)!));
         },
         30_000,
@@ -427,9 +430,10 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
         return st.registered && st.natsConnected && st.state === 'streaming';
       });
       const windowed = { ...streams, source: { kind: 'window', title: 'Event Tester' } as const };
+      let since = main.sessions.length;
       const reply = await call(nc, cameraSubjects(camera.id).settings, { settings: windowed }, 10_000);
       expect(reply.settings.source).toEqual(windowed.source);
-      await frames("xev's white window", (c) => c.every((v) => v > 200));
+      await frames("xev's white window", since, (c) => c.every((v) => v > 200));
       const looked = (await agent.status()).source;
       expect(looked?.kind).toBe('window');
       expect(typeof looked?.windowId).toBe('number');
@@ -443,10 +447,16 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
       ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
       // Refused before anything was kept: still the window, streaming.
       expect((await agent.status()).source?.kind).toBe('window');
-      await frames("xev's white window still", (c) => c.every((v) => v > 200));
+      await frames("xev's white window still", since, (c) => c.every((v) => v > 200));
       // Without a source: the agent's configured one (the desktop) again.
+      since = main.sessions.length;
       await call(nc, cameraSubjects(camera.id).settings, { settings: streams }, 10_000);
-      await frames('the desktop colour', (c) => colourNear(c, parseColour(COLOUR), 40));
+      await frames('the desktop colour', since, (c) => colourNear(c, parseColour(COLOUR), 40));
+      // This agent restarted ffmpeg twice for a new source (the window, the desktop again), for
+      // nothing else: a source change is counted as such, not as new encoder settings.
+      const metrics = await agent.metrics();
+      expect(metrics).toMatch(/desk_agent_ffmpeg_restarts_total\{reason="source"\} 2\n/);
+      expect(metrics).toMatch(/desk_agent_ffmpeg_restarts_total\{reason="settings"\} 0\n/);
     } finally {
       await agent.stop();
       await xev.stop();

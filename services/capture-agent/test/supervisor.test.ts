@@ -122,7 +122,7 @@ describe('FfmpegSupervisor with a real child', () => {
     ).toEqual([]);
   });
 
-  it('restarts at once with freshly built arguments on new settings', async () => {
+  it('restarts at once with freshly built arguments on new settings, and on a new capture source', async () => {
     h = harness('stream');
     h.sut.start();
     await waitFor('streaming', () => Promise.resolve(h!.sut.state === 'streaming'));
@@ -131,6 +131,18 @@ describe('FfmpegSupervisor with a real child', () => {
     expect(h.restarts).toEqual([{ reason: 'settings', delayMs: 0 }]);
     expect(h.starts().map((s) => s.args[2])).toEqual(['build=1', 'build=2']);
     expect(alive(h.starts()[0]!.pid)).toBe(false);
+    // A new source is a reason of its own, as immediate (no backoff).
+    await waitFor('streaming again', () => Promise.resolve(h!.sut.state === 'streaming'));
+    await h.sut.restart('source');
+    await waitFor('third start', () => Promise.resolve(h!.starts().length === 3));
+    expect(h.restarts).toEqual([
+      { reason: 'settings', delayMs: 0 },
+      { reason: 'source', delayMs: 0 },
+    ]);
+    const exits = h.logLines
+      .map((l) => JSON.parse(l) as { msg: string; reason?: string })
+      .filter((l) => l.msg === 'ffmpeg exited');
+    expect(exits.map((l) => l.reason)).toEqual(['settings', 'source']);
   });
 
   it('backs off when the command line cannot be built, and says so', async () => {

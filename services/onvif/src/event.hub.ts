@@ -8,6 +8,7 @@ import {
   RetentionPolicy,
   StorageType,
   type ConsumerMessages,
+  type JsMsg,
   type StreamConfig,
 } from '@nats-io/jetstream';
 import {
@@ -170,26 +171,45 @@ export class EventHub {
         }
         const startLast = info.state.last_seq;
         this.lastSeq = startLast;
-        const since = new Date(Date.now() - o.windowMs).toISOString();
-        const consumer = await jetstream(this.nc).consumers.get(Streams.cameraEvents, {
-          deliver_policy: DeliverPolicy.StartTime,
-          opt_start_time: since,
-        });
         let caughtUp = info.state.messages === 0 || info.state.first_seq > startLast;
         if (caughtUp) this.markReady();
-        this.consumer = await consumer.consume({
-          max_messages: 256,
-          callback: (m) => {
-            const missed = m.seq <= startLast;
-            this.onCameraMessage(m.subject, m.data, m.seq, missed);
-            this.lastSeq = Math.max(this.lastSeq, m.seq);
-            if (!caughtUp && m.seq >= startLast) {
-              caughtUp = true;
-              this.markReady();
-              this.logger.log({ msg: 'camera events missed while down read back', events: this.missedCount });
+        const onMessage = (m: JsMsg) => {
+          if (m.seq <= this.lastSeq && caughtUp) return; // already read (a consumer made again)
+          const missed = m.seq <= startLast;
+          this.onCameraMessage(m.subject, m.data, m.seq, missed);
+          this.lastSeq = Math.max(this.lastSeq, m.seq);
+          if (!caughtUp && m.seq >= startLast) {
+            caughtUp = true;
+            this.markReady();
+            this.logger.log({ msg: 'camera events missed while down read back', events: this.missedCount });
+          }
+        };
+        // From the window's start at first; after a reconnection (nats-server restarted: its
+        // consumers are gone) from the next sequence, so nothing is lost or read twice.
+        const follow = async (from: { time: string } | { seq: number }) => {
+          const consumer = await jetstream(this.nc).consumers.get(
+            Streams.cameraEvents,
+            'time' in from
+              ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: from.time }
+              : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from.seq },
+          );
+          this.consumer = await consumer.consume({ max_messages: 256, callback: onMessage });
+        };
+        await follow({ time: new Date(Date.now() - o.windowMs).toISOString() });
+        void (async () => {
+          for await (const status of this.nc.status()) {
+            if (status.type !== 'reconnect' || !this.consumer) continue;
+            void this.consumer.close();
+            try {
+              await follow({ seq: this.lastSeq + 1 });
+            } catch (err) {
+              this.logger.error({
+                msg: 'camera events: consumer not made again',
+                err: String(err).slice(0, 300),
+              });
             }
-          },
-        });
+          }
+        })();
         // What was missed is worth replaying for the window only: then it is forgotten.
         this.forgetMissed = setTimeout(() => {
           this.missed.clear();

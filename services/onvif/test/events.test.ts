@@ -339,3 +339,21 @@ test('camera events that came while onvif was down reach the pull point it resto
   await rig.listening(camera.onvifPort);
   expect(states((await pull(kept, 'PT2S')).body)).toEqual([]);
 });
+
+test('nats-server restarted: camera events still reach a pull point (the ordered consumer of CAMERA_EVENTS follows)', async () => {
+  const point = await createPullPoint('PT5M');
+  expect(states((await pull(point)).body)).toHaveLength(4);
+  await rig.nats.restart();
+  // The motion below may be published before onvif is back on NATS: JetStream keeps it for the hub.
+  await waitFor('the test connection back', async () => {
+    await rig.nc.flush();
+    return true;
+  });
+  agentEvent({ type: 'desktop.activity', active: true, at: new Date().toISOString() });
+  await waitFor(
+    'motion after the restart',
+    async () => states((await pull(point, 'PT2S')).body).includes('VideoSource/MotionAlarm=true/Changed'),
+    30_000,
+  );
+  agentEvent({ type: 'desktop.activity', active: false, at: new Date().toISOString() });
+});
