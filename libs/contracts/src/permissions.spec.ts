@@ -132,6 +132,27 @@ describe('permission catalogue', () => {
     expect(sub(o, `onvif.camera.${A}.credentials.bootstrap`)).toBe(true);
   });
 
+  it('the onvif service keeps and reads CAMERA_EVENTS (for a restart to replay), and no other stream', () => {
+    const o = onvifPermissions();
+    for (const s of [
+      '$JS.API.STREAM.CREATE.CAMERA_EVENTS',
+      '$JS.API.STREAM.UPDATE.CAMERA_EVENTS',
+      '$JS.API.CONSUMER.CREATE.CAMERA_EVENTS.oc_1',
+      '$JS.API.CONSUMER.MSG.NEXT.CAMERA_EVENTS.oc_1',
+    ])
+      expect(pub(o, s)).toBe(true);
+    for (const s of [
+      '$JS.API.STREAM.DELETE.CAMERA_EVENTS',
+      '$JS.API.STREAM.PURGE.CAMERA_EVENTS',
+      '$JS.API.STREAM.CREATE.OTHER',
+      '$JS.API.STREAM.UPDATE.KV_cameras',
+      'camera.x.event',
+    ])
+      expect(pub(o, s)).toBe(false);
+    for (const p of [discoveryPermissions(), consolePermissions(), cameraPermissions(A)])
+      expect(pub(p, '$JS.API.STREAM.CREATE.CAMERA_EVENTS')).toBe(false);
+  });
+
   it('an enrolment credential may only ask to enrol and read its own inbox', () => {
     const e = enrolmentPermissions('abcdefabcdefabcd');
     expect(e.pub.allow).toEqual(['registry.enrol']);
