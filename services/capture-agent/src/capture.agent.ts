@@ -235,10 +235,6 @@ export class CaptureAgent {
     this.heartbeat = setInterval(() => this.sendHeartbeat(), this.d.config.heartbeatMs);
     this.startSessionMonitor();
     this.audio.start();
-    // The hold also ends when frames stop coming.
-    this.activityTimer = setInterval(() => {
-      if (this.activity.tick(Date.now())) this.activityEvent(false);
-    }, 250);
   }
 
   async stop(): Promise<void> {
@@ -459,6 +455,14 @@ export class CaptureAgent {
 
   /** `camera.<id>.event` desktop.activity: the detector's transitions (ONVIF motion). */
   private activityEvent(active: boolean): void {
+    // The hold also ends when frames stop coming: a timer while active, none while the desktop is
+    // still (4 fewer wakeups a second, most of the time).
+    clearInterval(this.activityTimer);
+    this.activityTimer = active
+      ? setInterval(() => {
+          if (this.activity.tick(Date.now())) this.activityEvent(false);
+        }, 250)
+      : undefined;
     this.log.debug('desktop activity', { active });
     this.publishEvent({ type: 'desktop.activity', active });
   }

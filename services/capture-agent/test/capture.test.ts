@@ -157,6 +157,25 @@ describe('capture agent: Xvfb → ffmpeg → RTSP', () => {
     await waitFor('the colour back, activity over', () => activity.length === 4, 15_000);
   });
 
+  it('desktop activity also ends after the hold when frames stop coming (ffmpeg frozen), before any restart', async () => {
+    await waitFor('streaming', async () => (await agent.status()).state === 'streaming');
+    const from = activity.length;
+    await xvfb.fill('#f0f0f0');
+    await waitFor('activity', () => activity.slice(from).some((a) => a.active));
+    const pid = (await agent.status()).ffmpegPid!;
+    // No more frames: only the agent's timer can end the hold now (the stall restart comes later).
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await waitFor('the end of the activity', () => activity.slice(from).some((a) => !a.active), 8000);
+      // Ended by the hold's timer, not by a new ffmpeg (whose start ends any activity too).
+      expect((await agent.status()).ffmpegPid).toBe(pid);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await xvfb.fill(COLOUR);
+    await waitFor('the colour back, activity over', () => activity.slice(from).length === 4, 15_000);
+  });
+
   it('restarts with the new resolution on a settings request', async () => {
     const sessionsBefore = main.sessions.length;
     const pidBefore = (await agent.status()).ffmpegPid;
