@@ -171,7 +171,7 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
       ).text(),
     );
     // The highest rate each phase may reach (bodies = rate × seconds × 1.5), raised by what it did.
-    const expected = { ceiling: 30_000, one: 10_000, allCores: 16_000 };
+    const expected = { ceiling: 45_000, one: 10_000, allCores: 16_000 };
     const wrkRun = async (
       p: number,
       on: number[],
@@ -380,6 +380,8 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
           noncesRepeated: wrkRuns.reduce((n, r) => n + r.noncesRepeated, 0),
           non2xx: wrkRuns.reduce((n, r) => n + r.non2xx, 0),
           wrkCpuPercentMedian: median(wrkRuns.map((r) => r.wrkCpuPercent)),
+          // Mostly the kernel's loopback send/receive, which the generator pays on these same cores.
+          wrkCpuUsPerRequestMedian: median(wrkRuns.map((r) => r.wrkCpuUsPerRequest)),
           order: 'per round: ceiling, every core (fresh service), one worker (fresh service); warm-up 2 s',
           allCoresPorts: workerPorts,
           roundLoadAverage1m,

@@ -25,8 +25,9 @@ export interface WrkRun extends Run {
   bodiesExhausted: number;
   /** Nonces that occurred twice among the run's bodies (checked when writing them): always 0. */
   noncesRepeated: number;
-  /** wrk's own CPU over the run, in per cent of one core. */
+  /** wrk's own CPU over the run, in per cent of one core, and per answered request (µs). */
   wrkCpuPercent: number;
+  wrkCpuUsPerRequest: number;
 }
 
 export interface WrkLoad {
@@ -130,6 +131,7 @@ export async function wrkLoad(l: WrkLoad): Promise<WrkRun> {
       bodiesExhausted: r.exhausted!,
       noncesRepeated,
       wrkCpuPercent: Math.round((wrkCpuUs / wallUs) * 1000) / 10,
+      wrkCpuUsPerRequest: Math.round(wrkCpuUs / Math.max(1, n)),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
