@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export FFMPEG_BIN ?= $(shell command -v ffmpeg 2>/dev/null || echo /usr/bin/ffmpeg)
 JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
 
-.PHONY: test dev up deps system-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap profile-soap profile-agent bench-latency bench-audio bench-frames bench-events bench-console bench-console-webrtc bench-security clean
+.PHONY: test dev up deps system-deps bench-deps node-deps build typecheck lint unit medium bench-registry bench-discovery bench-agent bench-soap profile-soap profile-agent bench-latency bench-audio bench-frames bench-events bench-console bench-console-webrtc bench-security clean
 
 test: deps build lint typecheck unit medium
 
@@ -16,6 +16,10 @@ deps: system-deps windows-deps node-deps
 
 system-deps:
 	@scripts/ensure-system-deps.sh
+
+# What only the benchmarks need (wrk for bench-soap): not part of make test.
+bench-deps:
+	@scripts/ensure-bench-deps.sh
 
 # The Windows agent's targets (packaging/windows, test/windows).
 .PHONY: windows-deps agent-bundle agent-dist test-windows
@@ -104,7 +108,7 @@ bench-agent: deps build
 
 # GetStreamUri with a fresh UsernameToken per request (1 and 500 cameras), RSS and start-up with
 # 1,000 cameras: bench/results/soap.json.
-bench-soap: deps build
+bench-soap: deps bench-deps build
 	$(BENCH) bench/soap.bench.ts
 
 # By hand: a CPU profile of the onvif service under GetStreamUri (or PROFILE_WORKLOAD=flood), top

@@ -1,19 +1,26 @@
 /**
- * make bench-soap (issue 14). Real nats-server, port-registry and onvif service; autocannon in this
- * process (so on these 2 cores the load generator competes with the server: CPU µs per request is
- * the load-insensitive figure). Writes bench/results/soap.json, medians of RUNS runs:
- * - ceilingRps: a bare node:http server answering a canned reply of GetStreamUri's size;
- * - rps1, p50Ms1, p99Ms1: GetStreamUri, a fresh UsernameToken per request, 16 connections, one
- *   camera, ONVIF_WORKERS=1; p99Ms1Conn at one connection;
- * - rpsSustained1: the same after 300,000 more authenticated requests (a full replay window);
- * - victimP99MsUnderFlood: GetStreamUri to another camera while the hostile request floods one;
- * - rpsAllCores, cores: ONVIF_WORKERS = cores, 16 connections over 16 cameras;
+ * make bench-soap (issue 14). Real nats-server, port-registry and onvif service. Two load
+ * generators: wrk (C, bench/soap.wrk.ts: pre-signed bodies, each sent once) for the throughput
+ * figures the targets compare, since it leaves the cores to the server; autocannon in this process
+ * (bench/soap.load.ts) for the rest (many cameras, one connection, the flood and its victim, the
+ * 300,000-request fill). Writes bench/results/soap.json, medians of RUNS runs:
+ * - ceilingRps, rps1, rpsAllCores (wrk, same 16 connections over 2 wrk threads, the three phases
+ *   alternating round by round so that they share the machine's noise): a bare node:http server
+ *   answering a canned reply of GetStreamUri's size; GetStreamUri with a fresh UsernameToken per
+ *   request to one camera, ONVIF_WORKERS=1; the same with ONVIF_WORKERS = cores, each wrk thread on
+ *   a camera of another worker (cores);
+ * - p50Ms1, p99Ms1 (wrk); p99Ms1Conn at one connection (autocannon);
+ * - rpsSustained1 (wrk): rps1's measure after 300,000 more authenticated requests (autocannon; a full
+ *   replay window);
+ * - victimP99MsUnderFlood (autocannon): GetStreamUri to another camera while the hostile request
+ *   floods one;
  * - rps500, p99Ms500: 500 cameras, 500 connections (every core); rssMb1000AllCores,
  *   listenersUpS1000AllCores: 1,000 cameras (primary and workers summed);
  * - rssMb1000, rssIdleMb1000, listenersUpS1000, rps500One: the same at the default worker count
  *   (ONVIF_WORKERS unset: one process), RSS the larger of idle and after a 500-connection run.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { Onvif, Registry, call, type CameraRecord } from '@desk-onvif/contracts';
 import { NatsServer, ServiceProcess, waitFor, startRegistry } from '@desk-onvif/test-support';
@@ -28,6 +35,7 @@ import {
   treeRssMb,
   type Run,
 } from './soap.load.js';
+import { WRK, wrkLoad, type WrkRun } from './soap.wrk.js';
 
 const CAMERAS = 1000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -36,6 +44,20 @@ const SUSTAIN = Number(process.env.BENCH_SUSTAIN_REQUESTS ?? 300_000);
 // Enough to keep the service busy, few enough that queueing does not hide its latency.
 const CONNECTIONS_1 = 16;
 const CORES = availableParallelism();
+// wrk phases: bodies are signed beforehand (rate × seconds × 1.5), so short runs keep the files small.
+const WRK_DURATION_S = Number(process.env.BENCH_WRK_DURATION_S ?? 5);
+// Two wrk threads (one event loop each): every-core runs need one per camera (a camera belongs to
+// one worker, and a wrk thread has one address); the other phases use the same two on one camera.
+const WRK_THREADS = 2;
+const WRK_CONNECTIONS = 16;
+const PATH = '/onvif/media_service';
+
+/** The worker that serves a camera: services/onvif/src/onvif.cluster.ts workerOf, restated. */
+function workerOf(cameraId: string, workers: number): number {
+  if (workers <= 1) return 0;
+  const n = parseInt(cameraId.replace(/-/g, '').slice(0, 8), 16);
+  return Number.isFinite(n) ? n % workers : 0;
+}
 
 const url = (port: number) => `http://127.0.0.1:${port}/onvif/media_service`;
 
@@ -53,11 +75,12 @@ async function answers(port: number): Promise<boolean> {
   return r.status === 200;
 }
 
-const med = (runs: Run[], k: 'rps' | 'p50Ms' | 'p99Ms' | 'serverCpuUsPerRequest') =>
+const med = (runs: readonly Run[], k: 'rps' | 'p50Ms' | 'p99Ms' | 'serverCpuUsPerRequest') =>
   median(runs.map((r) => r[k]));
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
 it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,000 cameras', async () => {
+  if (!existsSync(WRK)) throw new Error(`${WRK} is missing: make bench-soap installs wrk (make bench-deps)`);
   const loadAverageAtStart = loadavg();
   const nats = await NatsServer.start();
   const registry = await startRegistry(nats, {
@@ -116,18 +139,8 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
       durationS: 3,
       body: getStreamUri,
     });
-    const allCores: Run[] = [];
     const many: Run[] = [];
     for (let r = 0; r < RUNS; r++) {
-      allCores.push(
-        await load({
-          pid: pid(),
-          urls: ports.slice(0, 16).map(url),
-          connections: 16,
-          durationS: DURATION_S,
-          body: getStreamUri,
-        }),
-      );
       many.push(
         await load({
           pid: pid(),
@@ -140,7 +153,69 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
     }
     const rssMb1000AllCores = Math.max(rssIdleMb1000AllCores, treeRssMb(pid()));
 
-    // The default worker count (one process): its memory, then the figures the targets compare.
+    // The three figures the targets compare, with wrk, alternating round by round: the ceiling,
+    // every core (each wrk thread on a camera of another worker), one worker (one camera).
+    const [camera, victim] = [ports[0]!, ports[1]!];
+    const workerPorts = Array.from({ length: WRK_THREADS }, (_, t) => {
+      const c = current.find((k) => workerOf(k.id, CORES) === t % CORES);
+      if (!c) throw new Error(`no camera on worker ${t % CORES}`);
+      return c.onvifPort;
+    });
+    const replyBytes = Buffer.byteLength(
+      await (
+        await fetch(url(camera), {
+          method: 'POST',
+          headers: { 'content-type': 'application/soap+xml' },
+          body: getStreamUri(),
+        })
+      ).text(),
+    );
+    // The highest rate each phase may reach (bodies = rate × seconds × 1.5), raised by what it did.
+    const expected = { ceiling: 30_000, one: 10_000, allCores: 16_000 };
+    const wrkRun = async (
+      p: number,
+      on: number[],
+      phase: keyof typeof expected,
+      durationS = WRK_DURATION_S,
+    ) => {
+      const run = await wrkLoad({
+        pid: p,
+        ports: on,
+        path: PATH,
+        threads: WRK_THREADS,
+        connections: WRK_CONNECTIONS,
+        durationS,
+        expectedRps: expected[phase],
+      });
+      expected[phase] = Math.max(expected[phase], Math.ceil(run.rps));
+      return run;
+    };
+    const restart = async (w: number | undefined, warm: number[], phase: keyof typeof expected) => {
+      await onvif.stop();
+      onvif = await ServiceProcess.start('onvif', onvifEnv(w), 'ONVIF_HTTP_PORT');
+      await waitFor('1,000 listeners', async () => (await listenersOpen(onvif)) === CAMERAS, 60_000, 20);
+      for (const port of warm) await waitFor('users loaded', () => answers(port));
+      await wrkRun(pid(), warm, phase, 2); // warm-up
+    };
+    const ceilingServer = await startCeiling(replyBytes);
+    const ceiling: WrkRun[] = [];
+    const one: WrkRun[] = [];
+    const allCores: WrkRun[] = [];
+    const roundLoadAverage1m: number[] = [];
+    try {
+      for (let r = 0; r < RUNS; r++) {
+        ceiling.push(await wrkRun(ceilingServer.pid, [ceilingServer.port], 'ceiling'));
+        await restart(CORES, workerPorts, 'allCores');
+        allCores.push(await wrkRun(pid(), workerPorts, 'allCores'));
+        await restart(1, [camera], 'one');
+        one.push(await wrkRun(pid(), [camera], 'one'));
+        roundLoadAverage1m.push(loadavg()[0]!);
+      }
+    } finally {
+      ceilingServer.stop();
+    }
+
+    // The default worker count (one process): its memory, then the other one-worker figures.
     await onvif.stop();
     const startedOne = performance.now();
     onvif = await ServiceProcess.start('onvif', onvifEnv(), 'ONVIF_HTTP_PORT');
@@ -156,46 +231,7 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
       body: getStreamUri,
     });
     const rssMb1000 = Math.max(rssIdleMb1000, treeRssMb(pid()));
-    const [camera, victim] = [ports[0]!, ports[1]!];
-    const replyBytes = Buffer.byteLength(
-      await (
-        await fetch(url(camera), {
-          method: 'POST',
-          headers: { 'content-type': 'application/soap+xml' },
-          body: getStreamUri(),
-        })
-      ).text(),
-    );
-    const ceilingServer = await startCeiling(replyBytes);
-    const ceiling: Run[] = [];
-    try {
-      for (let r = 0; r < RUNS; r++) {
-        ceiling.push(
-          await load({
-            pid: ceilingServer.pid,
-            urls: [url(ceilingServer.port)],
-            connections: CONNECTIONS_1,
-            durationS: DURATION_S,
-            body: getStreamUri,
-          }),
-        );
-      }
-    } finally {
-      ceilingServer.stop();
-    }
     await load({ pid: pid(), urls: [url(camera)], connections: 10, durationS: 3, body: getStreamUri }); // warm-up
-    const one: Run[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      one.push(
-        await load({
-          pid: pid(),
-          urls: [url(camera)],
-          connections: CONNECTIONS_1,
-          durationS: DURATION_S,
-          body: getStreamUri,
-        }),
-      );
-    }
     const oneConn = await load({
       pid: pid(),
       urls: [url(camera)],
@@ -219,7 +255,7 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
     ]);
     const floodCpuUs = treeCpuUs(pid()) - floodCpuBefore;
 
-    // A full replay window's worth of authenticated requests, then the same measure again.
+    // A full replay window's worth of authenticated requests, then rps1's measure again (wrk).
     const sustainStarted = performance.now();
     const sustain = await load({
       pid: pid(),
@@ -229,23 +265,14 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
       body: getStreamUri,
     });
     const sustainS = (performance.now() - sustainStarted) / 1000;
-    const sustained: Run[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      sustained.push(
-        await load({
-          pid: pid(),
-          urls: [url(camera)],
-          connections: CONNECTIONS_1,
-          durationS: DURATION_S,
-          body: getStreamUri,
-        }),
-      );
-    }
+    const sustained: WrkRun[] = [];
+    for (let r = 0; r < RUNS; r++) sustained.push(await wrkRun(pid(), [camera], 'one'));
     const nonceEntries = Number(
       /^desk_onvif_nonce_cache_entries\{[^}]*\} (\d+)/m.exec(await onvif.metrics())?.[1],
     );
     const rssMbAfterSustained1 = treeRssMb(pid());
 
+    const wrkRuns = [...ceiling, ...one, ...allCores, ...sustained];
     const ceilingRps = Math.round(med(ceiling, 'rps'));
     const rps1 = Math.round(med(one, 'rps'));
     const rpsSustained1 = Math.round(med(sustained, 'rps'));
@@ -313,10 +340,50 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
         rssIdleMb1000: round1(rssIdleMb1000),
         rssIdleMb1000AllCores: round1(rssIdleMb1000AllCores),
         listenersUpFrom: 'onvif process spawn, 1,000 records already in KV (boot included)',
-        allCoresNote:
-          'autocannon runs in this process on the same cores as the workers: rpsAllCores is bounded by ' +
-          'the cores left over, not by the service; compare serverCpuUsPerRequestAllCores with ' +
-          'serverCpuUsPerRequest1 for the cost of a request on every core',
+        generators: {
+          wrk: [
+            'ceilingRps',
+            'rps1',
+            'rpsAllCores',
+            'rpsSustained1',
+            'p50Ms1',
+            'p99Ms1',
+            'serverCpuUsPerRequest1',
+            'serverCpuUsPerRequestSustained1',
+            'serverCpuUsPerRequestAllCores',
+            'ceilingCpuUsPerRequest',
+          ],
+          autocannon: [
+            'p99Ms1Conn',
+            'victimP99MsUnderFlood',
+            'rps500',
+            'p99Ms500',
+            'rps500One',
+            'rssMb1000',
+            'rssMb1000AllCores',
+            'details.sustain (the 300,000-request fill)',
+            'details.flood',
+          ],
+          why:
+            'autocannon runs in the bench process and takes much of the 2 cores the server needs ' +
+            '(every-core ratios 0.33-1.94 in three runs); wrk (C) costs a fraction per request ' +
+            '(wrkCpuPercent) and sends bodies signed beforehand, each once',
+        },
+        wrk: {
+          binary: WRK,
+          threads: WRK_THREADS,
+          connections: WRK_CONNECTIONS,
+          durationS: WRK_DURATION_S,
+          bodies: 'expected rate × seconds × 1.5 signed GetStreamUri bodies per run, each sent at most once',
+          bodiesSent: wrkRuns.reduce((n, r) => n + r.bodiesSent, 0),
+          bodiesExhausted: wrkRuns.reduce((n, r) => n + r.bodiesExhausted, 0),
+          noncesRepeated: wrkRuns.reduce((n, r) => n + r.noncesRepeated, 0),
+          non2xx: wrkRuns.reduce((n, r) => n + r.non2xx, 0),
+          wrkCpuPercentMedian: median(wrkRuns.map((r) => r.wrkCpuPercent)),
+          order: 'per round: ceiling, every core (fresh service), one worker (fresh service); warm-up 2 s',
+          allCoresPorts: workerPorts,
+          roundLoadAverage1m,
+        },
         loadAverageAtStart,
         manyOne,
         ceiling,
@@ -331,6 +398,8 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
       },
     };
     writeResult('soap', result);
+    const repeated = wrkRuns.reduce((n, r) => n + r.noncesRepeated, 0);
+    if (repeated > 0) throw new Error(`${repeated} nonces repeated: the numbers above are not valid`);
     const failures = [
       ...ceiling,
       ...one,
