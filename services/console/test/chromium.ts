@@ -103,22 +103,26 @@ export function countOf(page: Page, selector: string): Promise<number> {
   return inPage(page, 'return document.querySelectorAll(arg).length;', selector);
 }
 
+/** In-page code: the mean colour of the middle half of `el` (w x h) drawn to a canvas. */
+const MEAN_OF_MIDDLE = `    const c = document.createElement('canvas');
+    c.width = w;
+    c.height = h;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(el, 0, 0);
+    const d = ctx.getImageData(Math.floor(c.width / 4), Math.floor(c.height / 4), Math.max(1, Math.floor(c.width / 2)), Math.max(1, Math.floor(c.height / 2))).data;
+    const sum = [0, 0, 0];
+    for (let i = 0; i < d.length; i += 4) { sum[0] += d[i]; sum[1] += d[i + 1]; sum[2] += d[i + 2]; }
+    const n = d.length / 4;
+    return [sum[0] / n, sum[1] / n, sum[2] / n];`;
+
 /** The mean colour of the middle of a loaded <img> in the page, read back from a canvas. */
 export function imageColour(page: Page, selector: string): Promise<[number, number, number] | undefined> {
   return inPage(
     page,
     `const img = document.querySelector(arg);
     if (!img || !img.complete || img.naturalWidth === 0) return undefined;
-    const c = document.createElement('canvas');
-    c.width = img.naturalWidth;
-    c.height = img.naturalHeight;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(img, 0, 0);
-    const d = ctx.getImageData(Math.floor(c.width / 4), Math.floor(c.height / 4), Math.max(1, Math.floor(c.width / 2)), Math.max(1, Math.floor(c.height / 2))).data;
-    const sum = [0, 0, 0];
-    for (let i = 0; i < d.length; i += 4) { sum[0] += d[i]; sum[1] += d[i + 1]; sum[2] += d[i + 2]; }
-    const n = d.length / 4;
-    return [sum[0] / n, sum[1] / n, sum[2] / n];`,
+    const [el, w, h] = [img, img.naturalWidth, img.naturalHeight];
+${MEAN_OF_MIDDLE}`,
     selector,
   );
 }
@@ -129,16 +133,8 @@ export function videoColour(page: Page, selector: string): Promise<[number, numb
     page,
     `const v = document.querySelector(arg);
     if (!v || v.readyState < 2 || v.videoWidth === 0) return undefined;
-    const c = document.createElement('canvas');
-    c.width = v.videoWidth;
-    c.height = v.videoHeight;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(v, 0, 0);
-    const d = ctx.getImageData(Math.floor(c.width / 4), Math.floor(c.height / 4), Math.max(1, Math.floor(c.width / 2)), Math.max(1, Math.floor(c.height / 2))).data;
-    const sum = [0, 0, 0];
-    for (let i = 0; i < d.length; i += 4) { sum[0] += d[i]; sum[1] += d[i + 1]; sum[2] += d[i + 2]; }
-    const n = d.length / 4;
-    return [sum[0] / n, sum[1] / n, sum[2] / n];`,
+    const [el, w, h] = [v, v.videoWidth, v.videoHeight];
+${MEAN_OF_MIDDLE}`,
     selector,
   );
 }
