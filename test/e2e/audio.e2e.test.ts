@@ -51,6 +51,7 @@ maybe('audio: the PC’s sound reaches the NVR', () => {
         AGENT_AUDIO: 'auto',
         AGENT_AUDIO_POLL_MS: '600000',
         AGENT_AUDIO_IDLE_POLL_MS: '600000',
+        AGENT_AUDIO_LISTENING_POLL_MS: '600000',
         AGENT_HEARTBEAT_MS: '500',
       },
     });

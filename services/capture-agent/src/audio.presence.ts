@@ -66,6 +66,7 @@ export class AudioPresence {
       check: () => void this.poll(true),
       lostPollMs: this.d.config.audioPollMs,
       idlePollMs: this.d.config.audioIdlePollMs,
+      listeningPollMs: this.d.config.audioListeningPollMs,
       events: this.d.audioEvents,
       logger: this.d.logger,
     });

@@ -154,6 +154,41 @@ describe('AudioDeviceWatch', () => {
     await waitFor('two idle looks', () => checks >= 2, 20_000);
   });
 
+  it('while the events are heard, looks at the listening period; at the idle one when they end', async () => {
+    const checks: number[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'desk-onvif-watch-'));
+    const stop = join(dir, 'stop');
+    watch = new AudioDeviceWatch({
+      check: () => checks.push(Date.now()),
+      lostPollMs: 60_000,
+      idlePollMs: 150,
+      listeningPollMs: 60_000,
+      // Prints nothing and ends when told to (a file appears): the sound server going away.
+      events: {
+        command: process.execPath,
+        args: [
+          '-e',
+          `setInterval(() => require('node:fs').existsSync(${JSON.stringify(stop)}) && process.exit(0), 20)`,
+        ],
+      },
+      logger,
+      settleMs: 10,
+    });
+    watch.start();
+    await waitFor('listening', () => watch!.listening, 20_000);
+    expect(watch.pollMs).toBe(60_000);
+    // The one look made when listening begins; no idle look while the events are heard.
+    await waitFor('the first look', () => checks.length >= 1, 20_000);
+    await sleep(1000);
+    expect(checks).toHaveLength(1);
+    writeFileSync(stop, '');
+    await waitFor('the events ended', () => !watch!.listening, 20_000);
+    expect(watch.pollMs).toBe(150);
+    await waitFor('idle looks without the events', () => checks.length >= 3, 20_000);
+    watch.setLost(true);
+    expect(watch.pollMs).toBe(60_000);
+  });
+
   it('a nudge looks once, shortly after, however many come; the next one waits out the gap', async () => {
     const checks: number[] = [];
     watch = new AudioDeviceWatch({

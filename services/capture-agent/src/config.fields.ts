@@ -104,6 +104,12 @@ export const configFields = {
    * an error on its audio input.
    */
   audioIdlePollMs: int(1000, 3_600_000).default(30_000),
+  /**
+   * The same while the sound server's events are heard (Linux: `pactl subscribe` running): they say
+   * when a source comes or goes, so the look is only a safety net. Each look runs an ffmpeg listing
+   * (~0.07 s of CPU): every 30 s that was ~0.25 % of a core, a quarter of what the agent may use.
+   */
+  audioListeningPollMs: int(1000, 3_600_000).default(300_000),
   /** MediaMTX's RTSP address, where both streams are published; `rtsps://` (port 8322): over TLS. */
   mediaUrl: url(['rtsp', 'rtsps']).default('rtsp://127.0.0.1:8554'),
   /** Publish the sub stream elsewhere (a second MediaMTX); the main one's by default. */
