@@ -58,12 +58,19 @@ describe('ActivityDetector', () => {
     const sut = new ActivityDetector(SETTINGS);
     sut.push(frame(0), 0);
     sut.push(frame(255), 10);
+    expect(sut.holdLeftMs(500)).toBe(510);
     expect(sut.tick(500)).toBeUndefined();
-    expect(sut.tick(1010)).toBe('stopped');
-    sut.push(frame(0), 1100);
+    // A change within the hold moves its end: the agent's timer is set again for what is left.
+    sut.push(frame(0), 600);
+    expect(sut.holdLeftMs(1010)).toBe(590);
+    expect(sut.tick(1010)).toBeUndefined();
+    expect(sut.holdLeftMs(1600)).toBe(0);
+    expect(sut.tick(1600)).toBe('stopped');
+    expect(sut.holdLeftMs(1700)).toBe(0); // inactive
+    sut.push(frame(255), 1700);
     expect(sut.isActive).toBe(true);
     expect(sut.reset()).toBe('stopped');
-    expect(sut.push(frame(255), 1200)).toEqual([]); // nothing to compare with
+    expect(sut.push(frame(0), 1800)).toEqual([]); // nothing to compare with
   });
   test('rgb24: a change of colour at equal brightness counts (crimson to violet), a still colour does not', () => {
     const sut = new ActivityDetector({ ...SETTINGS, channels: 3 });

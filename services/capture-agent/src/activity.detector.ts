@@ -77,6 +77,11 @@ export class ActivityDetector {
     return out;
   }
 
+  /** How long the hold has left at `nowMs` (0 when inactive or over): when to `tick` if no frame comes. */
+  holdLeftMs(nowMs: number): number {
+    return this.active ? Math.max(0, this.lastChangeMs + this.s.holdMs - nowMs) : 0;
+  }
+
   /** Called on a timer too: the hold ends even when no frame comes (capture stalled). */
   tick(nowMs: number): ActivityTransition | undefined {
     if (this.active && nowMs - this.lastChangeMs >= this.s.holdMs) {

@@ -240,7 +240,7 @@ export class CaptureAgent {
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
     this.audio.stop();
-    clearInterval(this.activityTimer);
+    clearTimeout(this.activityTimer);
     this.sessionMonitor?.stop();
     await this.supervisor.stop();
     this.sendHeartbeat();
@@ -455,16 +455,28 @@ export class CaptureAgent {
 
   /** `camera.<id>.event` desktop.activity: the detector's transitions (ONVIF motion). */
   private activityEvent(active: boolean): void {
-    // The hold also ends when frames stop coming: a timer while active, none while the desktop is
-    // still (4 fewer wakeups a second, most of the time).
-    clearInterval(this.activityTimer);
-    this.activityTimer = active
-      ? setInterval(() => {
-          if (this.activity.tick(Date.now())) this.activityEvent(false);
-        }, 250)
-      : undefined;
+    clearTimeout(this.activityTimer);
+    this.activityTimer = undefined;
+    if (active) this.armActivityHold();
     this.log.debug('desktop activity', { active });
     this.publishEvent({ type: 'desktop.activity', active });
+  }
+
+  /**
+   * The hold also ends when frames stop coming (frames that come end it themselves): one timer
+   * while active, due when the hold would end, set again for what is left when changes extended
+   * it. None while the desktop is still; while it is active, one wakeup per hold (5 s) instead of a
+   * 250 ms tick's 4 a second.
+   */
+  private armActivityHold(): void {
+    this.activityTimer = setTimeout(
+      () => {
+        this.activityTimer = undefined;
+        if (this.activity.tick(Date.now())) this.activityEvent(false);
+        else if (this.activity.isActive) this.armActivityHold();
+      },
+      Math.max(1, this.activity.holdLeftMs(Date.now())),
+    );
   }
 
   private publishEvent(event: Omit<CameraEvent, 'at'>): void {
