@@ -7,6 +7,8 @@
  * PROFILE_OFF=1 (the profiler costs CPU of its own: take the figure from an unprofiled run): the
  * agent loads bench/agent.profile.preload.mjs, the profile covers the measured windows only and goes
  * to PROFILE_DIR (default $TMPDIR/desk-onvif-profile); the top self-time frames are printed.
+ * With PROFILE_OFF=1, PROFILE_NODE_OPTIONS becomes the agent's NODE_OPTIONS (e.g. --perf-basic-prof
+ * for `perf record -p $(cat $PROFILE_DIR/agent.pid)`, or --import of a GC observer).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -106,7 +108,9 @@ it(`profile the agent streaming 1920x1080 at 30 fps for ${SECONDS} s`, async () 
         ...(pulse ? { ...pulse.env, AGENT_AUDIO: 'auto' } : { AGENT_AUDIO: 'off' }),
         ...(PROFILING
           ? { PROFILE_DIR: DIR, NODE_OPTIONS: `--import ${resolve('bench/agent.profile.preload.mjs')}` }
-          : {}),
+          : process.env.PROFILE_NODE_OPTIONS
+            ? { NODE_OPTIONS: process.env.PROFILE_NODE_OPTIONS }
+            : {}),
       },
     });
     pid = lab.system.pid(`agent-${AGENT}`)!;

@@ -25,8 +25,19 @@ import { median, round, writeResult } from './stats.js';
  * drift falls on both sides alike; the desktop changes colour every second throughout. What audio
  * costs ffmpeg is the difference of the medians; the encoded fps of each window says whether both
  * sides did the same video work.
+ *
+ * Each system streams for WARMUP_S (40 s) before its measured windows (counted from the AAC
+ * check; the first round decodes the tone first): the agent's start-up is not the steady cost the
+ * ≤ 2 % target is about. Start-up here is V8 compiling the hot paths, the device listings made when
+ * ffmpeg starts and when `pactl subscribe` begins, and V8's first heap-shrinking major GC (its
+ * memory reducer: ~50-70 ms of CPU, 25-40 s after the agent starts, +1-1.8 % in the 5 s window it
+ * falls in; in a 150 s profile of a streaming agent it came once, and no major GC after it). It is
+ * not hidden: the warm-up windows are measured the same way and reported apart
+ * (agentCpuPctStartup: their mean, with audio; each window in details.windows.warmupAgentPct).
+ * What the agent did before the AAC check (enrolment, the first ffmpeg start) is in neither.
  */
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 30);
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 40);
 const ROUNDS = 2;
 const TONE = 1000;
 const TICKS = 100; // USER_HZ on Linux
@@ -125,6 +136,7 @@ describe('bench: audio', () => {
     const player = pulse.player();
     const withAudio = windows();
     const withoutAudio = windows();
+    const warmup = { withAudio: windows(), withoutAudio: windows() };
     let detectedHz: number | undefined;
     let offsets: AvOffset[] = [];
     let offsetError: string | undefined;
@@ -148,6 +160,7 @@ describe('bench: audio', () => {
             );
             if (round === 0) detectedHz = toneFrequencyOf(await decodeAudioOf(url, { seconds: 3 }));
           }
+          await measureCpu(lab, WARMUP_S, audio ? warmup.withAudio : warmup.withoutAudio);
           await measureCpu(lab, DURATION_S / ROUNDS, audio ? withAudio : withoutAudio);
           if (audio && round === 0) ({ offsets, offsetError } = await avOffsets(lab, player));
           await lab.stop();
@@ -163,6 +176,9 @@ describe('bench: audio', () => {
       if (side.ffmpeg.length < 3)
         throw new Error(`ffmpeg restarted in ${side.ffmpegRestarts} windows: no CPU figure`);
     const agentTotal = withAudio.agent.map((v, i) => v + withAudio.helpers[i]!);
+    const agentStartup = warmup.withAudio.agent.map((v, i) => v + warmup.withAudio.helpers[i]!);
+    const agentStartupWithout = warmup.withoutAudio.agent.map((v, i) => v + warmup.withoutAudio.helpers[i]!);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const ffmpegWith = median(withAudio.ffmpeg);
     const ffmpegWithout = median(withoutAudio.ffmpeg);
     writeResult('audio', {
@@ -171,8 +187,16 @@ describe('bench: audio', () => {
       avOffsetMs: offsets.length ? median(offsets.map((o) => o.offsetMs)) : null,
       agentCpuPct: round(median(agentTotal), 2),
       ffmpegCpuPctDelta: round(ffmpegWith - ffmpegWithout, 1),
+      agentCpuPctStartup: agentStartup.length ? round(mean(agentStartup), 2) : null,
       details: {
         durationS: DURATION_S,
+        warmupS: WARMUP_S,
+        warmup:
+          'each system streams WARMUP_S before its measured windows; agentCpuPctStartup is the mean of the with-audio warm-up windows (agent + helpers), not part of agentCpuPct',
+        agentCpuPctStartupWithoutAudio: agentStartupWithout.length
+          ? round(mean(agentStartupWithout), 2)
+          : null,
+        agentCpuPctMean: round(mean(agentTotal), 2),
         rounds: 'with audio, without, with, without: a fresh system each, CPU windows of each side pooled',
         capture:
           'x11grab 1920x1080 @ 30 fps, libx264 veryfast, main 4000k + sub 960x540 512k; PulseAudio null-sink monitor → AAC-LC 96k 48 kHz on main',
@@ -190,8 +214,22 @@ describe('bench: audio', () => {
         ffmpegCpuPctWithAudio: round(ffmpegWith, 1),
         ffmpegCpuPctWithoutAudio: round(ffmpegWithout, 1),
         windows: {
-          withAudio: { ffmpegPct: r1(withAudio.ffmpeg), fps: r1(withAudio.fps), agentPct: r1(agentTotal) },
-          withoutAudio: { ffmpegPct: r1(withoutAudio.ffmpeg), fps: r1(withoutAudio.fps) },
+          withAudio: {
+            ffmpegPct: r1(withAudio.ffmpeg),
+            fps: r1(withAudio.fps),
+            agentPct: r1(agentTotal),
+            agentHelpersPct: r1(withAudio.helpers),
+          },
+          withoutAudio: {
+            ffmpegPct: r1(withoutAudio.ffmpeg),
+            fps: r1(withoutAudio.fps),
+            agentPct: r1(withoutAudio.agent.map((v, i) => v + withoutAudio.helpers[i]!)),
+          },
+          warmupAgentPct: {
+            withAudio: r1(agentStartup),
+            withAudioHelpers: r1(warmup.withAudio.helpers),
+            withoutAudio: r1(agentStartupWithout),
+          },
         },
         fpsMedian: {
           withAudio: round(median(withAudio.fps), 1),
