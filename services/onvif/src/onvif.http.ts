@@ -8,6 +8,7 @@ import {
   buildFault,
   CONTENT_TYPE,
   Faults,
+  MAX_SHAPE_CHARS,
   parseDigestHeader,
   SoapFault,
   buildResponse,
@@ -122,9 +123,16 @@ export class OnvifHttp {
       socket.pause();
       done({ refused: err instanceof SoapFault ? err : Faults.internal() });
     };
+    let shaped: SoapRequest | undefined;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (refused) return;
+      // A whole body in one chunk, of a shape answered before: no parsing (envelope.shapes.ts).
+      // latin1 decodes ASCII as UTF-8 does, and shapes are ASCII; any other body finds none.
+      if (size === declared && size === chunk.length && size <= MAX_SHAPE_CHARS && reader) {
+        shaped = this.d.endpoint.shaped(req.headers['content-type'], chunk.toString('latin1'));
+        if (shaped) return;
+      }
       if (size > DRAIN_LIMIT_BYTES) {
         req.removeAllListeners('data');
         this.tooLarge(res, true);
@@ -147,6 +155,11 @@ export class OnvifHttp {
         return;
       }
       if (!reader) return done('');
+      if (shaped) {
+        // The reader, unused, stays the connection's.
+        this.readers.set(socket, reader);
+        return done({ envelope: shaped });
+      }
       let envelope: SoapRequest;
       try {
         reader.write(decoder.end());
@@ -155,7 +168,7 @@ export class OnvifHttp {
         return refuse(err);
       }
       this.readers.set(socket, reader);
-      done({ envelope });
+      done({ envelope, shape: reader.shapeSource() });
     });
     req.on('error', () => res.destroy());
   }
