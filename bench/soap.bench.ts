@@ -36,6 +36,8 @@ import {
   type Run,
 } from './soap.load.js';
 import { WRK, wrkLoad, type WrkRun } from './soap.wrk.js';
+// The service's own rule, so that the all-cores runs aim each wrk thread at another worker.
+import { workerOf } from '../services/onvif/src/onvif.cluster.js';
 
 const CAMERAS = 1000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -51,13 +53,6 @@ const WRK_DURATION_S = Number(process.env.BENCH_WRK_DURATION_S ?? 5);
 const WRK_THREADS = 2;
 const WRK_CONNECTIONS = 16;
 const PATH = '/onvif/media_service';
-
-/** The worker that serves a camera: services/onvif/src/onvif.cluster.ts workerOf, restated. */
-function workerOf(cameraId: string, workers: number): number {
-  if (workers <= 1) return 0;
-  const n = parseInt(cameraId.replace(/-/g, '').slice(0, 8), 16);
-  return Number.isFinite(n) ? n % workers : 0;
-}
 
 const url = (port: number) => `http://127.0.0.1:${port}/onvif/media_service`;
 
