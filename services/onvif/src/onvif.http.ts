@@ -112,7 +112,8 @@ export class OnvifHttp {
         : this.d.endpoint.reader(req.headers['content-type'], this.readers.get(socket));
     // Kept for the connection's next request only once this one has been read whole.
     this.readers.delete(socket);
-    const decoder = new StringDecoder('utf8');
+    // Made when the parser is needed: a body of a known shape never is.
+    let decoder: StringDecoder | undefined;
     let size = 0;
     let refused = false;
     const refuse = (err: unknown) => {
@@ -140,6 +141,7 @@ export class OnvifHttp {
         try {
           // In slices: a request refused part way costs one slice's decoding and parsing, not the
           // rest of a 64 KB chunk.
+          decoder ??= new StringDecoder('utf8');
           for (let at = 0; at < chunk.length; at += PARSE_SLICE_BYTES) {
             reader.write(decoder.write(chunk.subarray(at, at + PARSE_SLICE_BYTES)));
           }
@@ -162,7 +164,7 @@ export class OnvifHttp {
       }
       let envelope: SoapRequest;
       try {
-        reader.write(decoder.end());
+        if (decoder) reader.write(decoder.end());
         envelope = reader.end();
       } catch (err) {
         return refuse(err);
