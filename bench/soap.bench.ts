@@ -48,6 +48,7 @@ const CONNECTIONS_1 = 16;
 const CORES = availableParallelism();
 // wrk phases: bodies are signed beforehand (rate × seconds × 1.5), so short runs keep the files small.
 const WRK_DURATION_S = Number(process.env.BENCH_WRK_DURATION_S ?? 5);
+const WRK_WARMUP_S = Number(process.env.BENCH_WRK_WARMUP_S ?? 2);
 // Two wrk threads (one event loop each): every-core runs need one per camera (a camera belongs to
 // one worker, and a wrk thread has one address); the other phases use the same two on one camera.
 const WRK_THREADS = 2;
@@ -188,7 +189,7 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
       onvif = await startService(w);
       await waitFor('1,000 listeners', async () => (await listenersOpen(onvif)) === CAMERAS, 60_000, 20);
       for (const port of warm) await waitFor('users loaded', () => answers(port));
-      await wrkRun(pid(), warm, phase, 2); // warm-up
+      await wrkRun(pid(), warm, phase, WRK_WARMUP_S); // warm-up
     };
     const ceilingServer = await startCeiling(replyBytes);
     const ceiling: WrkRun[] = [];
