@@ -31,7 +31,13 @@ import {
   encodeEvent,
   type CameraRecord,
 } from '@desk-onvif/contracts';
-import { NatsServer, ServiceProcess, startRegistry, waitFor } from '@desk-onvif/test-support';
+import {
+  NatsServer,
+  startOnvif,
+  startRegistry,
+  waitFor,
+  type ServiceProcess,
+} from '@desk-onvif/test-support';
 import { filterGraph, PADS, type CaptureJob, type RtspTarget } from '@desk-onvif/ffmpeg-args';
 import { ActivityDetector } from '../services/capture-agent/src/activity.detector.js';
 import { ACTIVITY_FRAME } from '../services/capture-agent/src/stream.job.js';
@@ -156,18 +162,7 @@ async function heldPullPoints() {
     REGISTRY_LOG_LEVEL: 'warn',
   });
   const nc = await nats.connect();
-  const onvif = await ServiceProcess.start(
-    'onvif',
-    {
-      ...nats.serviceEnv('ONVIF_', 'onvif'),
-      ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
-      ONVIF_LISTEN_HOST: '127.0.0.1',
-      ONVIF_PUBLIC_HOST: '127.0.0.1',
-      ONVIF_LOG_LEVEL: 'warn',
-      ONVIF_BOOTSTRAP_GRACE_MS: '600000',
-    },
-    'ONVIF_HTTP_PORT',
-  );
+  const onvif = await startOnvif(nats, { ONVIF_BOOTSTRAP_GRACE_MS: '600000' });
   try {
     const cameras: CameraRecord[] = [];
     for (let i = 0; i < CAMERAS; i += 20) {

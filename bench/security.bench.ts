@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import {
   type Identity,
 } from '@desk-onvif/contracts';
 import { createUserKey, credsText } from '@desk-onvif/nats-auth';
-import { REPO_ROOT, ServiceProcess, waitFor } from '@desk-onvif/test-support';
+import { REPO_ROOT, startOnvif, waitFor } from '@desk-onvif/test-support';
 import { AgentProcess, FAKE_FFMPEG } from '../services/capture-agent/test/agent.process.js';
 import { runNatsAttacks } from '../test/security/nats.attacks.js';
 import { TcpRecorder } from '../test/security/tcp.recorder.js';
@@ -67,17 +67,7 @@ async function attacksAndWire() {
     },
   });
   const agents: AgentProcess[] = [];
-  const onvif = await ServiceProcess.start(
-    'onvif',
-    {
-      ...sys.nats.serviceEnv('ONVIF_', 'onvif'),
-      ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
-      ONVIF_LISTEN_HOST: '127.0.0.1',
-      ONVIF_PUBLIC_HOST: '127.0.0.1',
-      ONVIF_LOG_LEVEL: 'warn',
-    },
-    'ONVIF_HTTP_PORT',
-  );
+  const onvif = await startOnvif(sys.nats);
   try {
     const victim = pc('victim');
     const intruder = pc('intruder');

@@ -9,12 +9,11 @@
  *   locked out) in the minute after its first lockout; target ≤ 10.
  * Real nats-server, port-registry and onvif service (TLS from a site PKI made for the run).
  */
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { Onvif, Registry, call } from '@desk-onvif/contracts';
-import { NatsServer, ServiceProcess, startRegistry, testSitePki, waitFor } from '@desk-onvif/test-support';
+import { NatsServer, startOnvif, startRegistry, testSitePki, waitFor } from '@desk-onvif/test-support';
 import { envelope, op, postSoap, subcodes } from '../services/onvif/test/onvif.rig.js';
 import { PASSWORD, getStreamUri } from './soap.load.js';
 import { median, round, updateResult } from './stats.js';
@@ -52,21 +51,12 @@ it('SOAP over HTTPS vs HTTP; password guesses after a lockout', async () => {
     REGISTRY_PORT_RANGE: '20000-29999',
     REGISTRY_LOG_LEVEL: 'warn',
   });
-  const onvif = await ServiceProcess.start(
-    'onvif',
-    {
-      ...nats.serviceEnv('ONVIF_', 'onvif'),
-      ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
-      ONVIF_LISTEN_HOST: '127.0.0.1',
-      ONVIF_PUBLIC_HOST: '127.0.0.1',
-      ONVIF_TLS_CERT: pki.serverCert,
-      ONVIF_TLS_KEY: pki.serverKey,
-      ONVIF_LOG_LEVEL: 'warn',
-      // The nonce cache must hold every UsernameToken of the load runs (as in bench-soap).
-      ONVIF_NONCE_CACHE_SIZE: '2000000',
-    },
-    'ONVIF_HTTP_PORT',
-  );
+  const onvif = await startOnvif(nats, {
+    ONVIF_TLS_CERT: pki.serverCert,
+    ONVIF_TLS_KEY: pki.serverKey,
+    // The nonce cache must hold every UsernameToken of the load runs (as in bench-soap).
+    ONVIF_NONCE_CACHE_SIZE: '2000000',
+  });
   const nc = await nats.connect();
   try {
     const { camera } = await call(nc, Registry.register, {

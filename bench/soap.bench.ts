@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { Onvif, Registry, call, type CameraRecord } from '@desk-onvif/contracts';
-import { NatsServer, ServiceProcess, waitFor, startRegistry } from '@desk-onvif/test-support';
+import { NatsServer, ServiceProcess, waitFor, startOnvif, startRegistry } from '@desk-onvif/test-support';
 import { median, writeResult } from './stats.js';
 import {
   HOSTILE,
@@ -36,6 +36,8 @@ import {
   type Run,
 } from './soap.load.js';
 import { WRK, wrkLoad, type WrkRun } from './soap.wrk.js';
+// The service's own rule, so that the all-cores runs aim each wrk thread at another worker.
+import { workerOf } from '../services/onvif/src/onvif.cluster.js';
 
 const CAMERAS = 1000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -46,18 +48,12 @@ const CONNECTIONS_1 = 16;
 const CORES = availableParallelism();
 // wrk phases: bodies are signed beforehand (rate × seconds × 1.5), so short runs keep the files small.
 const WRK_DURATION_S = Number(process.env.BENCH_WRK_DURATION_S ?? 5);
+const WRK_WARMUP_S = Number(process.env.BENCH_WRK_WARMUP_S ?? 2);
 // Two wrk threads (one event loop each): every-core runs need one per camera (a camera belongs to
 // one worker, and a wrk thread has one address); the other phases use the same two on one camera.
 const WRK_THREADS = 2;
 const WRK_CONNECTIONS = 16;
 const PATH = '/onvif/media_service';
-
-/** The worker that serves a camera: services/onvif/src/onvif.cluster.ts workerOf, restated. */
-function workerOf(cameraId: string, workers: number): number {
-  if (workers <= 1) return 0;
-  const n = parseInt(cameraId.replace(/-/g, '').slice(0, 8), 16);
-  return Number.isFinite(n) ? n % workers : 0;
-}
 
 const url = (port: number) => `http://127.0.0.1:${port}/onvif/media_service`;
 
@@ -89,16 +85,14 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
   });
   const nc = await nats.connect();
   const usersKey = randomBytes(32).toString('base64');
-  const onvifEnv = (workers?: number) => ({
-    ...nats.serviceEnv('ONVIF_', 'onvif'),
-    ONVIF_USERS_KEY: usersKey,
-    ONVIF_LISTEN_HOST: '127.0.0.1',
-    ONVIF_PUBLIC_HOST: '127.0.0.1',
-    ONVIF_LOG_LEVEL: 'warn',
-    ONVIF_BOOTSTRAP_GRACE_MS: '600000',
-    ...(workers !== undefined ? { ONVIF_WORKERS: String(workers) } : {}),
-  });
-  let onvif = await ServiceProcess.start('onvif', onvifEnv(1), 'ONVIF_HTTP_PORT');
+  // One users key across the restarts below: the cameras' Administrators stay readable.
+  const startService = (workers?: number) =>
+    startOnvif(nats, {
+      ONVIF_USERS_KEY: usersKey,
+      ONVIF_BOOTSTRAP_GRACE_MS: '600000',
+      ...(workers !== undefined ? { ONVIF_WORKERS: String(workers) } : {}),
+    });
+  let onvif = await startService(1);
   try {
     // 1,000 cameras, each with its Administrator, as their agents would register them.
     const cameras: CameraRecord[] = [];
@@ -123,7 +117,7 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
     // Every core: a fresh service opens the 1,000 listeners over its workers.
     await onvif.stop();
     const started = performance.now();
-    onvif = await ServiceProcess.start('onvif', onvifEnv(CORES), 'ONVIF_HTTP_PORT');
+    onvif = await startService(CORES);
     await waitFor('1,000 listeners', async () => (await listenersOpen(onvif)) === CAMERAS, 60_000, 20);
     const listenersUpS1000AllCores = (performance.now() - started) / 1000;
     const rssIdleMb1000AllCores = treeRssMb(onvif.pid!);
@@ -192,10 +186,10 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
     };
     const restart = async (w: number | undefined, warm: number[], phase: keyof typeof expected) => {
       await onvif.stop();
-      onvif = await ServiceProcess.start('onvif', onvifEnv(w), 'ONVIF_HTTP_PORT');
+      onvif = await startService(w);
       await waitFor('1,000 listeners', async () => (await listenersOpen(onvif)) === CAMERAS, 60_000, 20);
       for (const port of warm) await waitFor('users loaded', () => answers(port));
-      await wrkRun(pid(), warm, phase, 2); // warm-up
+      await wrkRun(pid(), warm, phase, WRK_WARMUP_S); // warm-up
     };
     const ceilingServer = await startCeiling(replyBytes);
     const ceiling: WrkRun[] = [];
@@ -218,7 +212,7 @@ it('SOAP hot path: ceiling, one worker, sustained, under flood, every core; 1,00
     // The default worker count (one process): its memory, then the other one-worker figures.
     await onvif.stop();
     const startedOne = performance.now();
-    onvif = await ServiceProcess.start('onvif', onvifEnv(), 'ONVIF_HTTP_PORT');
+    onvif = await startService();
     await waitFor('1,000 listeners', async () => (await listenersOpen(onvif)) === CAMERAS, 60_000, 20);
     const listenersUpS1000 = (performance.now() - startedOne) / 1000;
     const rssIdleMb1000 = treeRssMb(onvif.pid!);

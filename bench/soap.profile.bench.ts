@@ -8,9 +8,8 @@
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { Onvif, Registry, call } from '@desk-onvif/contracts';
-import { NatsServer, ServiceProcess, startRegistry, waitFor } from '@desk-onvif/test-support';
+import { NatsServer, startOnvif, startRegistry, waitFor } from '@desk-onvif/test-support';
 import { HOSTILE, PASSWORD, getStreamUri, load, treeCpuUs, treeRssMb } from './soap.load.js';
 
 const DIR = resolve(process.env.PROFILE_DIR ?? join(tmpdir(), 'desk-onvif-profile'));
@@ -54,25 +53,16 @@ it('profile GetStreamUri on one worker', async () => {
     REGISTRY_LOG_LEVEL: 'warn',
   });
   const nc = await nats.connect();
-  const onvif = await ServiceProcess.start(
-    'onvif',
-    {
-      ...nats.serviceEnv('ONVIF_', 'onvif'),
-      ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
-      ONVIF_LISTEN_HOST: '127.0.0.1',
-      ONVIF_PUBLIC_HOST: '127.0.0.1',
-      ONVIF_LOG_LEVEL: 'warn',
-      ONVIF_BOOTSTRAP_GRACE_MS: '600000',
-      ONVIF_WORKERS: '1',
-      PROFILE_DIR: DIR,
-      // PROFILE_NODE_FLAGS: V8 flags to try (NODE_OPTIONS accepts them, not --cpu-prof).
-      NODE_OPTIONS: [
-        PROFILING ? `--import ${resolve('bench/soap.profile.preload.mjs')}` : '',
-        process.env.PROFILE_NODE_FLAGS ?? '',
-      ].join(' '),
-    },
-    'ONVIF_HTTP_PORT',
-  );
+  const onvif = await startOnvif(nats, {
+    ONVIF_BOOTSTRAP_GRACE_MS: '600000',
+    ONVIF_WORKERS: '1',
+    PROFILE_DIR: DIR,
+    // PROFILE_NODE_FLAGS: V8 flags to try (NODE_OPTIONS accepts them, not --cpu-prof).
+    NODE_OPTIONS: [
+      PROFILING ? `--import ${resolve('bench/soap.profile.preload.mjs')}` : '',
+      process.env.PROFILE_NODE_FLAGS ?? '',
+    ].join(' '),
+  });
   try {
     const urls: string[] = [];
     for (let i = 2; i < CAMERAS; i += 20) {

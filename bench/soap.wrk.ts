@@ -118,7 +118,7 @@ export async function wrkLoad(l: WrkLoad): Promise<WrkRun> {
       p50Ms: Math.round(r.p50Us! / 10) / 100,
       p99Ms: Math.round(r.p99Us! / 10) / 100,
       requests: n,
-      non2xx: r.non200!,
+      non2xx: r.errorStatus!, // answers of 400 and above, as wrk counts them
       errors: r.connect! + r.read! + r.write! + r.timeout! + r.exhausted!,
       timeouts: r.timeout!,
       errorCodes: Object.fromEntries(

@@ -20,9 +20,4 @@ command -v java >/dev/null || need+=(default-jdk-headless)
 command -v chromium >/dev/null || need+=(chromium)
 # The agent's OSD (ffmpeg drawtext) draws with DejaVu Sans.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${need[*]}"
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+"$(dirname "$0")/install-debian-packages.sh" "${need[@]}"

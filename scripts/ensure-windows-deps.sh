@@ -9,12 +9,7 @@ cd "$(dirname "$0")/.."
 need=()
 if ! command -v wine >/dev/null || ! command -v wineserver >/dev/null; then need+=(wine wine64); fi
 command -v zip >/dev/null || need+=(zip)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${need[*]}"
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+scripts/install-debian-packages.sh "${need[@]}"
 runtime=packaging/windows
 if [ ! -f "$runtime/node_modules/.package-lock.json" ] ||
   [ "$runtime/package-lock.json" -nt "$runtime/node_modules/.package-lock.json" ]; then

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -9,7 +9,7 @@ import {
   mediaPathsOf,
   type Identity,
 } from '@desk-onvif/contracts';
-import { RtspReceiver, ServiceProcess, waitFor } from '@desk-onvif/test-support';
+import { RtspReceiver, startOnvif, waitFor, type ServiceProcess } from '@desk-onvif/test-support';
 import { AgentProcess, FAKE_FFMPEG } from '../../services/capture-agent/test/agent.process.js';
 import { runNatsAttacks } from './nats.attacks.js';
 import { TcpRecorder } from './tcp.recorder.js';
@@ -49,17 +49,7 @@ describe('NATS attacks from an agent’s credential', () => {
         return { REGISTRY_ENROL_NATS_URLS: `nats://127.0.0.1:${recorder.port}` };
       },
     });
-    onvif = await ServiceProcess.start(
-      'onvif',
-      {
-        ...sys.nats.serviceEnv('ONVIF_', 'onvif'),
-        ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
-        ONVIF_LISTEN_HOST: '127.0.0.1',
-        ONVIF_PUBLIC_HOST: '127.0.0.1',
-        ONVIF_LOG_LEVEL: 'warn',
-      },
-      'ONVIF_HTTP_PORT',
-    );
+    onvif = await startOnvif(sys.nats);
     const paths = mediaPathsOf(victimId);
     [main, sub] = await Promise.all([RtspReceiver.start(paths.main), RtspReceiver.start(paths.sub)]);
     const common = {

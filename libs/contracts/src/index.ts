@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './identity.js';
 export * from './schemas.js';
+export * from './settings.schemas.js';
 export * from './subjects.js';
 export * from './kv.js';
 export * from './codec.js';

@@ -12,6 +12,23 @@ export interface SoapRequest {
   operation: XmlNode;
 }
 
+/** Bodies longer than this are not kept for EnvelopeShapes: ONVIF requests fit in 2-3 KB. */
+export const MAX_SHAPE_CHARS = 8 * 1024;
+
+/** A leaf element of a request, and where its text lies in the body (up to its end tag's `<`). */
+export interface ShapeLeaf {
+  node: XmlNode;
+  start: number;
+  end: number;
+}
+
+/** A request read whole, with its body and its leaves: what EnvelopeShapes learns from. */
+export interface ShapeSource {
+  body: string;
+  request: SoapRequest;
+  leaves: readonly ShapeLeaf[];
+}
+
 /**
  * What a request may cost before anyone is authenticated, checked while it is read, so that a
  * hostile body is refused after a bounded amount of work, not after it has been parsed whole.
@@ -50,6 +67,12 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = {
 export class EnvelopeReader {
   private readonly parser = new SaxesParser({ xmlns: true });
   private readonly open: XmlNode[] = [];
+  /** Where each open element's content starts (characters from the start of the body). */
+  private readonly starts: number[] = [];
+  /** The body as written, while it is short enough to become a shape (envelope.shapes.ts). */
+  private kept: string | undefined = '';
+  private leaves: ShapeLeaf[] = [];
+  private shape: ShapeSource | undefined;
   private root: XmlNode | undefined;
   private version: SoapVersion | undefined;
   private header: XmlNode | undefined;
@@ -62,6 +85,8 @@ export class EnvelopeReader {
   private failure: SoapFault | undefined;
   /** end() returned a request: saxes has reinitialised itself (its close() does), reset() may follow. */
   private ended = false;
+  /** Something was written since the reader was made or reset. */
+  private written = false;
 
   constructor(private readonly limits: ParseLimits = DEFAULT_PARSE_LIMITS) {
     const p = this.parser;
@@ -75,13 +100,19 @@ export class EnvelopeReader {
 
   /**
    * Ready for the next request of the same connection, without building another parser (a
-   * measurable share of a small request): only after end() returned a request; a reader that
-   * refused one is never reused (false).
+   * measurable share of a small request): after end() returned a request, or when nothing was
+   * written since; a reader that refused one is never reused (false).
    */
   reset(): boolean {
+    if (this.failure) return false;
+    if (!this.written) return true; // nothing read since it was made or reset
     if (!this.ended) return false;
+    this.written = false;
     this.ended = false;
-    this.open.length = 0;
+    this.open.length = this.starts.length = 0;
+    this.kept = '';
+    this.leaves = [];
+    this.shape = undefined;
     this.root = this.version = this.header = this.body = undefined;
     this.elements = this.headerElements = 0;
     this.headerAt = -1;
@@ -92,6 +123,9 @@ export class EnvelopeReader {
   /** Reads the next chunk; throws the SoapFault that refuses the request, as soon as it shows. */
   write(chunk: string): void {
     if (this.failure) throw this.failure;
+    this.written = true;
+    if (this.kept !== undefined)
+      this.kept = this.kept.length + chunk.length > MAX_SHAPE_CHARS ? undefined : this.kept + chunk;
     try {
       this.parser.write(chunk);
     } catch (err) {
@@ -114,7 +148,14 @@ export class EnvelopeReader {
     const operation = this.body.children[0];
     if (!operation) throw this.fail(Faults.wellFormed('the Body is empty: no operation'));
     this.ended = true;
-    return { version: this.version!, header: this.header, operation };
+    const request = { version: this.version!, header: this.header, operation };
+    if (this.kept !== undefined) this.shape = { body: this.kept, request, leaves: this.leaves };
+    return request;
+  }
+
+  /** The last request read whole, as EnvelopeShapes can learn it (unless it was too long). */
+  shapeSource(): ShapeSource | undefined {
+    return this.shape;
   }
 
   private fail(err: unknown): SoapFault {
@@ -176,6 +217,8 @@ export class EnvelopeReader {
       }
     }
     this.open.push(node);
+    // saxes' position is just past the start tag's `>`; a self-closing element has no content.
+    this.starts.push(tag.isSelfClosing ? -1 : this.parser.position);
   }
 
   private addText(t: string): void {
@@ -185,7 +228,9 @@ export class EnvelopeReader {
 
   private closed(): void {
     const node = this.open.pop();
+    const start = this.starts.pop() ?? -1;
     if (!node) return;
+    if (start >= 0 && node.children.length === 0 && this.kept !== undefined) this.leaf(node, start);
     // Text directly inside an element, trimmed; an element with children keeps what came last.
     node.text = this.text.trim();
     this.text = '';
@@ -193,6 +238,19 @@ export class EnvelopeReader {
       this.checkHeaderSize();
       this.headerAt = -1;
     }
+  }
+
+  /**
+   * A leaf's text, where it lies: up to its end tag, which ends where saxes is now. Text with a
+   * comment, a processing instruction or CDATA in it is no leaf text (its first `<` is not the end
+   * tag's); EnvelopeShapes decides which leaf texts can vary.
+   */
+  private leaf(node: XmlNode, start: number): void {
+    const body = this.kept!;
+    const end = body.indexOf('<', start);
+    if (end < 0 || !body.startsWith('</', end) || body.lastIndexOf('<', this.parser.position - 1) !== end)
+      return;
+    this.leaves.push({ node, start, end });
   }
 
   private checkHeaderSize(): void {

@@ -21,3 +21,4 @@ export * from './profile.claims.js';
 export * from './event.client-requests.js';
 export * from './user.changes.js';
 export * from './osd.operations.js';
+export * from './envelope.shapes.js';

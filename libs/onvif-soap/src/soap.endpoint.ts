@@ -3,9 +3,11 @@ import {
   EnvelopeReader,
   parseEnvelope,
   type ParseLimits,
+  type ShapeSource,
   type SoapRequest,
   type SoapVersion,
 } from './envelope.parse.js';
+import { EnvelopeShapes } from './envelope.shapes.js';
 import { parseDigestHeader, type DigestAuthority } from './http-digest.js';
 import { Ns } from './namespaces.js';
 import {
@@ -43,9 +45,10 @@ export interface SoapHttpRequest {
   authorization: string | undefined;
   /**
    * The body as text, or as an EnvelopeReader (from `reader()`) has already read it while it
-   * arrived: the envelope, or the fault that refused it part way.
+   * arrived: the envelope (with what EnvelopeShapes may learn of it, `shape`), or the fault that
+   * refused it part way; or as `shaped()` found it.
    */
-  body: string | { envelope: SoapRequest } | { refused: SoapFault };
+  body: string | { envelope: SoapRequest; shape?: ShapeSource | undefined } | { refused: SoapFault };
 }
 
 export interface SoapCallContext {
@@ -99,7 +102,18 @@ const UNDERSTOOD = new Set([
  * ONVIF Core 5.9.4), the user level, then the operation. Effects are returned for the caller to run.
  */
 export class SoapEndpoint {
+  /** Envelopes answered before, by their markup: parsed again without the parser. */
+  readonly shapes = new EnvelopeShapes();
+
   constructor(private readonly policy: EndpointPolicy) {}
+
+  /**
+   * The request a whole body parses to when it has the shape of one answered before (see
+   * envelope.shapes.ts), without parsing it; undefined otherwise: it is then read by `reader()`.
+   */
+  shaped(contentType: string | undefined, body: string): SoapRequest | undefined {
+    return isSoapMedia(mediaOf(contentType)) ? this.shapes.match(body) : undefined;
+  }
 
   /**
    * A reader for a body about to arrive, so that it is parsed (and refused) as it comes; undefined
@@ -122,9 +136,11 @@ export class SoapEndpoint {
       return { ...this.fault(declared, fault, base, 'bad_request'), status: 415 };
     }
     let parsed: SoapRequest;
+    let shape: ShapeSource | undefined;
     if (typeof req.body !== 'string') {
       if ('refused' in req.body) return this.fault(declared, req.body.refused, base, 'bad_request');
       parsed = req.body.envelope;
+      shape = req.body.shape;
     } else {
       try {
         parsed = parseEnvelope(req.body, this.policy.limits);
@@ -210,6 +226,8 @@ export class SoapEndpoint {
         endpoint: ctx.endpoint,
         device: ctx.device,
       });
+      // Answered: its shape is one worth knowing (never that of a request refused).
+      if (shape) this.shapes.learn(shape);
       return {
         version,
         status: 200,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +6,10 @@ import { Registry, call, type CameraRecord } from '@desk-onvif/contracts';
 import { ensureViewKeys, ViewTokenSigner, type ViewKeyFiles } from '@desk-onvif/media-auth';
 import {
   NatsServer,
-  ServiceProcess,
   WhepDouble,
+  startOnvif,
   startRegistry,
+  type ServiceProcess,
   testSitePki,
   waitFor,
   type SitePki,
@@ -48,23 +48,14 @@ export class WhepRig {
     const keys = ensureViewKeys(trustDir);
     const nats = await NatsServer.start();
     const registry = await startRegistry(nats, { REGISTRY_LOG_LEVEL: 'warn' });
-    const onvif = await ServiceProcess.start(
-      'onvif',
-      {
-        ...nats.serviceEnv('ONVIF_', 'onvif'),
-        ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
-        ONVIF_LISTEN_HOST: '127.0.0.1',
-        ONVIF_PUBLIC_HOST: '127.0.0.1',
-        ONVIF_WORKERS: '1',
-        ONVIF_MEDIA_VIEW_PUBLIC_KEY: keys.publicKey,
-        // The guessing throttle as deployed, but wrong answers are not held back (tests lock out
-        // an address on purpose; the delays are the throttle's own tests' business).
-        ONVIF_AUTH_DELAY_MS: '0',
-        ONVIF_AUTH_MAX_DELAY_MS: '0',
-        ONVIF_LOG_LEVEL: 'warn',
-      },
-      'ONVIF_HTTP_PORT',
-    );
+    const onvif = await startOnvif(nats, {
+      ONVIF_WORKERS: '1',
+      ONVIF_MEDIA_VIEW_PUBLIC_KEY: keys.publicKey,
+      // The guessing throttle as deployed, but wrong answers are not held back (tests lock out
+      // an address on purpose; the delays are the throttle's own tests' business).
+      ONVIF_AUTH_DELAY_MS: '0',
+      ONVIF_AUTH_MAX_DELAY_MS: '0',
+    });
     const pki = await testSitePki();
     // MediaMTX's WebRTC server over HTTPS (webrtcEncryption), as the console's HTTPS page needs.
     const whep = await WhepDouble.start({

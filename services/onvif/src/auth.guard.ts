@@ -122,3 +122,6 @@ function userOf(cameraId: string, username: string | undefined): string | undefi
 export function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
 }
+
+/** Refusals that are password guesses (a clock skew or a replayed nonce is not one). */
+export const GUESSES: ReadonlySet<string> = new Set(['bad-password', 'unknown-user']);

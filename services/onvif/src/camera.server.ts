@@ -57,3 +57,8 @@ export function createCameraServer(
     },
   };
 }
+
+/** The connection is TLS: the first byte of a camera port's connection said so (above). */
+export function isTls(req: IncomingMessage): boolean {
+  return (req.socket as { encrypted?: boolean }).encrypted === true;
+}

@@ -3,12 +3,12 @@ import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { cameraSubjects, call, DeskOnvifError, type CameraRecord } from '@desk-onvif/contracts';
+import type { CameraRecord } from '@desk-onvif/contracts';
 import {
   buildFault,
   CONTENT_TYPE,
   Faults,
-  parseDigestHeader,
+  MAX_SHAPE_CHARS,
   SoapFault,
   buildResponse,
   type CameraFeatures,
@@ -20,12 +20,14 @@ import {
   type SoapHttpRequest,
   type SoapRequest,
 } from '@desk-onvif/onvif-soap';
-import { sleep, type AuthGuard } from './auth.guard.js';
+import { GUESSES, sleep, type AuthGuard } from './auth.guard.js';
+import { isTls } from './camera.server.js';
 import type { CameraEffects } from './camera.effects.js';
 import type { OnvifConfig } from './config.js';
 import type { EventService } from './event.service.js';
 import type { OnvifMetrics } from './onvif.metrics.js';
 import type { ProfileBook } from './profile.book.js';
+import { SnapshotHttp } from './snapshot.http.js';
 import type { UserStore } from './user.store.js';
 
 export interface OnvifHttpDeps {
@@ -42,9 +44,6 @@ export interface OnvifHttpDeps {
   device: DeviceIdentity;
   guard: AuthGuard;
 }
-
-/** Refusals that are password guesses (a clock skew or a replayed nonce is not one). */
-const GUESSES = new Set(['bad-password', 'unknown-user']);
 
 type SoapBody = SoapHttpRequest['body'];
 
@@ -65,12 +64,15 @@ export class OnvifHttp {
   private readonly logger = new Logger('onvif-http');
   /** Each keep-alive connection's envelope reader, reused from one request to the next. */
   private readonly readers = new WeakMap<Socket, EnvelopeReader>();
-  constructor(private readonly d: OnvifHttpDeps) {}
+  private readonly snapshots: SnapshotHttp;
+  constructor(private readonly d: OnvifHttpDeps) {
+    this.snapshots = new SnapshotHttp(d);
+  }
 
   handle(camera: CameraRecord, req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/onvif/snapshot') {
-      this.snapshot(camera, req, res).catch((err: unknown) => this.failed(camera, res, err));
+      this.snapshots.handle(camera, req, res).catch((err: unknown) => this.failed(camera, res, err));
       return;
     }
     if (req.method !== 'POST') {
@@ -111,7 +113,8 @@ export class OnvifHttp {
         : this.d.endpoint.reader(req.headers['content-type'], this.readers.get(socket));
     // Kept for the connection's next request only once this one has been read whole.
     this.readers.delete(socket);
-    const decoder = new StringDecoder('utf8');
+    // Made when the parser is needed: a body of a known shape never is.
+    let decoder: StringDecoder | undefined;
     let size = 0;
     let refused = false;
     const refuse = (err: unknown) => {
@@ -122,9 +125,16 @@ export class OnvifHttp {
       socket.pause();
       done({ refused: err instanceof SoapFault ? err : Faults.internal() });
     };
+    let shaped: SoapRequest | undefined;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (refused) return;
+      // A whole body in one chunk, of a shape answered before: no parsing (envelope.shapes.ts).
+      // latin1 decodes ASCII as UTF-8 does, and shapes are ASCII; any other body finds none.
+      if (size === declared && size === chunk.length && size <= MAX_SHAPE_CHARS && reader) {
+        shaped = this.d.endpoint.shaped(req.headers['content-type'], chunk.toString('latin1'));
+        if (shaped) return;
+      }
       if (size > DRAIN_LIMIT_BYTES) {
         req.removeAllListeners('data');
         this.tooLarge(res, true);
@@ -132,6 +142,7 @@ export class OnvifHttp {
         try {
           // In slices: a request refused part way costs one slice's decoding and parsing, not the
           // rest of a 64 KB chunk.
+          decoder ??= new StringDecoder('utf8');
           for (let at = 0; at < chunk.length; at += PARSE_SLICE_BYTES) {
             reader.write(decoder.write(chunk.subarray(at, at + PARSE_SLICE_BYTES)));
           }
@@ -147,15 +158,20 @@ export class OnvifHttp {
         return;
       }
       if (!reader) return done('');
+      if (shaped) {
+        // The reader, unused, stays the connection's.
+        this.readers.set(socket, reader);
+        return done({ envelope: shaped });
+      }
       let envelope: SoapRequest;
       try {
-        reader.write(decoder.end());
+        if (decoder) reader.write(decoder.end());
         envelope = reader.end();
       } catch (err) {
         return refuse(err);
       }
       this.readers.set(socket, reader);
-      done({ envelope });
+      done({ envelope, shape: reader.shapeSource() });
     });
     req.on('error', () => res.destroy());
   }
@@ -345,107 +361,10 @@ export class OnvifHttp {
       tls: this.d.config.TLS_CERT !== undefined,
     };
   }
-
-  /** The latest JPEG from the agent; HTTP Digest like the SOAP endpoint; 503 when no agent answers. */
-  private async snapshot(camera: CameraRecord, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.d.config.REQUIRE_TLS && !isTls(req)) {
-      // Not even a challenge: a Digest response over plain HTTP would be worth capturing.
-      this.d.metrics.snapshots.inc({ outcome: 'tls_required' });
-      res.writeHead(403, { 'Content-Type': 'text/plain' }).end('this camera requires HTTPS\n');
-      return;
-    }
-    const now = new Date();
-    const users = this.d.users.usersOf(camera.id);
-    const source = req.socket.remoteAddress ?? '';
-    const claimed = req.headers.authorization
-      ? parseDigestHeader(req.headers.authorization)?.username
-      : undefined;
-    if (claimed !== undefined) {
-      const check = this.d.guard.check('snapshot', source, camera.id, claimed);
-      if (check.locked) {
-        this.d.metrics.snapshots.inc({ outcome: 'throttled' });
-        res
-          .writeHead(429, {
-            'Retry-After': String(Math.ceil(check.retryAfterMs / 1000)),
-            'Content-Type': 'text/plain',
-          })
-          .end('too many wrong passwords: locked out\n');
-        return;
-      }
-    }
-    const auth = req.headers.authorization
-      ? this.d.digest.verify(
-          req.headers.authorization,
-          'GET',
-          req.url ?? '/',
-          (u) => users.passwordOf(u),
-          now,
-        )
-      : ({ ok: false, reason: 'missing-credentials' } as const);
-    if (!auth.ok && auth.reason === 'replay-cache-full') {
-      this.d.metrics.authFailures.inc({ reason: auth.reason });
-      this.d.metrics.snapshots.inc({ outcome: 'error' });
-      res.writeHead(503, { 'Retry-After': '1', 'Content-Type': 'text/plain' }).end('busy: try again\n');
-      return;
-    }
-    if (!auth.ok) {
-      this.d.metrics.authFailures.inc({ reason: auth.reason });
-      this.d.metrics.snapshots.inc({ outcome: 'unauthorized' });
-      if (claimed !== undefined && GUESSES.has(auth.reason))
-        await sleep(this.d.guard.failed('snapshot', source, camera.id, claimed));
-      res
-        .writeHead(401, {
-          'WWW-Authenticate': this.d.digest.challenge(now, auth.reason === 'stale-nonce'),
-          'Content-Type': 'text/plain',
-        })
-        .end('authentication required\n');
-      return;
-    }
-    this.d.guard.succeeded(source, camera.id, auth.username);
-    const stream = new URL(req.url ?? '/', 'http://x').searchParams.get('stream') === 'sub' ? 'sub' : 'main';
-    try {
-      const reply = await call(
-        this.d.nc,
-        cameraSubjects(camera.id).snapshot,
-        { stream },
-        this.d.config.AGENT_TIMEOUT_MS,
-      );
-      const jpeg = Buffer.from(reply.jpegBase64, 'base64');
-      this.d.metrics.snapshots.inc({ outcome: 'ok' });
-      res
-        .writeHead(200, {
-          'Content-Type': 'image/jpeg',
-          'Content-Length': jpeg.length,
-          'Cache-Control': 'no-store',
-        })
-        .end(jpeg);
-    } catch (err) {
-      const code = err instanceof DeskOnvifError ? err.code : 'INTERNAL';
-      this.d.metrics.snapshots.inc({
-        outcome: code === 'NO_RESPONDERS' || code === 'TIMEOUT' ? 'agent_offline' : 'error',
-      });
-      const offline = code === 'NO_RESPONDERS' || code === 'TIMEOUT' || code === 'UNAVAILABLE';
-      res
-        .writeHead(offline ? 503 : 502, {
-          'Content-Type': 'text/plain',
-          ...(offline ? { 'Retry-After': '5' } : {}),
-        })
-        .end(
-          offline
-            ? `camera ${camera.id} is offline: its agent did not answer (${code})\n`
-            : `snapshot failed (${code})\n`,
-        );
-    }
-  }
 }
 
 function hostOf(header: string | undefined): string | undefined {
   if (!header || !HOST_HEADER.test(header)) return undefined;
   const host = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.split(':')[0];
   return host || undefined;
-}
-
-/** The connection is TLS (a camera port serves HTTP and HTTPS: camera.server.ts). */
-function isTls(req: IncomingMessage): boolean {
-  return (req.socket as { encrypted?: boolean }).encrypted === true;
 }

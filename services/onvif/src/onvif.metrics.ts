@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { DigestAuthority, NonceCache } from '@desk-onvif/onvif-soap';
+import type { DigestAuthority, EnvelopeShapes, NonceCache } from '@desk-onvif/onvif-soap';
 import type { UserStore } from './user.store.js';
 
 /**
@@ -22,7 +22,13 @@ export class OnvifMetrics {
     { count: { inc(): void }; time: { observe(s: number): void } }
   >();
 
-  constructor(registry: Registry, nonces: NonceCache, digest: DigestAuthority, users: UserStore) {
+  constructor(
+    registry: Registry,
+    nonces: NonceCache,
+    digest: DigestAuthority,
+    users: UserStore,
+    shapes: EnvelopeShapes,
+  ) {
     const registers = [registry];
     this.requests = new Counter({
       name: 'desk_onvif_soap_requests_total',
@@ -102,6 +108,18 @@ export class OnvifMetrics {
       collect() {
         this.reset();
         this.inc(nonces.refusedFull + digest.refusedFull);
+      },
+    });
+    new Counter({
+      name: 'desk_onvif_envelope_shapes_total',
+      help: 'Request bodies looked up among the shapes of answered ones (envelope.shapes.ts): hit (not parsed) or miss (parsed), and shapes learnt',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ result: 'hit' }, shapes.counts.hits);
+        this.inc({ result: 'miss' }, shapes.counts.misses);
+        this.inc({ result: 'learnt' }, shapes.counts.learned);
       },
     });
   }

@@ -181,9 +181,14 @@ export class OnvifModule {
         },
         {
           provide: OnvifMetrics,
-          inject: [METRICS_REGISTRY, NonceCache, DigestAuthority, UserStore],
-          useFactory: (registry: Registry, nonces: NonceCache, digest: DigestAuthority, users: UserStore) =>
-            new OnvifMetrics(registry, nonces, digest, users),
+          inject: [METRICS_REGISTRY, NonceCache, DigestAuthority, UserStore, SoapEndpoint],
+          useFactory: (
+            registry: Registry,
+            nonces: NonceCache,
+            digest: DigestAuthority,
+            users: UserStore,
+            endpoint: SoapEndpoint,
+          ) => new OnvifMetrics(registry, nonces, digest, users, endpoint.shapes),
         },
         {
           provide: ProfileBook,

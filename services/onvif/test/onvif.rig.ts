@@ -3,7 +3,14 @@ import { request } from 'node:http';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry, call, type CameraRecord, Onvif } from '@desk-onvif/contracts';
 import { Ns, PasswordType, passwordDigest } from '@desk-onvif/onvif-soap';
-import { NatsServer, ServiceProcess, captureXml, waitFor, startRegistry } from '@desk-onvif/test-support';
+import {
+  NatsServer,
+  captureXml,
+  waitFor,
+  startOnvif,
+  startRegistry,
+  type ServiceProcess,
+} from '@desk-onvif/test-support';
 
 /**
  * A real nats-server, the real port-registry and the real onvif service as processes, and a NATS
@@ -23,19 +30,7 @@ export class OnvifRig {
       REGISTRY_PORT_RANGE: '20000-29999',
       REGISTRY_LOG_LEVEL: 'warn',
     });
-    const onvif = await ServiceProcess.start(
-      'onvif',
-      {
-        ...nats.serviceEnv('ONVIF_', 'onvif'),
-        ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
-        ONVIF_LISTEN_HOST: '127.0.0.1',
-        ONVIF_PUBLIC_HOST: '127.0.0.1',
-        ONVIF_AGENT_TIMEOUT_MS: '1500',
-        ONVIF_LOG_LEVEL: 'warn',
-        ...env,
-      },
-      'ONVIF_HTTP_PORT',
-    );
+    const onvif = await startOnvif(nats, { ONVIF_AGENT_TIMEOUT_MS: '1500', ...env });
     const nc = await nats.connect();
     return new OnvifRig(nats, registry, onvif, nc);
   }

@@ -663,3 +663,47 @@ describe('every operation answers with a schema-valid response', () => {
     expect((await postSoap(camera.onvifPort, body, { headers: { Authorization: wrong } })).status).toBe(401);
   });
 });
+
+describe('envelopes of a shape answered before (envelope.shapes.ts)', () => {
+  const streamSetup =
+    '<tt:Stream>RTP-Unicast</tt:Stream><tt:Transport><tt:Protocol>RTSP</tt:Protocol></tt:Transport>';
+  const counted = async (metric: RegExp) => Number(metric.exec(await rig.onvif.metrics())?.[1] ?? 0);
+  const hits = () => counted(/desk_onvif_envelope_shapes_total\{result="hit"[^}]*\} (\d+)/);
+  const replays = () => counted(/desk_onvif_auth_failures_total\{reason="replayed-nonce"[^}]*\} (\d+)/);
+
+  test('a repeated request with a fresh token is not parsed again, and answered the same', async () => {
+    const request = () =>
+      op('trt', 'GetStreamUri', `<trt:StreamSetup>${streamSetup}</trt:StreamSetup>${profileMain}`);
+    const first = await soap('shape GetStreamUri first', request());
+    const before = await hits();
+    const next = await Promise.all([1, 2, 3].map((i) => soap(`shape GetStreamUri ${i}`, request())));
+    expect(first.status).toBe(200);
+    expect(first.body).toContain('<tt:Uri>rtsp://');
+    for (const r of next) expect([r.status, r.body]).toEqual([200, first.body]);
+    expect((await hits()) - before).toBe(3);
+  });
+
+  test('a replayed request of a known shape is refused all the same, and a changed one is parsed', async () => {
+    const body = envelope(
+      op('trt', 'GetStreamUri', `<trt:StreamSetup>${streamSetup}</trt:StreamSetup>${profileMain}`),
+      { creds: admin },
+    );
+    const options = { contentType: 'application/soap+xml; charset=utf-8' };
+    expect((await postSoap(camera.onvifPort, body, options)).status).toBe(200);
+    const before = await hits();
+    const replaysBefore = await replays();
+    const replay = await postSoap(camera.onvifPort, body, options);
+    expect([replay.status, subcodes(replay.body)]).toEqual([400, ['NotAuthorized']]);
+    expect((await hits()) - before).toBe(1);
+    expect((await replays()) - replaysBefore).toBe(1);
+    // An entity where the profile token was: not the shape; parsed, and refused as a replay too.
+    const changed = await postSoap(
+      camera.onvifPort,
+      body.replace('profile_main', 'profile&#95;main'),
+      options,
+    );
+    expect([changed.status, subcodes(changed.body)]).toEqual([400, ['NotAuthorized']]);
+    expect((await hits()) - before).toBe(1);
+    expect((await replays()) - replaysBefore).toBe(2);
+  });
+});

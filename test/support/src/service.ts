@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,6 +115,27 @@ export function startRegistry(nats: NatsServer, env: Record<string, string> = {}
       ...env,
     },
     'REGISTRY_HTTP_PORT',
+  );
+}
+
+/**
+ * The real onvif service on a nats-server with its own credential: a fresh users key, SOAP
+ * listeners and the advertised host on loopback, warnings and errors logged. `env` adds or
+ * overrides ONVIF_ variables (workers, a log level, timeouts…) and anything else the process
+ * should see (NODE_OPTIONS for a profiler).
+ */
+export function startOnvif(nats: NatsServer, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  return ServiceProcess.start(
+    'onvif',
+    {
+      ...nats.serviceEnv('ONVIF_', 'onvif'),
+      ONVIF_USERS_KEY: randomBytes(32).toString('base64'),
+      ONVIF_LISTEN_HOST: '127.0.0.1',
+      ONVIF_PUBLIC_HOST: '127.0.0.1',
+      ONVIF_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    'ONVIF_HTTP_PORT',
   );
 }
 
