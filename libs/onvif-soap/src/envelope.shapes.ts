@@ -28,8 +28,8 @@ interface Shape {
   /** The body's text around the holes: holes + 1 pieces. */
   pieces: string[];
   request: SoapRequest;
-  /** The model's nodes whose text the holes hold, in document order. */
-  holes: XmlNode[];
+  /** The model's nodes whose text a hole holds, and which hole (document order). */
+  holes: Map<XmlNode, number>;
 }
 
 export interface ShapeCounts {
@@ -87,13 +87,13 @@ export class EnvelopeShapes {
     const { body, leaves } = source;
     if (body.length > MAX_SHAPE_CHARS || body.length < KEY_CHARS || /[^\x20-\x7e\t\n\r]/.test(body)) return;
     const pieces: string[] = [];
-    const holes: XmlNode[] = [];
+    const holes = new Map<XmlNode, number>();
     let at = 0;
     for (const leaf of leaves) {
       if (leaf.start < at || leaf.start < KEY_CHARS) return;
       if (!HOLE_TEXT.test(body.slice(leaf.start, leaf.end))) continue; // stays part of the markup
       pieces.push(body.slice(at, leaf.start));
-      holes.push(leaf.node);
+      holes.set(leaf.node, holes.size);
       at = leaf.end;
     }
     pieces.push(body.slice(at));
@@ -127,15 +127,17 @@ function holesOf(shape: Shape, body: string): string[] | undefined {
 
 /** The model's tree, copied, with the holes' text (trimmed, as EnvelopeReader keeps text). */
 function build(shape: Shape, texts: string[]): SoapRequest {
-  const holes = new Map<XmlNode, string>();
-  shape.holes.forEach((node, i) => holes.set(node, texts[i]!.trim()));
-  const copy = (n: XmlNode): XmlNode => ({
-    ns: n.ns,
-    local: n.local,
-    attrs: n.attrs.map((a) => ({ ...a })),
-    children: n.children.map(copy),
-    text: holes.get(n) ?? n.text,
-  });
+  const { holes } = shape;
+  const copy = (n: XmlNode): XmlNode => {
+    const hole = holes.get(n);
+    return {
+      ns: n.ns,
+      local: n.local,
+      attrs: n.attrs.map((a) => ({ ns: a.ns, local: a.local, value: a.value })),
+      children: n.children.map(copy),
+      text: hole === undefined ? n.text : texts[hole]!.trim(),
+    };
+  };
   const { request } = shape;
   return {
     version: request.version,
