@@ -10,7 +10,7 @@ import {
   type CameraRecord,
 } from '@desk-onvif/contracts';
 import { CONSOLE_NODE_FLAGS } from '@desk-onvif/system';
-import { FFMPEG, NatsServer, startRegistry, waitFor } from '@desk-onvif/test-support';
+import { FFMPEG, NatsServer, publishHeartbeat, startRegistry, waitFor } from '@desk-onvif/test-support';
 import { chromiumAvailable, launchChromium, signInThroughPage } from '../services/console/test/chromium.js';
 import { ConsoleProcess } from '../services/console/test/console.process.js';
 import { median, round, updateResult } from './stats.js';
@@ -56,20 +56,7 @@ test('console with 1,000 cameras', async () => {
   const silenced = new Set<string>();
   const beat = setInterval(() => {
     const at = new Date().toISOString();
-    for (const c of cameras)
-      if (!silenced.has(c.id))
-        nc.publish(
-          `camera.${c.id}.heartbeat`,
-          encodeJson({
-            state: 'streaming',
-            fps: 15,
-            bitrateKbps: 512,
-            encoder: 'libx264',
-            uptimeS: 60,
-            errors: 0,
-            at,
-          }),
-        );
+    for (const c of cameras) if (!silenced.has(c.id)) publishHeartbeat(nc, c.id, { at });
   }, 1000);
   nc.subscribe(AnyCamera.snapshot.subject, {
     callback: (_e, msg) => {

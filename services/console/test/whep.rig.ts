@@ -6,6 +6,7 @@ import { Registry, call, type CameraRecord } from '@desk-onvif/contracts';
 import { ensureViewKeys, ViewTokenSigner, type ViewKeyFiles } from '@desk-onvif/media-auth';
 import {
   NatsServer,
+  publishHeartbeat,
   WhepDouble,
   startOnvif,
   startRegistry,
@@ -81,19 +82,7 @@ export class WhepRig {
     const dark = await register('whep-dark-pc');
     // Their agents, simulated over NATS: heartbeats keep both online.
     const heartbeat = () => {
-      for (const c of [camera, dark])
-        nc.publish(
-          `camera.${c.id}.heartbeat`,
-          JSON.stringify({
-            state: 'streaming',
-            fps: 15,
-            bitrateKbps: 512,
-            encoder: 'libx264',
-            uptimeS: 60,
-            errors: 0,
-            at: new Date().toISOString(),
-          }),
-        );
+      for (const c of [camera, dark]) publishHeartbeat(nc, c.id);
     };
     heartbeat();
     const beat = setInterval(heartbeat, 1000);

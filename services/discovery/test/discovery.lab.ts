@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Registry, call, cameraSubjects, encodeEvent, type CameraRecord } from '@desk-onvif/contracts';
+import { Registry, call, type CameraRecord } from '@desk-onvif/contracts';
 import {
   NatsServer,
   NetNamespace,
+  publishHeartbeat,
   captureXml,
   ServiceProcess,
   spawnTracked,
@@ -82,18 +83,7 @@ export class DiscoveryLab {
   }
 
   heartbeat(id: string): void {
-    const contract = cameraSubjects(id).heartbeat;
-    this.nc.publish(
-      contract.subject,
-      encodeEvent(contract, {
-        state: 'streaming',
-        fps: 15,
-        bitrateKbps: 4000,
-        encoder: 'libx264',
-        uptimeS: 1,
-        at: new Date().toISOString(),
-      }),
-    );
+    publishHeartbeat(this.nc, id, { bitrateKbps: 4000, uptimeS: 1 });
   }
 
   /** Heartbeats until the returned function is called. */

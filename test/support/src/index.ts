@@ -17,3 +17,4 @@ export * from './prerequisites.js';
 export * from './wire.capture.js';
 export * from './pulse.js';
 export * from './whep-double.js';
+export * from './heartbeat.js';
