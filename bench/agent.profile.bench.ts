@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PulseAudio, pulseAudioMissing, testSitePki, waitFor, type SitePki } from '@desk-onvif/test-support';
 import { AGENT, DeskLab } from '../test/e2e/desk.lab.js';
+import { topFrames } from './cpu.profile.js';
 import { median, round } from './stats.js';
 
 const DIR = resolve(process.env.PROFILE_DIR ?? join(tmpdir(), 'desk-onvif-profile'));
@@ -25,11 +26,6 @@ const RTSPS = process.env.PROFILE_RTSPS === '1';
 const TICKS = 100; // USER_HZ on Linux
 const WINDOW_S = 5;
 const COLOURS = ['#c82878', '#2878c8', '#78c828'];
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-}
 
 function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -57,28 +53,6 @@ function threadTicks(pid: number): Map<string, { user: number; system: number }>
     }
   }
   return out;
-}
-
-/** Self time per frame (function, file:line), in % of the samples, and of the wall time not idle. */
-function topFrames(file: string, n: number): string[] {
-  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
-  const byId = new Map(p.nodes.map((x) => [x.id, x]));
-  const counts = new Map<string, number>();
-  for (const s of p.samples) {
-    const f = byId.get(s)!.callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|services|libs)\//, '$1/')}:${f.lineNumber + 1}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const idle = counts.get('(idle) :0') ?? 0;
-  const busy = p.samples.length - idle;
-  return [
-    `${p.samples.length} samples, ${busy} not idle (${((100 * busy) / p.samples.length).toFixed(2)} % of the time)`,
-    ...[...counts.entries()]
-      .filter(([k]) => k !== '(idle) :0')
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([k, c]) => `${((100 * c) / busy).toFixed(1).padStart(5)} % of busy  ${k}`),
-  ];
 }
 
 it(`profile the agent streaming 1920x1080 at 30 fps for ${SECONDS} s`, async () => {

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Onvif, Registry, call } from '@desk-onvif/contracts';
 import { NatsServer, startOnvif, startRegistry, waitFor } from '@desk-onvif/test-support';
+import { topFrames } from './cpu.profile.js';
 import { HOSTILE, PASSWORD, getStreamUri, load, treeCpuUs, treeRssMb } from './soap.load.js';
 
 const DIR = resolve(process.env.PROFILE_DIR ?? join(tmpdir(), 'desk-onvif-profile'));
@@ -22,27 +23,6 @@ const PROFILING = process.env.PROFILE_OFF !== '1';
 const CAMERAS = Math.max(2, Number(process.env.PROFILE_CAMERAS ?? 2));
 const CONNECTIONS = Number(process.env.PROFILE_CONNECTIONS ?? 16);
 const PREFILL = Number(process.env.PROFILE_PREFILL ?? 0);
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-}
-
-/** Self time per frame (function, file:line), in % of the samples. */
-function topFrames(file: string, n: number): string[] {
-  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
-  const byId = new Map(p.nodes.map((x) => [x.id, x]));
-  const counts = new Map<string, number>();
-  for (const s of p.samples) {
-    const f = byId.get(s)!.callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|services|libs)\//, '$1/')}:${f.lineNumber + 1}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return [...counts.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([k, c]) => `${((100 * c) / p.samples.length).toFixed(1).padStart(5)} % ${k}`);
-}
 
 it('profile GetStreamUri on one worker', async () => {
   let pid = 0;
