@@ -41,18 +41,22 @@ export function avReaderArgs(url: string, transport: RtspTransport = 'tcp'): str
 }
 
 /**
- * Parses what the metadata filters print, `frame:N pts:P pts_time:T` then `key=value`, into samples
- * (the text may end mid-record: the rest is returned to be completed by the next chunk).
+ * Parses what the metadata filters print, `frame:N pts:P pts_time:T` then `key=value`, into samples.
+ * The text may end anywhere: mid-line, or between a record's header and its value (each is its own
+ * write with `direct=1`, so a pipe often delivers them apart). What is not complete yet, the
+ * header included, is returned as `rest` to be prefixed to the next chunk: no record is lost.
  */
 export function parseAvMetadata(text: string, at = 0): { samples: AvSample[]; rest: string } {
   const samples: AvSample[] = [];
-  const lines = text.split('\n');
-  const rest = lines.pop() ?? '';
   let pts: number | undefined;
-  for (const line of lines) {
+  let headerAt = 0;
+  let start = 0;
+  for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
+    const line = text.slice(start, end);
     const head = /^frame:\s*\d+\s+pts:\s*\S+\s+pts_time:(\S+)/.exec(line);
     if (head) {
       pts = Number(head[1]);
+      headerAt = start;
       continue;
     }
     const eq = line.indexOf('=');
@@ -64,7 +68,8 @@ export function parseAvMetadata(text: string, at = 0): { samples: AvSample[]; re
     else if (key === AUDIO_KEY) samples.push({ kind: 'audio', pts, value, at });
     pts = undefined;
   }
-  return { samples, rest };
+  // A header still waiting for its value is kept with the unfinished line after it.
+  return { samples, rest: text.slice(pts === undefined ? start : headerAt) };
 }
 
 /**
