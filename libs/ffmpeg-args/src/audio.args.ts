@@ -10,6 +10,9 @@ import { CaptureArgsError, type AudioJob, type CapturePlatform } from './capture
  * the device opened than the screen (half a second, measured).
  */
 
+/** How many samples a second aresample may stretch or squeeze audio to follow its timestamps. */
+export const AUDIO_ASYNC = 1000;
+
 /** Output pad labels of the audio chain: main's and sub's copies. */
 export const AUDIO_PADS = { main: 'am', sub: 'as' } as const;
 
@@ -43,8 +46,14 @@ export function audioInputArgs(platform: CapturePlatform, device: string): strin
 
 /**
  * The audio filter chain, from input `first` (and `first + 1`, the microphone): mixed, resampled to
- * follow the timestamps (`async`: gaps filled, drift absorbed, so audio stays in sync), and split
- * when both streams carry it.
+ * follow the timestamps, and split when both streams carry it. `async` fills gaps and absorbs drift;
+ * its value is how many samples a second it may stretch or squeeze. At 1 the start was never
+ * corrected: a device's first timestamps are off by tens of milliseconds (PulseAudio's latency is
+ * not known yet), under the 100 ms at which it pads or trims instead, and at 1 sample a second
+ * (20 ppm) such an error stays for half an hour. Measured on the raw capture (a click played at a
+ * known time, PulseAudio's monitor, wall-clock stamps): the click stamped 20-24 ms before it was
+ * played through `async=1`, 11-15 ms after it without aresample, and at 1000 (2 %) moving from
+ * -5 to +12 within the first seconds. A sound card's drift (tens of ppm) needs far less.
  */
 export function audioFilter(audio: AudioJob, first: number): string {
   const mixed = audio.microphone
@@ -52,7 +61,7 @@ export function audioFilter(audio: AudioJob, first: number): string {
     : `[${first}:a]`;
   const pads = outputsOf(audio).map((s) => `[${AUDIO_PADS[s]}]`);
   const split = pads.length > 1 ? `,asplit=${pads.length}` : '';
-  return `${mixed}aresample=async=1${split}${pads.join('')}`;
+  return `${mixed}aresample=async=${AUDIO_ASYNC}${split}${pads.join('')}`;
 }
 
 /**
