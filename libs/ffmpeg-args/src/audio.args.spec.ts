@@ -98,7 +98,7 @@ describe.each(cases)('audio: $name', ({ platform, audio }) => {
         args.indexOf(input),
       );
     } else expect(chain).toMatch(/^\[1:a\]aresample/);
-    expect(chain).toContain('aresample=async=1000');
+    expect(chain).toContain('aresample=async=50:min_hard_comp=0.02');
     expect(chain.endsWith(audio.sub ? 'asplit=2[am][as]' : '[am]')).toBe(true);
   });
 

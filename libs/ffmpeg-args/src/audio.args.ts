@@ -11,7 +11,9 @@ import { CaptureArgsError, type AudioJob, type CapturePlatform } from './capture
  */
 
 /** How many samples a second aresample may stretch or squeeze audio to follow its timestamps. */
-export const AUDIO_ASYNC = 1000;
+export const AUDIO_ASYNC = 50;
+/** Past this much (s) between timestamps and samples, aresample pads or trims at once. */
+export const AUDIO_HARD_COMP_S = 0.02;
 
 /** Output pad labels of the audio chain: main's and sub's copies. */
 export const AUDIO_PADS = { main: 'am', sub: 'as' } as const;
@@ -46,14 +48,16 @@ export function audioInputArgs(platform: CapturePlatform, device: string): strin
 
 /**
  * The audio filter chain, from input `first` (and `first + 1`, the microphone): mixed, resampled to
- * follow the timestamps, and split when both streams carry it. `async` fills gaps and absorbs drift;
- * its value is how many samples a second it may stretch or squeeze. At 1 the start was never
- * corrected: a device's first timestamps are off by tens of milliseconds (PulseAudio's latency is
- * not known yet), under the 100 ms at which it pads or trims instead, and at 1 sample a second
- * (20 ppm) such an error stays for half an hour. Measured on the raw capture (a click played at a
- * known time, PulseAudio's monitor, wall-clock stamps): the click stamped 20-24 ms before it was
- * played through `async=1`, 11-15 ms after it without aresample, and at 1000 (2 %) moving from
- * -5 to +12 within the first seconds. A sound card's drift (tens of ppm) needs far less.
+ * follow the timestamps, and split when both streams carry it. aresample pads or trims at once
+ * when samples and timestamps disagree by more than `min_hard_comp`, and stretches or squeezes by
+ * at most `async` samples a second below that. The defaults (0.1 s, and 1 sample a second given
+ * as async=1) kept an error in a device's first timestamps (PulseAudio's latency not known yet)
+ * for the whole run: measured on the raw capture (a click played at a known time, wall-clock
+ * stamps), the click stamped 20-24 ms before it was played through `async=1`, 11-15 ms after it
+ * without aresample. So: 20 ms, past which the start is padded or trimmed into place (once, at the
+ * start, or where the device really lost samples), and 50 samples a second (0.1 %) for a sound
+ * card's drift of tens of ppm. Not more: at 1000 (2 %) the stretching shows as pitch: a
+ * 1000 Hz tone read 1021 Hz while it caught up after the device came back (CI, loaded).
  */
 export function audioFilter(audio: AudioJob, first: number): string {
   const mixed = audio.microphone
@@ -61,7 +65,7 @@ export function audioFilter(audio: AudioJob, first: number): string {
     : `[${first}:a]`;
   const pads = outputsOf(audio).map((s) => `[${AUDIO_PADS[s]}]`);
   const split = pads.length > 1 ? `,asplit=${pads.length}` : '';
-  return `${mixed}aresample=async=${AUDIO_ASYNC}${split}${pads.join('')}`;
+  return `${mixed}aresample=async=${AUDIO_ASYNC}:min_hard_comp=${AUDIO_HARD_COMP_S}${split}${pads.join('')}`;
 }
 
 /**
