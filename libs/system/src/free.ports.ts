@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
 
 /**
@@ -64,11 +65,44 @@ export async function holdUdpPortPair(host = '127.0.0.1'): Promise<[HeldPort, He
   throw new Error('no free even/odd UDP port pair after 20 tries');
 }
 
-/** A TCP port free on `host` now. Callers still wait for their server to answer. */
+/**
+ * Where `freePort` looks: below the kernel's ephemeral range (32768-60999 on Linux), which hands
+ * its ports to outgoing connections, and below 20000, where the tests' camera port ranges are.
+ */
+export const FREE_PORT_RANGE = { from: 10000, to: 19999 } as const;
+
+function listenAt(host: string, port: number): Promise<HeldPort> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(port, host, () =>
+      resolve({ port, release: () => new Promise((done) => srv.close(() => done())) }),
+    );
+  });
+}
+
+/**
+ * A TCP port free on `host` now. Callers still wait for their server to answer. Not one the
+ * kernel chose (port 0): those are in its ephemeral range, and a server that stops and listens
+ * on the same port again (an RTSP receiver after its publisher left, a restarted nats-server)
+ * could find it taken in between by any process's outgoing connection, for as long as that
+ * connection lives — seen once in CI: a receiver refused its publisher for 100 s.
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const h = await holdTcpPort(host);
-  await h.release();
-  return h.port;
+  const span = FREE_PORT_RANGE.to - FREE_PORT_RANGE.from + 1;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = FREE_PORT_RANGE.from + randomInt(span);
+    try {
+      await (await listenAt(host, port)).release();
+      return port;
+    } catch {
+      // taken: another
+    }
+  }
+  throw new Error(
+    `no free TCP port on ${host} in ${FREE_PORT_RANGE.from}-${FREE_PORT_RANGE.to} after 50 tries`,
+  );
 }
 
 /** A UDP port free on `host` now. */
