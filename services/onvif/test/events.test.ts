@@ -282,8 +282,16 @@ test("npm onvif's event API (cam.on('event')) receives the motion event", async 
   await waitFor('the initial state', () => seen.includes('tns1:VideoSource/MotionAlarm=false'));
   agentEvent({ type: 'desktop.activity', active: true, at: new Date().toISOString() });
   await waitFor('motion through npm onvif', () => seen.includes('tns1:VideoSource/MotionAlarm=true'));
-  cam.removeAllListeners('event');
   agentEvent({ type: 'desktop.activity', active: false, at: new Date().toISOString() });
+  // Its end too, so the next test starts from a still desktop (its pull point's Initialized states
+  // are the four of a still desktop, with no Changed still on its way).
+  await waitFor(
+    'the motion’s end through npm onvif',
+    () =>
+      seen.lastIndexOf('tns1:VideoSource/MotionAlarm=false') >
+      seen.indexOf('tns1:VideoSource/MotionAlarm=true'),
+  );
+  cam.removeAllListeners('event');
 });
 
 test('an onvif restart keeps a pull point (same address, events go on); an unsubscribed one answers ResourceUnknownFault', async () => {
