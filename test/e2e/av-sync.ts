@@ -12,7 +12,7 @@ import { AvReader, onsetsOf, waitFor, type PulsePlayer, type Xvfb } from '@desk-
 export interface AvOffset {
   /** Audio minus video at the reader, less what the harness itself put between click and flash. */
   offsetMs: number;
-  /** How long xsetroot took to paint the flash (its uncertainty, halved, is in offsetMs). */
+  /** How long xsetroot ran (spawn to exit), the flash painted at its end: how loaded the X side was. */
   paintMs: number;
 }
 
@@ -93,9 +93,12 @@ export async function measureAvOffsets(
           `video samples ${brief(v)}, audio samples ${brief(a)}; ${reader.output().slice(-200)}`,
       );
     }
-    // xsetroot paints somewhere between its spawn and its exit: the middle, ± half of that. With
+    // xsetroot paints at the end of its life: its paint is its last request, 0.5-2.5 ms before it
+    // exits (strace); what comes before is process start-up and the X connection, 15-80 ms with the
+    // load. So the flash is taken as painted when xsetroot's exit is seen (a few ms after the paint;
+    // the middle of its run, taken before, made every offset too negative by half of the run). With
     // every event read back, each pair is corrected by its own event; otherwise by their median.
-    const played = events.map((e) => e.clickAt - (e.flashFrom + e.flashTo) / 2);
+    const played = events.map((e) => e.clickAt - e.flashTo);
     const whole = pairs.length === count;
     const median = [...played].sort((a, b) => a - b)[Math.floor(played.length / 2)]!;
     const paints = events.map((e) => e.flashTo - e.flashFrom).sort((a, b) => a - b);
