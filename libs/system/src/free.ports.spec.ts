@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { FREE_PORT_RANGE, freePort } from './free.ports.js';
 
@@ -10,8 +11,7 @@ const listen = (port: number) =>
 
 describe('freePort', () => {
   it('gives ports outside the kernel’s ephemeral range that a server can listen on', async () => {
-    const [low] = (await import('node:fs'))
-      .readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
       .trim()
       .split(/\s+/)
       .map(Number);

@@ -11,15 +11,15 @@ export interface HeldPort {
   release(): Promise<void>;
 }
 
-/** A TCP port, listened on (`host`, any free port) until released. */
-export function holdTcpPort(host = '127.0.0.1'): Promise<HeldPort> {
+/** A TCP port, listened on (`host`; `port`, or any free one for 0) until released. */
+export function holdTcpPort(host = '127.0.0.1', port = 0): Promise<HeldPort> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      resolve({ port, release: () => new Promise((done) => srv.close(() => done())) });
+    srv.listen(port, host, () => {
+      const { port: bound } = srv.address() as { port: number };
+      resolve({ port: bound, release: () => new Promise((done) => srv.close(() => done())) });
     });
   });
 }
@@ -71,17 +71,6 @@ export async function holdUdpPortPair(host = '127.0.0.1'): Promise<[HeldPort, He
  */
 export const FREE_PORT_RANGE = { from: 10000, to: 19999 } as const;
 
-function listenAt(host: string, port: number): Promise<HeldPort> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(port, host, () =>
-      resolve({ port, release: () => new Promise((done) => srv.close(() => done())) }),
-    );
-  });
-}
-
 /**
  * A TCP port free on `host` now. Callers still wait for their server to answer. Not one the
  * kernel chose (port 0): those are in its ephemeral range, and a server that stops and listens
@@ -94,7 +83,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = FREE_PORT_RANGE.from + randomInt(span);
     try {
-      await (await listenAt(host, port)).release();
+      await (await holdTcpPort(host, port)).release();
       return port;
     } catch {
       // taken: another
