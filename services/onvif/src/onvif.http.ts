@@ -14,6 +14,7 @@ import {
   type CameraFeatures,
   type DeviceIdentity,
   type DigestAuthority,
+  type Endpoint,
   type EnvelopeReader,
   type SoapEndpoint,
   type SoapExchange,
@@ -27,6 +28,7 @@ import type { OnvifConfig } from './config.js';
 import type { EventService } from './event.service.js';
 import type { OnvifMetrics } from './onvif.metrics.js';
 import type { ProfileBook } from './profile.book.js';
+import { ReplyBatch } from './reply.batch.js';
 import { SnapshotHttp } from './snapshot.http.js';
 import type { UserStore } from './user.store.js';
 
@@ -65,6 +67,9 @@ export class OnvifHttp {
   /** Each keep-alive connection's envelope reader, reused from one request to the next. */
   private readonly readers = new WeakMap<Socket, EnvelopeReader>();
   private readonly snapshots: SnapshotHttp;
+  private readonly replies = new ReplyBatch((err) =>
+    this.logger.error({ msg: 'reply not written', err: String(err) }),
+  );
   constructor(private readonly d: OnvifHttpDeps) {
     this.snapshots = new SnapshotHttp(d);
   }
@@ -83,7 +88,11 @@ export class OnvifHttp {
       return;
     }
     this.readBody(req, res, (body) => {
-      this.soap(camera, req, res, body).catch((err: unknown) => this.failed(camera, res, err));
+      try {
+        this.soap(camera, req, res, body);
+      } catch (err) {
+        this.failed(camera, res, err);
+      }
     });
   }
 
@@ -187,16 +196,15 @@ export class OnvifHttp {
     });
   }
 
-  private async soap(
-    camera: CameraRecord,
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: SoapBody,
-  ): Promise<void> {
-    const started = process.hrtime.bigint();
+  /**
+   * Answers a SOAP request. Most answers are built in this tick and go out with the turn's other
+   * replies (ReplyBatch); an effect (a setting, a user, an event subscription) is awaited first.
+   */
+  private soap(camera: CameraRecord, req: IncomingMessage, res: ServerResponse, body: SoapBody): void {
+    const started = performance.now();
     const now = new Date();
-    let exchange: SoapExchange;
     const endpoint = this.endpointOf(camera, req);
+    let exchange: SoapExchange;
     let delayMs = 0;
     try {
       exchange = this.d.endpoint.handle(
@@ -221,46 +229,71 @@ export class OnvifHttp {
       const throttled = this.throttle(camera, req, exchange);
       exchange = throttled.exchange;
       delayMs = throttled.delayMs;
-      if (exchange.effect?.kind === 'events') {
-        exchange = await this.events(camera, req, res, exchange, exchange.effect.command, {
-          ...endpoint,
-          now,
-        });
-      } else if (exchange.effect) {
-        try {
-          await this.d.effects.run(camera, exchange.effect);
-          this.logger.log({
-            msg: 'camera changed',
-            cameraId: camera.id,
-            operation: exchange.operation,
-            by: exchange.caller?.username,
-          });
-        } catch (err) {
-          const fault = err instanceof SoapFault ? err : Faults.internal();
-          if (!(err instanceof SoapFault))
-            this.logger.error({
-              msg: 'effect failed',
-              cameraId: camera.id,
-              operation: exchange.operation,
-              err: String(err),
-            });
-          exchange = this.d.endpoint.fault(
-            exchange.version,
-            fault,
-            { service: exchange.service, operation: exchange.operation },
-            'fault',
-          );
-        }
-      }
     } catch (err) {
-      this.logger.error({ msg: 'request failed', cameraId: camera.id, err: String(err) });
-      exchange = this.d.endpoint.fault(
-        '1.2',
-        Faults.internal(),
-        { service: 'unknown', operation: 'unknown' },
+      exchange = this.internalFault(camera, err);
+    }
+    if (!exchange.effect) return this.answer(camera, res, exchange, delayMs, started);
+    this.withEffect(camera, req, res, exchange, { ...endpoint, now }).then(
+      (done) => this.answer(camera, res, done, delayMs, started),
+      (err: unknown) => this.failed(camera, res, err),
+    );
+  }
+
+  private internalFault(camera: CameraRecord, err: unknown): SoapExchange {
+    this.logger.error({ msg: 'request failed', cameraId: camera.id, err: String(err) });
+    return this.d.endpoint.fault(
+      '1.2',
+      Faults.internal(),
+      { service: 'unknown', operation: 'unknown' },
+      'fault',
+    );
+  }
+
+  /** The effect an answered request asks for (an event service request's, or a change), then its answer. */
+  private async withEffect(
+    camera: CameraRecord,
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: SoapExchange,
+    endpoint: { host: string; port: number; now: Date },
+  ): Promise<SoapExchange> {
+    const effect = exchange.effect!;
+    if (effect.kind === 'events') return this.events(camera, req, res, exchange, effect.command, endpoint);
+    try {
+      await this.d.effects.run(camera, effect);
+      this.logger.log({
+        msg: 'camera changed',
+        cameraId: camera.id,
+        operation: exchange.operation,
+        by: exchange.caller?.username,
+      });
+      return exchange;
+    } catch (err) {
+      const fault = err instanceof SoapFault ? err : Faults.internal();
+      if (!(err instanceof SoapFault))
+        this.logger.error({
+          msg: 'effect failed',
+          cameraId: camera.id,
+          operation: exchange.operation,
+          err: String(err),
+        });
+      return this.d.endpoint.fault(
+        exchange.version,
+        fault,
+        { service: exchange.service, operation: exchange.operation },
         'fault',
       );
     }
+  }
+
+  /** Counts and times the answer, then sends it: late when it refuses a wrong password (throttle). */
+  private answer(
+    camera: CameraRecord,
+    res: ServerResponse,
+    exchange: SoapExchange,
+    delayMs: number,
+    started: number,
+  ): void {
     if (exchange.authFailure) {
       this.d.metrics.authFailures.inc({ reason: exchange.authFailure });
       this.logger.debug({
@@ -274,14 +307,11 @@ export class OnvifHttp {
       exchange.service,
       exchange.operation,
       exchange.outcome,
-      Number(process.hrtime.bigint() - started) / 1e9,
+      (performance.now() - started) / 1000,
     );
-    // A wrong password is answered late (throttle); any other answer goes out in this tick.
-    if (delayMs > 0) await sleep(delayMs);
-    // A Content-Length, not chunked encoding: one write of head and body.
-    res
-      .writeHead(exchange.status, { ...exchange.headers, 'Content-Length': Buffer.byteLength(exchange.body) })
-      .end(exchange.body);
+    const { status, headers, body } = exchange;
+    if (delayMs > 0) void sleep(delayMs).then(() => this.replies.send(res, status, headers, body));
+    else this.replies.send(res, status, headers, body);
   }
 
   /** An event service request: answered from the subscriptions, a PullMessages may wait. */
@@ -349,17 +379,18 @@ export class OnvifHttp {
   }
 
   /** Where clients reach this camera: the configured public host, else the host they used. */
-  private endpointOf(camera: CameraRecord, req: IncomingMessage) {
-    const host =
-      this.d.config.PUBLIC_HOST ?? hostOf(req.headers.host) ?? req.socket.localAddress ?? '127.0.0.1';
-    return {
+  private endpointOf(camera: CameraRecord, req: IncomingMessage): Endpoint {
+    const c = this.d.config;
+    const host = c.PUBLIC_HOST ?? hostOf(req.headers.host) ?? req.socket.localAddress ?? '127.0.0.1';
+    const endpoint: Endpoint = {
       host,
       port: camera.onvifPort,
-      mediaHost: this.d.config.MEDIA_HOST ?? host,
-      rtspPort: this.d.config.RTSP_PORT,
-      ...(this.d.config.RTSPS_PORT !== undefined ? { rtspsPort: this.d.config.RTSPS_PORT } : {}),
-      tls: this.d.config.TLS_CERT !== undefined,
+      mediaHost: c.MEDIA_HOST ?? host,
+      rtspPort: c.RTSP_PORT,
+      tls: c.TLS_CERT !== undefined,
     };
+    if (c.RTSPS_PORT !== undefined) endpoint.rtspsPort = c.RTSPS_PORT;
+    return endpoint;
   }
 }
 
