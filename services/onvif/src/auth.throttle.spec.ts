@@ -78,4 +78,27 @@ describe('AuthThrottle', () => {
     for (let i = 0; i < 100; i++) sut.failed(`10.9.0.${i}`, `cam/u${i}`);
     expect(sut.size).toBeLessThanOrEqual(10);
   });
+
+  test('a user logging in over and over stays remembered, and keeps its place in the eviction order to the second', () => {
+    const { sut, advance } = setup({ maxEntries: 2 });
+    // true: the address became one that knows the user (a new entry); false: nothing changed.
+    expect(sut.succeeded('10.0.0.1', 'cam/a')).toBe(true);
+    // Seen every half second for twice the window: never forgotten.
+    for (let i = 0; i < 240; i++) {
+      advance(500);
+      expect(sut.succeeded('10.0.0.1', 'cam/a')).toBe(false);
+    }
+    expect(sut.succeeded('10.0.0.1', 'cam/b')).toBe(true);
+    // Within the second, a is not moved behind b: a third user evicts a.
+    advance(500);
+    sut.succeeded('10.0.0.1', 'cam/a');
+    expect(sut.succeeded('10.0.0.2', 'cam/c')).toBe(true);
+    expect(sut.succeeded('10.0.0.1', 'cam/b')).toBe(false);
+    expect(sut.succeeded('10.0.0.1', 'cam/a')).toBe(true);
+    // A second later it is moved: the next newcomer evicts the other one.
+    advance(1000);
+    expect(sut.succeeded('10.0.0.1', 'cam/a')).toBe(false);
+    expect(sut.succeeded('10.0.0.3', 'cam/d')).toBe(true);
+    expect(sut.succeeded('10.0.0.1', 'cam/a')).toBe(false);
+  });
 });

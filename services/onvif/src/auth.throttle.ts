@@ -17,7 +17,7 @@
  * Why not `rate-limiter-flexible`: it counts and blocks keys, but the delays, the doubling
  * lockouts, the per-user exemption of known addresses and a hard bound on memory would all be
  * ours anyway. This table is bounded: past `maxEntries` the least recently seen entry is
- * forgotten (an attacker needs that many addresses or usernames to lose one's count).
+ * forgotten, to the second (an attacker needs that many addresses or usernames to lose one's count).
  */
 export interface ThrottlePolicy {
   freeFailures: number;
@@ -51,6 +51,9 @@ export interface FailureOutcome {
   /** Set when this failure started a lockout (to log it once). */
   lockedOut?: { scope: ThrottleScope; forMs: number };
 }
+
+/** An entry seen again this soon keeps its place in the eviction order (its time still moves). */
+const REORDER_MS = 1000;
 
 export class AuthThrottle {
   private readonly entries = new Map<string, Entry>();
@@ -95,6 +98,19 @@ export class AuthThrottle {
   /** Returns whether anything changed beyond the time last seen (what other workers need to hear). */
   succeeded(source: string, user: string): boolean {
     const t = this.now();
+    // An NVR logging in again as usual (every request, hundreds a second): only its time moves, and
+    // the entry is moved to the end of the eviction order at most once a second.
+    const known = this.entries.get(`u:${user}`);
+    if (
+      known !== undefined &&
+      t - known.lastAt < REORDER_MS &&
+      known.known.has(source) &&
+      !known.failures.has(source) &&
+      !this.entries.has(`s:${source}`)
+    ) {
+      known.lastAt = t;
+      return false;
+    }
     const s = this.live(`s:${source}`, t);
     let changed = s?.failures.delete(user) ?? false;
     const u = this.touch(`u:${user}`, t);
