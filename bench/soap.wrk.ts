@@ -28,6 +28,27 @@ export interface WrkRun extends Run {
   /** wrk's own CPU over the run, in per cent of one core, and per answered request (µs). */
   wrkCpuPercent: number;
   wrkCpuUsPerRequest: number;
+  /**
+   * The bench's own process over the run, in per cent of one core: ~0 unless something of an
+   * earlier phase (an autocannon worker thread) still runs beside wrk and the server.
+   */
+  benchCpuPercent: number;
+  /** Every core's busy time over the run (/proc/stat), in per cent of one core: what else ran. */
+  machineBusyPercent: number;
+  /** Time the hypervisor gave the VM's cores to others over the run, in per cent of one core. */
+  stealPercent: number;
+}
+
+/** The machine's busy and stolen CPU time so far, in clock ticks (/proc/stat, all cores). */
+function machineTicks(): { busy: number; steal: number } {
+  // user nice system idle iowait irq softirq steal (guest time is counted in user already).
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return { busy: user! + nice! + system! + irq! + softirq!, steal: steal! };
 }
 
 export interface WrkLoad {
@@ -99,6 +120,8 @@ export async function wrkLoad(l: WrkLoad): Promise<WrkRun> {
     // wrk's own CPU: the last reading of /proc before it exits.
     let wrkCpuUs = 0;
     const started = performance.now();
+    const benchCpuBefore = process.cpuUsage();
+    const machineBefore = machineTicks();
     const poll = setInterval(() => {
       const us = cpuUsOf(child.pid!);
       if (Number.isFinite(us)) wrkCpuUs = us;
@@ -106,6 +129,8 @@ export async function wrkLoad(l: WrkLoad): Promise<WrkRun> {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     clearInterval(poll);
     const wallUs = (performance.now() - started) * 1000;
+    const benchCpu = process.cpuUsage(benchCpuBefore);
+    const machine = machineTicks();
     const cpuUs = treeCpuUs(l.pid) - cpuBefore;
     const line = /^SOAP_WRK_RESULT (.+)$/m.exec(out);
     if (code !== 0 || !line) throw new Error(`wrk failed (exit ${code}): ${err}${out}`);
@@ -132,6 +157,10 @@ export async function wrkLoad(l: WrkLoad): Promise<WrkRun> {
       noncesRepeated,
       wrkCpuPercent: Math.round((wrkCpuUs / wallUs) * 1000) / 10,
       wrkCpuUsPerRequest: Math.round(wrkCpuUs / Math.max(1, n)),
+      benchCpuPercent: Math.round(((benchCpu.user + benchCpu.system) / wallUs) * 1000) / 10,
+      // Clock ticks are 1/100 s: busy ticks per wall second is per cent of one core.
+      machineBusyPercent: Math.round(((machine.busy - machineBefore.busy) * 1e6) / wallUs),
+      stealPercent: Math.round(((machine.steal - machineBefore.steal) * 1e6) / wallUs),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
