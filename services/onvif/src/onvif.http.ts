@@ -1,25 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import { StringDecoder } from 'node:string_decoder';
 import { Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { CameraRecord } from '@desk-onvif/contracts';
 import {
-  buildFault,
-  CONTENT_TYPE,
   Faults,
-  MAX_SHAPE_CHARS,
   SoapFault,
   buildResponse,
   type CameraFeatures,
   type DeviceIdentity,
   type DigestAuthority,
   type Endpoint,
-  type EnvelopeReader,
   type SoapEndpoint,
   type SoapExchange,
-  type SoapHttpRequest,
-  type SoapRequest,
 } from '@desk-onvif/onvif-soap';
 import { GUESSES, sleep, type AuthGuard } from './auth.guard.js';
 import { isTls } from './camera.server.js';
@@ -30,6 +22,7 @@ import type { OnvifMetrics } from './onvif.metrics.js';
 import type { ProfileBook } from './profile.book.js';
 import { ReplyBatch } from './reply.batch.js';
 import { SnapshotHttp } from './snapshot.http.js';
+import { SoapBodyReader, type SoapBody } from './soap.body.js';
 import type { UserStore } from './user.store.js';
 
 export interface OnvifHttpDeps {
@@ -47,30 +40,22 @@ export interface OnvifHttpDeps {
   guard: AuthGuard;
 }
 
-type SoapBody = SoapHttpRequest['body'];
-
-/** A chunk of the body is decoded and parsed this much at a time (ONVIF requests fit in one). */
-const PARSE_SLICE_BYTES = 4096;
-
-/** Past this much, an oversized body is not even read to its end. */
-const DRAIN_LIMIT_BYTES = 32 * 1024 * 1024;
-
 const HOST_HEADER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:\d{1,5})?$/;
 
 /**
  * The HTTP side of one camera's endpoint: SOAP on POST (any path: dispatch is by namespace, and
  * clients use /onvif/device_service, /onvif/media_service…), the snapshot on GET /onvif/snapshot.
- * The body is limited before it is read; everything else is SoapEndpoint's.
+ * The body is read and limited by SoapBodyReader; everything else is SoapEndpoint's.
  */
 export class OnvifHttp {
   private readonly logger = new Logger('onvif-http');
-  /** Each keep-alive connection's envelope reader, reused from one request to the next. */
-  private readonly readers = new WeakMap<Socket, EnvelopeReader>();
+  private readonly bodies: SoapBodyReader;
   private readonly snapshots: SnapshotHttp;
   private readonly replies = new ReplyBatch((err) =>
     this.logger.error({ msg: 'reply not written', err: String(err) }),
   );
   constructor(private readonly d: OnvifHttpDeps) {
+    this.bodies = new SoapBodyReader(d);
     this.snapshots = new SnapshotHttp(d);
   }
 
@@ -87,7 +72,7 @@ export class OnvifHttp {
         .end('ONVIF endpoints take SOAP over POST\n');
       return;
     }
-    this.readBody(req, res, (body) => {
+    this.bodies.read(req, res, (body) => {
       try {
         this.soap(camera, req, res, body);
       } catch (err) {
@@ -100,100 +85,6 @@ export class OnvifHttp {
   private failed(camera: CameraRecord, res: ServerResponse, err: unknown): void {
     this.logger.error({ msg: 'request failed', cameraId: camera.id, err: String(err) });
     res.destroy();
-  }
-
-  /**
-   * Reads the body up to MAX_BODY_BYTES, parsing it as it arrives (EnvelopeReader), so that a
-   * hostile body is refused at the slice that breaks a limit: the fault goes out at once, the
-   * connection closes after it and the rest is neither parsed nor read. A body over MAX_BODY_BYTES
-   * is not kept: the rest is read and dropped so that the client, still sending, gets its 413
-   * rather than a reset; past DRAIN_LIMIT_BYTES the connection is cut.
-   */
-  private readBody(req: IncomingMessage, res: ServerResponse, done: (body: SoapBody) => void): void {
-    const max = this.d.config.MAX_BODY_BYTES;
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > DRAIN_LIMIT_BYTES) return this.tooLarge(res, true);
-    // No SOAP content type: nothing to parse; SoapEndpoint answers 415 once the body is in. A body
-    // announced larger than the limit is not parsed either: it gets its 413.
-    const socket = req.socket;
-    const reader =
-      declared > max
-        ? undefined
-        : this.d.endpoint.reader(req.headers['content-type'], this.readers.get(socket));
-    // Kept for the connection's next request only once this one has been read whole.
-    this.readers.delete(socket);
-    // Made when the parser is needed: a body of a known shape never is.
-    let decoder: StringDecoder | undefined;
-    let size = 0;
-    let refused = false;
-    const refuse = (err: unknown) => {
-      refused = true;
-      res.shouldKeepAlive = false;
-      // Read nothing more of it (libuv would go on reading what the client keeps sending): the
-      // connection closes once the fault is out, the unread rest is the kernel's to drop.
-      socket.pause();
-      done({ refused: err instanceof SoapFault ? err : Faults.internal() });
-    };
-    let shaped: SoapRequest | undefined;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (refused) return;
-      // A whole body in one chunk, of a shape answered before: no parsing (envelope.shapes.ts).
-      // latin1 decodes ASCII as UTF-8 does, and shapes are ASCII; any other body finds none.
-      if (size === declared && size === chunk.length && size <= MAX_SHAPE_CHARS && reader) {
-        shaped = this.d.endpoint.shaped(req.headers['content-type'], chunk.toString('latin1'));
-        if (shaped) return;
-      }
-      if (size > DRAIN_LIMIT_BYTES) {
-        req.removeAllListeners('data');
-        this.tooLarge(res, true);
-      } else if (size <= max && reader) {
-        try {
-          // In slices: a request refused part way costs one slice's decoding and parsing, not the
-          // rest of a 64 KB chunk.
-          decoder ??= new StringDecoder('utf8');
-          for (let at = 0; at < chunk.length; at += PARSE_SLICE_BYTES) {
-            reader.write(decoder.write(chunk.subarray(at, at + PARSE_SLICE_BYTES)));
-          }
-        } catch (err) {
-          refuse(err);
-        }
-      }
-    });
-    req.on('end', () => {
-      if (refused) return;
-      if (size > max) {
-        if (size <= DRAIN_LIMIT_BYTES) this.tooLarge(res, false);
-        return;
-      }
-      if (!reader) return done('');
-      if (shaped) {
-        // The reader, unused, stays the connection's.
-        this.readers.set(socket, reader);
-        return done({ envelope: shaped });
-      }
-      let envelope: SoapRequest;
-      try {
-        if (decoder) reader.write(decoder.end());
-        envelope = reader.end();
-      } catch (err) {
-        return refuse(err);
-      }
-      this.readers.set(socket, reader);
-      done({ envelope, shape: reader.shapeSource() });
-    });
-    req.on('error', () => res.destroy());
-  }
-
-  /** 413 with a SOAP fault (SOAP 1.2 Part 2 §7.5.2.2); the connection closes after it. */
-  private tooLarge(res: ServerResponse, cut: boolean): void {
-    this.d.metrics.httpRejected.inc({ status: '413' });
-    const fault = Faults.wellFormed(`request body larger than ${this.d.config.MAX_BODY_BYTES} bytes`);
-    res.shouldKeepAlive = false;
-    res.writeHead(413, { 'Content-Type': CONTENT_TYPE['1.2'], Connection: 'close' });
-    res.end(buildFault('1.2', fault), () => {
-      if (cut) res.socket?.destroy();
-    });
   }
 
   /**
