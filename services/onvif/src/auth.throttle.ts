@@ -100,15 +100,15 @@ export class AuthThrottle {
     const t = this.now();
     // An NVR logging in again as usual (every request, hundreds a second): only its time moves, and
     // the entry is moved to the end of the eviction order at most once a second.
-    const known = this.entries.get(`u:${user}`);
+    const seen = this.entries.get(`u:${user}`);
     if (
-      known !== undefined &&
-      t - known.lastAt < REORDER_MS &&
-      known.known.has(source) &&
-      !known.failures.has(source) &&
+      seen !== undefined &&
+      t - seen.lastAt < REORDER_MS &&
+      seen.known.has(source) &&
+      !seen.failures.has(source) &&
       !this.entries.has(`s:${source}`)
     ) {
-      known.lastAt = t;
+      seen.lastAt = t;
       return false;
     }
     const s = this.live(`s:${source}`, t);
